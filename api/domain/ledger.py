@@ -1,0 +1,276 @@
+"""The per-guild ledger: every cap, uniqueness and cooldown rule, decided on one small record.
+
+Why one record: MongoDB (and mongomock) give atomicity per document, not across documents. All
+the state that a rule reads — pending and active slots with their partner servers, the
+blacklist, the cooldown stamps, the settings — lives in one `Ledger` per guild, and every
+change is a pure function from the old ledger to the new one. The store writes the new ledger
+with a compare-and-set on `version`, so a rule is checked and applied in one atomic step and
+concurrent writers retry on the fresh state. Counts (`activeCount`, `pendingCount`, ...) are
+derived from the ledger, never kept as separate counters, so they cannot drift.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from types import MappingProxyType
+
+from .enums import ACCEPTED_SOURCES, ApplicationSource
+from .errors import ErrorCode, RuleViolation
+from .models import BLACKLIST_MAX, PENDING_MAX, GuildSettings, Submission
+
+# A bump whose post never reported back (a node died mid-command) stops blocking after this.
+POST_IN_FLIGHT_TIMEOUT = timedelta(minutes=10)
+
+
+@dataclass(frozen=True, slots=True)
+class PendingSlot:
+    partner_id: int
+    representative_id: int
+    submitted_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ActiveSlot:
+    partner_id: int
+    application_id: str
+    representative_id: int
+    started_at: datetime
+    last_posted_at: datetime | None = None
+    post_requested_at: datetime | None = None
+
+
+def _frozen(mapping: Mapping | None = None) -> Mapping:
+    return MappingProxyType(dict(mapping or {}))
+
+
+@dataclass(frozen=True, slots=True)
+class Ledger:
+    guild_id: int
+    version: int = 0
+    settings: GuildSettings = field(default_factory=GuildSettings)
+    pending: Mapping[str, PendingSlot] = field(default_factory=_frozen)  # application id -> slot
+    active: Mapping[str, ActiveSlot] = field(default_factory=_frozen)  # partnership id -> slot
+    blacklisted: frozenset[int] = frozenset()
+    last_by_representative: Mapping[int, datetime] = field(default_factory=_frozen)
+    last_by_partner: Mapping[int, datetime] = field(default_factory=_frozen)
+
+    def _with(self, **changes) -> Ledger:
+        for name in ("pending", "active", "last_by_representative", "last_by_partner"):
+            if name in changes:
+                changes[name] = _frozen(changes[name])
+        return dataclasses.replace(self, version=self.version + 1, **changes)
+
+    def pending_partner_ids(self) -> set[int]:
+        return {slot.partner_id for slot in self.pending.values()}
+
+    def active_partner_ids(self) -> set[int]:
+        return {slot.partner_id for slot in self.active.values()}
+
+    def next_bump_at(self, partnership_id: str) -> datetime | None:
+        slot = self.active.get(partnership_id)
+        if slot is None or slot.last_posted_at is None:
+            return None
+        return slot.last_posted_at + timedelta(days=self.settings.bump_interval_days)
+
+
+@dataclass(frozen=True, slots=True)
+class SubmitOutcome:
+    ledger: Ledger
+    auto_denied: bool
+
+
+def submit(ledger: Ledger, submission: Submission, application_id: str, now: datetime) -> SubmitOutcome:
+    """Checks a submission in the order DESIGN.md states and records it.
+
+    A blacklisted partner server is not refused: the application is recorded as DENIED
+    automatically (auto_denied=True), so staff can see who tried. Every other failed check is
+    a RuleViolation and records nothing (it does not start a cooldown either).
+    """
+    settings = ledger.settings
+    partner_id = submission.partner.id
+    representative = submission.representative_id
+    stamps = _stamp_cooldowns(ledger, representative, partner_id, now)
+
+    if partner_id in ledger.blacklisted:
+        return SubmitOutcome(ledger._with(**stamps), auto_denied=True)
+    if submission.source not in ACCEPTED_SOURCES[settings.application_mode]:
+        raise RuleViolation(ErrorCode.APPLICATIONS_CLOSED, _closed_message(settings, submission.source))
+    minimum = settings.min_partner_member_count
+    count = submission.partner.member_count
+    if minimum and (count is None or count < minimum):
+        raise RuleViolation(
+            ErrorCode.BELOW_MIN_MEMBERS,
+            f"Partner servers need at least {minimum} members; {submission.partner.name} has "
+            f"{'an unknown number of' if count is None else count}.",
+        )
+    check_cooldown(ledger, representative, partner_id, now)
+    if partner_id in ledger.pending_partner_ids():
+        raise RuleViolation(ErrorCode.DUPLICATE, f"{submission.partner.name} already has a pending application.")
+    if partner_id in ledger.active_partner_ids():
+        raise RuleViolation(ErrorCode.DUPLICATE, f"{submission.partner.name} is already an active partner.")
+    if len(ledger.pending) >= PENDING_MAX:
+        raise RuleViolation(
+            ErrorCode.PENDING_LIMIT_REACHED,
+            f"This server already has {PENDING_MAX} pending applications; new ones are refused until staff review some.",
+        )
+    pending = dict(ledger.pending)
+    pending[application_id] = PendingSlot(partner_id, representative, now)
+    return SubmitOutcome(ledger._with(pending=pending, **stamps), auto_denied=False)
+
+
+def check_cooldown(ledger: Ledger, representative_id: int, partner_id: int, now: datetime) -> None:
+    window = timedelta(hours=ledger.settings.application_cooldown_hours)
+    if not window:
+        return
+    for label, last in (
+        ("You", ledger.last_by_representative.get(representative_id)),
+        ("This server", ledger.last_by_partner.get(partner_id)),
+    ):
+        if last is not None and now < last + window:
+            raise RuleViolation(
+                ErrorCode.COOLDOWN,
+                f"{label} applied recently; a new application is possible after "
+                f"{(last + window).strftime('%Y-%m-%d %H:%M UTC')}.",
+            )
+
+
+def _stamp_cooldowns(ledger: Ledger, representative_id: int, partner_id: int, now: datetime) -> dict:
+    """New cooldown maps with this application stamped and expired stamps dropped (keeps the ledger small)."""
+    window = timedelta(hours=ledger.settings.application_cooldown_hours)
+    by_rep = {k: v for k, v in ledger.last_by_representative.items() if v + window > now}
+    by_partner = {k: v for k, v in ledger.last_by_partner.items() if v + window > now}
+    by_rep[representative_id] = now
+    by_partner[partner_id] = now
+    return {"last_by_representative": by_rep, "last_by_partner": by_partner}
+
+
+def _closed_message(settings: GuildSettings, source: ApplicationSource) -> str:
+    mode = settings.application_mode
+    if mode.value == "MANUAL":
+        return "This server does not take partnership applications through Discord; its staff add partners directly."
+    if mode.value == "TICKET":
+        return "This server takes partnership applications through a ticket only."
+    return f"This server does not take partnership applications by {source.value.lower()}."
+
+
+def approve(ledger: Ledger, application_id: str, partnership_id: str, now: datetime) -> Ledger:
+    slot = ledger.pending.get(application_id)
+    if slot is None:
+        raise RuleViolation(ErrorCode.INVALID_STATE, "Only a pending application can be approved.")
+    if slot.partner_id in ledger.blacklisted:
+        raise RuleViolation(ErrorCode.BLACKLISTED, "This partner server is blacklisted; deny the application instead.")
+    _check_active_room(ledger)
+    pending = {k: v for k, v in ledger.pending.items() if k != application_id}
+    active = dict(ledger.active)
+    active[partnership_id] = ActiveSlot(
+        slot.partner_id, application_id, slot.representative_id, now, post_requested_at=now
+    )
+    return ledger._with(pending=pending, active=active)
+
+
+def deny(ledger: Ledger, application_id: str, blacklist: bool) -> Ledger:
+    slot = ledger.pending.get(application_id)
+    if slot is None:
+        raise RuleViolation(ErrorCode.INVALID_STATE, "Only a pending application can be denied.")
+    pending = {k: v for k, v in ledger.pending.items() if k != application_id}
+    blacklisted = ledger.blacklisted
+    if blacklist and slot.partner_id not in blacklisted:
+        _check_blacklist_room(ledger)
+        blacklisted = blacklisted | {slot.partner_id}
+    return ledger._with(pending=pending, blacklisted=blacklisted)
+
+
+def create_manual(
+    ledger: Ledger, partner_id: int, representative_id: int, application_id: str, partnership_id: str, now: datetime
+) -> Ledger:
+    """Staff add a partner by hand: same blacklist, duplicate and cap rules, no mode or cooldown check."""
+    if partner_id in ledger.blacklisted:
+        raise RuleViolation(ErrorCode.BLACKLISTED, "This partner server is blacklisted.", ("input", "partnerGuildId"))
+    if partner_id in ledger.active_partner_ids():
+        raise RuleViolation(
+            ErrorCode.DUPLICATE, "This server is already an active partner.", ("input", "partnerGuildId")
+        )
+    if partner_id in ledger.pending_partner_ids():
+        raise RuleViolation(
+            ErrorCode.DUPLICATE,
+            "This server has a pending application; approve it instead.",
+            ("input", "partnerGuildId"),
+        )
+    _check_active_room(ledger)
+    active = dict(ledger.active)
+    active[partnership_id] = ActiveSlot(partner_id, application_id, representative_id, now, post_requested_at=now)
+    return ledger._with(active=active)
+
+
+def end(ledger: Ledger, partnership_id: str) -> Ledger:
+    if partnership_id not in ledger.active:
+        raise RuleViolation(ErrorCode.INVALID_STATE, "Only an active partnership can be ended.")
+    return ledger._with(active={k: v for k, v in ledger.active.items() if k != partnership_id})
+
+
+def bump(ledger: Ledger, partnership_id: str, now: datetime) -> Ledger:
+    """Asks for a re-post. The interval counts from the last SUCCESSFUL post, so a failed post
+    does not use it up; a post already on its way blocks a second one (no stacked ads)."""
+    slot = ledger.active.get(partnership_id)
+    if slot is None:
+        raise RuleViolation(ErrorCode.INVALID_STATE, "Only an active partnership can be bumped.")
+    if slot.post_requested_at is not None and now < slot.post_requested_at + POST_IN_FLIGHT_TIMEOUT:
+        raise RuleViolation(ErrorCode.BUMP_TOO_SOON, "The advertisement is being posted right now.")
+    next_at = ledger.next_bump_at(partnership_id)
+    if next_at is not None and now < next_at:
+        raise RuleViolation(
+            ErrorCode.BUMP_TOO_SOON, f"This partner may bump again after {next_at.strftime('%Y-%m-%d %H:%M UTC')}."
+        )
+    return _replace_active(ledger, partnership_id, post_requested_at=now)
+
+
+def showcase_result(ledger: Ledger, partnership_id: str, posted_at: datetime | None) -> Ledger | None:
+    """Records the outcome of a showcase post (posted_at None = failed). None when nothing changes."""
+    if partnership_id not in ledger.active:
+        return None
+    changes: dict = {"post_requested_at": None}
+    if posted_at is not None:
+        changes["last_posted_at"] = posted_at
+    return _replace_active(ledger, partnership_id, **changes)
+
+
+def _replace_active(ledger: Ledger, partnership_id: str, **changes) -> Ledger:
+    active = dict(ledger.active)
+    active[partnership_id] = dataclasses.replace(active[partnership_id], **changes)
+    return ledger._with(active=active)
+
+
+def blacklist_add(ledger: Ledger, partner_id: int) -> Ledger:
+    if partner_id in ledger.blacklisted:
+        raise RuleViolation(ErrorCode.DUPLICATE, "This server is already blacklisted.", ("partnerGuildId",))
+    _check_blacklist_room(ledger)
+    return ledger._with(blacklisted=ledger.blacklisted | {partner_id})
+
+
+def blacklist_remove(ledger: Ledger, partner_id: int) -> Ledger:
+    if partner_id not in ledger.blacklisted:
+        raise RuleViolation(ErrorCode.NOT_FOUND, "This server is not blacklisted.", ("partnerGuildId",))
+    return ledger._with(blacklisted=ledger.blacklisted - {partner_id})
+
+
+def update_settings(ledger: Ledger, settings: GuildSettings) -> Ledger:
+    return ledger._with(settings=settings)
+
+
+def _check_active_room(ledger: Ledger) -> None:
+    limit = ledger.settings.active_max
+    if len(ledger.active) >= limit:
+        raise RuleViolation(
+            ErrorCode.ACTIVE_LIMIT_REACHED,
+            f"This server has {len(ledger.active)} of {limit} active partnerships; end one first.",
+        )
+
+
+def _check_blacklist_room(ledger: Ledger) -> None:
+    if len(ledger.blacklisted) >= BLACKLIST_MAX:
+        raise RuleViolation(
+            ErrorCode.BLACKLIST_LIMIT_REACHED, f"The blacklist is full ({BLACKLIST_MAX} servers); remove one first."
+        )

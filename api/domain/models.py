@@ -1,0 +1,130 @@
+"""The records of the domain. Plain dataclasses: the store maps them to documents."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from .enums import ApplicationMode, ApplicationSource, ApplicationStatus, ChannelMode, PartnershipStatus
+
+# Hard limits per guild (the seeds' "Limits").
+ACTIVE_HARD_MAX = 100
+PENDING_MAX = 250
+BLACKLIST_MAX = 500
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerServer:
+    id: int
+    name: str
+    icon_url: str | None
+    member_count: int | None
+    invite_code: str
+
+
+@dataclass(frozen=True, slots=True)
+class GuildSettings:
+    application_mode: ApplicationMode = ApplicationMode.SLASH
+    channel_mode: ChannelMode = ChannelMode.SINGLE_CHANNEL
+    showcase_channel_id: int | None = None
+    showcase_category_id: int | None = None
+    showcase_forum_id: int | None = None
+    review_channel_id: int | None = None
+    review_ping_role_id: int | None = None
+    ticket_channel_id: int | None = None
+    manager_role_ids: tuple[int, ...] = ()
+    viewer_role_ids: tuple[int, ...] = ()
+    partner_contact_role_id: int | None = None
+    min_partner_member_count: int = 0
+    application_cooldown_hours: int = 24
+    max_active: int = 0
+    bump_interval_days: int = 7
+    track_joins: bool = False
+    advertisement: str | None = None
+
+    @property
+    def active_max(self) -> int:
+        """min(maxActive, 100); 100 when maxActive is 0 (unlimited up to the hard limit)."""
+        return ACTIVE_HARD_MAX if self.max_active == 0 else min(self.max_active, ACTIVE_HARD_MAX)
+
+    @property
+    def showcase_target_id(self) -> int | None:
+        """The channel, category or forum the current channel mode posts into."""
+        return {
+            ChannelMode.SINGLE_CHANNEL: self.showcase_channel_id,
+            ChannelMode.CHANNEL_PER_PARTNER: self.showcase_category_id,
+            ChannelMode.FORUM_PER_PARTNER: self.showcase_forum_id,
+        }[self.channel_mode]
+
+
+@dataclass(frozen=True, slots=True)
+class ShowcasePlacement:
+    channel_id: int | None = None
+    message_id: int | None = None
+    thread_id: int | None = None
+    posted_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewPost:
+    channel_id: int
+    message_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class Application:
+    id: str
+    guild_id: int
+    partner: PartnerServer
+    representative_id: int
+    advertisement: str
+    source: ApplicationSource
+    status: ApplicationStatus
+    submitted_at: datetime
+    decided_at: datetime | None = None
+    decided_by: int | None = None
+    reason: str | None = None
+    partnership_id: str | None = None
+    review: ReviewPost | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Partnership:
+    id: str
+    guild_id: int
+    application_id: str
+    partner: PartnerServer
+    representative_id: int
+    advertisement: str
+    status: PartnershipStatus
+    started_at: datetime
+    ended_at: datetime | None = None
+    end_reason: str | None = None
+    last_bumped_at: datetime | None = None
+    next_bump_at: datetime | None = None
+    tracked_invite_code: str | None = None
+    showcase: ShowcasePlacement | None = None
+    showcase_error: str | None = None
+    join_count: int = 0
+    retained_count: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class BlacklistEntry:
+    guild_id: int
+    partner_guild_id: int
+    reason: str | None
+    added_by: int | None
+    added_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    """An application as it arrives (from Discord through the bus)."""
+
+    guild_id: int
+    partner: PartnerServer
+    representative_id: int
+    advertisement: str
+    source: ApplicationSource
+    submitted_at: datetime = field(compare=False)

@@ -1,0 +1,71 @@
+"""Free text a partner or staff submits: length limits and control characters.
+
+Text is stored as given apart from control characters (which can break the dashboard or the
+Discord embed); mentions are left in the text on purpose and neutralised where it is posted
+(the bot posts with no allowed mentions; the dashboard renders text, never HTML).
+"""
+
+from __future__ import annotations
+
+import re
+
+from .errors import ErrorCode, RuleViolation
+
+MAX_ADVERTISEMENT = 2000
+MAX_REASON = 500
+MAX_NAME = 100
+MAX_INVITE_CODE = 64
+
+# C0/C1 controls except tab and newline, plus zero-width and bidi overrides that can disguise text.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+_INVITE_CODE = re.compile(r"^[A-Za-z0-9-]{2,64}$")
+
+
+def clean_text(value: str) -> str:
+    """Strips control characters and normalises newlines; keeps everything a person can read."""
+    return _CONTROL.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def advertisement(value: str, field: tuple[str, ...] = ("advertisement",)) -> str:
+    text = clean_text(value).strip()
+    if not text:
+        raise RuleViolation(ErrorCode.VALIDATION, "The advertisement is empty.", field)
+    if len(text) > MAX_ADVERTISEMENT:
+        raise RuleViolation(
+            ErrorCode.VALIDATION,
+            f"The advertisement is {len(text)} characters; the limit is {MAX_ADVERTISEMENT}.",
+            field,
+        )
+    return text
+
+
+def optional_text(value: str | None, limit: int, field: tuple[str, ...], label: str) -> str | None:
+    if value is None:
+        return None
+    text = clean_text(value).strip()
+    if len(text) > limit:
+        raise RuleViolation(ErrorCode.VALIDATION, f"The {label} is longer than {limit} characters.", field)
+    return text or None
+
+
+def reason(value: str | None, field: tuple[str, ...] = ("reason",)) -> str | None:
+    return optional_text(value, MAX_REASON, field, "reason")
+
+
+def server_name(value: str, field: tuple[str, ...] = ("partnerName",)) -> str:
+    text = clean_text(value).strip()
+    if not text or len(text) > MAX_NAME:
+        raise RuleViolation(ErrorCode.VALIDATION, f"A server name has 1 to {MAX_NAME} characters.", field)
+    return text
+
+
+def invite_code(value: str, field: tuple[str, ...] = ("inviteCode",)) -> str:
+    """Accepts a bare code or a discord.gg / discord.com/invite link and returns the code."""
+    text = value.strip()
+    for prefix in ("https://", "http://"):
+        text = text.removeprefix(prefix)
+    for host in ("discord.gg/", "www.discord.gg/", "discord.com/invite/", "discordapp.com/invite/"):
+        text = text.removeprefix(host)
+    if not _INVITE_CODE.match(text):
+        raise RuleViolation(ErrorCode.VALIDATION, f"{value[:80]!r} is not a Discord invite.", field)
+    return text

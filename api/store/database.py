@@ -1,0 +1,98 @@
+"""Opening the database (MongoDB via motor, or mongomock in memory) and creating indexes."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING, IndexModel
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Database:
+    client: Any
+    db: Any
+    in_memory: bool
+
+    @property
+    def guilds(self):
+        return self.db["guilds"]
+
+    @property
+    def applications(self):
+        return self.db["applications"]
+
+    @property
+    def partnerships(self):
+        return self.db["partnerships"]
+
+    @property
+    def blacklist(self):
+        return self.db["blacklist"]
+
+    @property
+    def joins(self):
+        return self.db["joins"]
+
+    @property
+    def processed(self):
+        return self.db["processed_events"]
+
+    async def ensure_indexes(self) -> None:
+        """Idempotent: safe on every start-up and from several replicas at once."""
+        await self.applications.create_indexes(
+            [
+                IndexModel(
+                    [("guild_id", ASCENDING), ("status", ASCENDING), ("submitted_at", ASCENDING), ("_id", ASCENDING)]
+                ),
+                IndexModel([("guild_id", ASCENDING), ("submitted_at", ASCENDING), ("_id", ASCENDING)]),
+                IndexModel([("review.message_id", ASCENDING)], sparse=True),
+            ]
+        )
+        await self.partnerships.create_indexes(
+            [
+                IndexModel(
+                    [("guild_id", ASCENDING), ("status", ASCENDING), ("started_at", ASCENDING), ("_id", ASCENDING)]
+                ),
+                IndexModel([("guild_id", ASCENDING), ("started_at", ASCENDING), ("_id", ASCENDING)]),
+                IndexModel([("guild_id", ASCENDING), ("tracked_invite_code", ASCENDING)], sparse=True),
+                IndexModel([("application_id", ASCENDING)]),
+            ]
+        )
+        await self.blacklist.create_indexes(
+            [
+                IndexModel(
+                    [("guild_id", ASCENDING), ("removed", ASCENDING), ("added_at", DESCENDING), ("_id", ASCENDING)]
+                )
+            ]
+        )
+        await self.joins.create_indexes(
+            [
+                IndexModel([("partnership_id", ASCENDING), ("joined_at", ASCENDING)]),
+                IndexModel([("guild_id", ASCENDING), ("user_id", ASCENDING), ("joined_at", DESCENDING)]),
+                IndexModel([("guild_id", ASCENDING), ("joined_at", ASCENDING)]),
+            ]
+        )
+        # Processed event ids are kept a week: far longer than any redelivery window.
+        await self.processed.create_indexes([IndexModel([("at", ASCENDING)], expireAfterSeconds=7 * 24 * 3600)])
+        # The journal relay looks for guilds with unfinished work.
+        await self.guilds.create_indexes([IndexModel([("todo.id", ASCENDING)], sparse=True)])
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def open_database(url: str, name: str) -> Database:
+    """An empty url gives the in-memory database of the embedded default and the unit tests."""
+    if not url:
+        from mongomock_motor import AsyncMongoMockClient
+
+        client = AsyncMongoMockClient(tz_aware=True)
+        return Database(client, client[name], in_memory=True)
+    from motor.motor_asyncio import AsyncIOMotorClient
+
+    client = AsyncIOMotorClient(url, tz_aware=True, uuidRepresentation="standard")
+    return Database(client, client[name], in_memory=False)

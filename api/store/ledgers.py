@@ -1,0 +1,67 @@
+"""The per-guild ledger document and its journal of unfinished work.
+
+One document per guild holds the ledger (see `api.domain.ledger`) and `todo`: the journal of
+writes and messages that a committed change still owes. A change is committed by ONE atomic
+update that (a) compare-and-sets `version` and (b) appends its journal items. Everything else —
+the application and partnership documents, blacklist entries, bus commands and live events —
+is derived from those items afterwards, idempotently, and each item is pulled once done.
+
+Why a crash cannot break a cap or leave a count wrong: caps and counts are read from the
+ledger alone, which is only ever changed by that single-document compare-and-set; there is no
+second counter to forget. A crash after the commit and before the journal is finished leaves
+the items in `todo`; they are replayed by the next change to the guild, by the next read of it
+through the services, and by the journal relay running in every API process. Replaying is safe
+because every item is idempotent: inserts ignore duplicate keys, updates are guarded by the
+status they expect, blacklist entries carry the ledger version that wrote them, and bus
+messages carry a fixed envelope id that consumers deduplicate.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo.errors import DuplicateKeyError
+
+from ..domain.ledger import Ledger
+from .database import Database
+from .documents import ledger_fields_to_doc, ledger_from_doc
+
+
+class LedgerRepository:
+    def __init__(self, database: Database):
+        self._guilds = database.guilds
+
+    async def load(self, guild_id: int) -> tuple[Ledger, list[dict[str, Any]]]:
+        doc = await self._guilds.find_one({"_id": str(guild_id)})
+        return ledger_from_doc(guild_id, doc), list((doc or {}).get("todo", []))
+
+    async def load_many(self, guild_ids: list[int]) -> dict[int, Ledger]:
+        docs = self._guilds.find({"_id": {"$in": [str(g) for g in guild_ids]}}, {"todo": 0})
+        found = {int(d["_id"]): ledger_from_doc(int(d["_id"]), d) async for d in docs}
+        return {g: found.get(g) or Ledger(guild_id=g) for g in guild_ids}
+
+    async def commit(self, old: Ledger, new: Ledger, items: list[dict[str, Any]]) -> bool:
+        """Writes `new` if the stored version is still `old.version`; False when someone else won."""
+        fields = ledger_fields_to_doc(new)
+        if old.version == 0:
+            try:
+                await self._guilds.insert_one({"_id": str(new.guild_id), **fields, "todo": items})
+            except DuplicateKeyError:
+                return False
+            return True
+        update: dict[str, Any] = {"$set": fields}
+        if items:
+            update["$push"] = {"todo": {"$each": items}}
+        result = await self._guilds.update_one({"_id": str(new.guild_id), "version": old.version}, update)
+        return result.modified_count == 1
+
+    async def done(self, guild_id: int, item_ids: list[str]) -> None:
+        if item_ids:
+            await self._guilds.update_one({"_id": str(guild_id)}, {"$pull": {"todo": {"id": {"$in": item_ids}}}})
+
+    async def guilds_with_unfinished_work(self, limit: int = 100) -> list[int]:
+        cursor = self._guilds.find({"todo.0": {"$exists": True}}, {"_id": 1}).limit(limit)
+        return [int(d["_id"]) async for d in cursor]
+
+    async def all_guild_ids(self) -> list[int]:
+        return [int(d["_id"]) async for d in self._guilds.find({}, {"_id": 1})]

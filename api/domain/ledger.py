@@ -166,9 +166,15 @@ def approve(ledger: Ledger, application_id: str, partnership_id: str, now: datet
     pending = {k: v for k, v in ledger.pending.items() if k != application_id}
     active = dict(ledger.active)
     active[partnership_id] = ActiveSlot(
-        slot.partner_id, application_id, slot.representative_id, now, post_requested_at=now
+        slot.partner_id, application_id, slot.representative_id, now, post_requested_at=_first_post(ledger, now)
     )
     return ledger._with(pending=pending, active=active)
+
+
+def _first_post(ledger: Ledger, now: datetime) -> datetime | None:
+    """An approval posts the ad only when a showcase is configured; until that post reports back,
+    a bump would stack a second ad."""
+    return now if ledger.settings.showcase_target_id is not None else None
 
 
 def deny(ledger: Ledger, application_id: str, blacklist: bool) -> Ledger:
@@ -201,7 +207,9 @@ def create_manual(
         )
     _check_active_room(ledger)
     active = dict(ledger.active)
-    active[partnership_id] = ActiveSlot(partner_id, application_id, representative_id, now, post_requested_at=now)
+    active[partnership_id] = ActiveSlot(
+        partner_id, application_id, representative_id, now, post_requested_at=_first_post(ledger, now)
+    )
     return ledger._with(active=active)
 
 
@@ -217,6 +225,8 @@ def bump(ledger: Ledger, partnership_id: str, now: datetime) -> Ledger:
     slot = ledger.active.get(partnership_id)
     if slot is None:
         raise RuleViolation(ErrorCode.INVALID_STATE, "Only an active partnership can be bumped.")
+    if ledger.settings.showcase_target_id is None:
+        raise RuleViolation(ErrorCode.INVALID_STATE, "No showcase is configured for the current channel mode.")
     if slot.post_requested_at is not None and now < slot.post_requested_at + POST_IN_FLIGHT_TIMEOUT:
         raise RuleViolation(ErrorCode.BUMP_TOO_SOON, "The advertisement is being posted right now.")
     next_at = ledger.next_bump_at(partnership_id)

@@ -58,6 +58,16 @@ class GuildSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class Problem:
+    """Something the bot could not do on Discord (reported back by the cluster)."""
+
+    action: str  # the command type, e.g. "showcase.post"
+    code: str  # e.g. MISSING_PERMISSIONS
+    message: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class ShowcasePlacement:
     channel_id: int | None = None
     message_id: int | None = None
@@ -86,6 +96,7 @@ class Application:
     reason: str | None = None
     partnership_id: str | None = None
     review: ReviewPost | None = None
+    ticket_thread_id: int | None = None  # TICKET source: the private thread, told and closed on decision
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +118,7 @@ class Partnership:
     showcase_error: str | None = None
     join_count: int = 0
     retained_count: int = 0
+    problems: tuple[Problem, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

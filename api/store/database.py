@@ -60,6 +60,7 @@ class Database:
                 IndexModel([("guild_id", ASCENDING), ("started_at", ASCENDING), ("_id", ASCENDING)]),
                 IndexModel([("guild_id", ASCENDING), ("tracked_invite_code", ASCENDING)], sparse=True),
                 IndexModel([("application_id", ASCENDING)]),
+                IndexModel([("guild_id", ASCENDING), ("representative_id", ASCENDING), ("status", ASCENDING)]),
             ]
         )
         await self.blacklist.create_indexes(
@@ -74,6 +75,7 @@ class Database:
                 IndexModel([("partnership_id", ASCENDING), ("joined_at", ASCENDING)]),
                 IndexModel([("guild_id", ASCENDING), ("user_id", ASCENDING), ("joined_at", DESCENDING)]),
                 IndexModel([("guild_id", ASCENDING), ("joined_at", ASCENDING)]),
+                IndexModel([("guild_id", ASCENDING), ("left_event", ASCENDING)], sparse=True),
             ]
         )
         # Processed event ids are kept a week: far longer than any redelivery window.

@@ -13,6 +13,7 @@ from ..domain.models import (
     GuildSettings,
     PartnerServer,
     Partnership,
+    Problem,
     ReviewPost,
     ShowcasePlacement,
 )
@@ -163,6 +164,7 @@ def application_to_doc(app: Application) -> dict[str, Any]:
         "review": None
         if app.review is None
         else {"channel_id": str(app.review.channel_id), "message_id": str(app.review.message_id)},
+        "ticket_thread_id": sid(app.ticket_thread_id),
     }
 
 
@@ -182,6 +184,7 @@ def application_from_doc(doc: dict[str, Any]) -> Application:
         reason=doc.get("reason"),
         partnership_id=doc.get("partnership_id"),
         review=None if not review else ReviewPost(int(review["channel_id"]), int(review["message_id"])),
+        ticket_thread_id=iid(doc.get("ticket_thread_id")),
     )
 
 
@@ -243,6 +246,7 @@ def partnership_from_doc(doc: dict[str, Any]) -> Partnership:
         showcase_error=doc.get("showcase_error"),
         join_count=doc.get("join_count", 0),
         retained_count=doc.get("retained_count", 0),
+        problems=tuple(Problem(p["action"], p["code"], p["message"], as_utc(p["at"])) for p in doc.get("problems", [])),
     )
 
 
@@ -254,3 +258,19 @@ def blacklist_from_doc(doc: dict[str, Any]) -> BlacklistEntry:
         added_by=iid(doc.get("added_by")),
         added_at=as_utc(doc["added_at"]),
     )
+
+
+def blacklist_doc(
+    guild_id: int, partner_guild_id: int, reason: str | None, added_by: int | None, at, rev: int, removed: bool = False
+) -> dict[str, Any]:
+    """A blacklist entry as written by the journal; `rev` is the ledger version that wrote it."""
+    return {
+        "_id": f"{guild_id}:{partner_guild_id}",
+        "guild_id": str(guild_id),
+        "partner_guild_id": str(partner_guild_id),
+        "reason": reason,
+        "added_by": sid(added_by),
+        "added_at": at,
+        "removed": removed,
+        "rev": rev,
+    }

@@ -24,11 +24,16 @@ class JoinRepository:
             return False
         return True
 
-    async def mark_left(self, guild_id: int, user_id: int, at: datetime) -> str | None:
-        """Marks the member's latest attributed, still-present join as left; returns its partnership."""
+    async def mark_left(self, event_id: str, guild_id: int, user_id: int, at: datetime) -> str | None:
+        """Marks the member's latest attributed, still-present join as left; returns its partnership.
+
+        Keyed by the leave event's id, so a redelivered leave finds the join it marked before."""
+        marked = await self._coll.find_one({"guild_id": str(guild_id), "left_event": event_id}, {"partnership_id": 1})
+        if marked is not None:
+            return marked["partnership_id"]
         doc = await self._coll.find_one_and_update(
             {"guild_id": str(guild_id), "user_id": str(user_id), "left_at": None},
-            {"$set": {"left_at": at}},
+            {"$set": {"left_at": at, "left_event": event_id}},
             sort=[("joined_at", -1)],
         )
         return None if doc is None else doc["partnership_id"]

@@ -56,6 +56,10 @@ class PartnershipRepository:
         )
         return None if doc is None else partnership_from_doc(doc)
 
+    async def active_for_representative(self, guild_id: int, user_id: int) -> list[Partnership]:
+        query = {"guild_id": str(guild_id), "representative_id": str(user_id), "status": "ACTIVE"}
+        return [partnership_from_doc(d) async for d in self._coll.find(query, {"recent_events": 0})]
+
     async def list_for_guild(self, guild_id: int) -> list[Partnership]:
         cursor = self._coll.find({"guild_id": str(guild_id)}, {"recent_events": 0}).sort(
             [("started_at", 1), ("_id", 1)]

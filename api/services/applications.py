@@ -1,0 +1,192 @@
+"""Applications: a submission from Discord, and the staff decision on it."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from bus import Envelope
+from bus.contracts import parse
+
+from ..domain import ledger as rules
+from ..domain import text
+from ..domain.enums import ApplicationSource, ApplicationStatus, PartnershipStatus, QueueEventType
+from ..domain.errors import ErrorCode, RuleViolation
+from ..domain.models import Application, PartnerServer, Partnership, Submission
+from ..domain.snowflake import parse_snowflake
+from ..store.applications import ApplicationRepository
+from ..store.documents import application_to_doc, blacklist_doc, partnership_to_doc, sid
+from ..store.partnerships import PartnershipRepository
+from ..store.processed import ProcessedEvents
+from . import effects, notices
+from . import journal_items as J
+from .ids import id_for_event, new_id
+from .writer import Change, GuildWriter
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Decision:
+    application: Application
+    partnership: Partnership | None = None
+
+
+class ApplicationService:
+    def __init__(
+        self,
+        writer: GuildWriter,
+        applications: ApplicationRepository,
+        partnerships: PartnershipRepository,
+        processed: ProcessedEvents,
+    ):
+        self._writer = writer
+        self._apps = applications
+        self._partnerships = partnerships
+        self._processed = processed
+
+    # --- from Discord ---------------------------------------------------------------------------
+
+    async def submit(self, envelope: Envelope) -> Application | None:
+        """Handles `application.submitted`. Idempotent on the envelope id. Returns the recorded
+        application, or None when it was refused (the applicant is told why)."""
+        data = parse(envelope)
+        guild_id = int(envelope.guild_id)
+        app_id = id_for_event(envelope.id)
+        await self._writer.load(guild_id)  # finishes any journal a crash left, so the check below is exact
+        if (done := await self._apps.get(app_id)) is not None or await self._processed.seen(envelope.id):
+            return done
+        reply = data.reply.model_dump() if data.reply else None
+        ticket = int(data.ticket_channel_id) if data.ticket_channel_id else None
+        representative = int(data.representative_id)
+        try:
+            submission = Submission(
+                guild_id=guild_id,
+                partner=PartnerServer(
+                    id=parse_snowflake(data.partner.id, ("partner", "id")),
+                    name=text.server_name(data.partner.name, ("partner", "name")),
+                    icon_url=data.partner.icon_url,
+                    member_count=data.partner.member_count,
+                    invite_code=text.invite_code(data.partner.invite_code, ("partner", "invite_code")),
+                ),
+                representative_id=representative,
+                advertisement=text.advertisement(data.advertisement),
+                source=ApplicationSource(data.source),
+                submitted_at=envelope.occurred_at,
+            )
+        except RuleViolation as violation:
+            await self._refuse(envelope, guild_id, reply, representative, ticket, violation)
+            return None
+
+        def decide(ledger: rules.Ledger, now) -> Change[Application]:
+            if app_id in ledger.pending:
+                return Change(None)  # recorded by an earlier delivery of this event
+            outcome = rules.submit(ledger, submission, app_id, now)
+            denied = outcome.auto_denied
+            app = Application(
+                id=app_id,
+                guild_id=guild_id,
+                partner=submission.partner,
+                representative_id=representative,
+                advertisement=submission.advertisement,
+                source=submission.source,
+                status=ApplicationStatus.DENIED if denied else ApplicationStatus.PENDING,
+                submitted_at=now,
+                decided_at=now if denied else None,
+                reason="blacklisted" if denied else None,
+                ticket_thread_id=ticket,
+            )
+            seq = outcome.ledger.version
+            items = [
+                J.insert("applications", application_to_doc(app)),
+                J.live(QueueEventType.APPLICATION_SUBMITTED, guild_id, seq, now, application_id=app_id),
+            ]
+            if denied:
+                items.append(
+                    J.live(QueueEventType.APPLICATION_DENIED, guild_id, seq, now, application_id=app_id, part=1)
+                )
+                content = notices.auto_denied(app.partner)
+            else:
+                items += effects.review_post(app, ledger.settings)
+                content = notices.queued(app.partner)
+            items.append(effects.reply_to_submission(guild_id, reply, representative, ticket, content))
+            return Change(outcome.ledger, items, app)
+
+        try:
+            change = await self._writer.run(guild_id, decide)
+        except RuleViolation as violation:
+            await self._refuse(envelope, guild_id, reply, representative, ticket, violation)
+            return None
+        return change.result or await self._apps.get(app_id)
+
+    async def _refuse(self, envelope, guild_id, reply, representative, ticket, violation: RuleViolation) -> None:
+        log.info("guild %s: application %s refused: %s", guild_id, envelope.id, violation.code)
+        item = effects.reply_to_submission(guild_id, reply, representative, ticket, notices.refused(violation.message))
+        await self._writer.publish_now([item])
+        await self._processed.mark(envelope.id)
+
+    # --- staff decisions --------------------------------------------------------------------------
+
+    async def approve(self, app: Application, actor: int | None) -> Decision:
+        partnership_id = new_id()
+
+        def decide(ledger: rules.Ledger, now) -> Change[Partnership]:
+            new = rules.approve(ledger, app.id, partnership_id, now)
+            partnership = Partnership(
+                id=partnership_id,
+                guild_id=app.guild_id,
+                application_id=app.id,
+                partner=app.partner,
+                representative_id=app.representative_id,
+                advertisement=app.advertisement,
+                status=PartnershipStatus.ACTIVE,
+                started_at=now,
+            )
+            decided = {
+                "status": "APPROVED",
+                "decided_at": now,
+                "decided_by": sid(actor),
+                "partnership_id": partnership_id,
+            }
+            items = [
+                J.update("applications", app.id, {"status": "PENDING"}, decided),
+                J.insert("partnerships", partnership_to_doc(partnership)),
+                J.live(QueueEventType.APPLICATION_APPROVED, app.guild_id, new.version, now, app.id, partnership_id),
+                J.live(
+                    QueueEventType.PARTNERSHIP_CREATED, app.guild_id, new.version, now, app.id, partnership_id, part=1
+                ),
+                *effects.review_update(app, "APPROVED", actor, None),
+                *effects.tell_applicant(app, notices.approved(app), app.ticket_thread_id),
+                *effects.approval_effects(partnership, ledger.settings),
+            ]
+            return Change(new, items, partnership)
+
+        await self._writer.run(app.guild_id, decide)
+        return Decision(await self._apps.get(app.id), await self._partnerships.get(partnership_id))
+
+    async def deny(self, app: Application, actor: int | None, reason: str | None, blacklist: bool) -> Decision:
+        reason = text.reason(reason)
+
+        def decide(ledger: rules.Ledger, now) -> Change[None]:
+            new = rules.deny(ledger, app.id, blacklist)
+            decided = {"status": "DENIED", "decided_at": now, "decided_by": sid(actor), "reason": reason}
+            items = [
+                J.update("applications", app.id, {"status": "PENDING"}, decided),
+                J.live(QueueEventType.APPLICATION_DENIED, app.guild_id, new.version, now, application_id=app.id),
+                *effects.review_update(app, "DENIED", actor, reason),
+                *effects.tell_applicant(app, notices.denied(app, reason), app.ticket_thread_id),
+            ]
+            if new.blacklisted != ledger.blacklisted:
+                entry = blacklist_doc(app.guild_id, app.partner.id, reason, actor, now, new.version)
+                items.append(J.put_versioned("blacklist", entry))
+            return Change(new, items)
+
+        await self._writer.run(app.guild_id, decide)
+        return Decision(await self._apps.get(app.id))
+
+    async def visible(self, application_id: str) -> Application | None:
+        return await self._apps.get(application_id)
+
+
+def not_found(what: str = "application") -> RuleViolation:
+    return RuleViolation(ErrorCode.NOT_FOUND, f"No such {what}.", ("id",))

@@ -1,0 +1,30 @@
+"""What the bot tells people, in plain words. Sent with no mentions allowed (the cluster enforces it)."""
+
+from __future__ import annotations
+
+from ..domain.models import Application, PartnerServer
+
+
+def queued(partner: PartnerServer) -> str:
+    return f"Thanks! The partnership application for **{partner.name}** is in the queue; staff will review it."
+
+
+def refused(message: str) -> str:
+    return f"The partnership application was not accepted: {message}"
+
+
+def auto_denied(partner: PartnerServer) -> str:
+    return f"The partnership application for **{partner.name}** was declined."
+
+
+def approved(app: Application) -> str:
+    return f"Good news: the partnership with **{app.partner.name}** was accepted."
+
+
+def denied(app: Application, reason: str | None) -> str:
+    suffix = f" Reason: {reason}" if reason else ""
+    return f"The partnership application for **{app.partner.name}** was declined.{suffix}"
+
+
+def our_advertisement(advertisement: str) -> str:
+    return f"Here is our advertisement for your server:\n\n{advertisement}"

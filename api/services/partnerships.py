@@ -1,0 +1,173 @@
+"""Partnerships: added by hand, bumped, ended; and what the cluster reports back about them."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from ..domain import ledger as rules
+from ..domain import text
+from ..domain.enums import ApplicationSource, ApplicationStatus, PartnershipStatus, QueueEventType
+from ..domain.errors import ErrorCode, RuleViolation
+from ..domain.models import Application, PartnerServer, Partnership, ShowcasePlacement
+from ..domain.snowflake import parse_snowflake
+from ..store.documents import application_to_doc, partnership_to_doc, placement_to_doc
+from ..store.partnerships import PartnershipRepository
+from . import effects
+from . import journal_items as J
+from .ids import new_id
+from .writer import Change, GuildWriter
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ManualPartner:
+    guild_id: int
+    partner: PartnerServer
+    representative_id: int
+    advertisement: str
+
+    @classmethod
+    def parse(cls, raw: dict) -> ManualPartner:
+        """Validates `CreatePartnershipInput` (camelCase keys); raises RuleViolation with the input path."""
+        member_count = raw.get("memberCount")
+        if member_count is not None and not 0 <= member_count <= 50_000_000:
+            raise RuleViolation(ErrorCode.VALIDATION, "memberCount is out of range.", ("input", "memberCount"))
+        return cls(
+            guild_id=parse_snowflake(raw["guildId"], ("input", "guildId")),
+            partner=PartnerServer(
+                id=parse_snowflake(raw["partnerGuildId"], ("input", "partnerGuildId")),
+                name=text.server_name(raw["partnerName"], ("input", "partnerName")),
+                icon_url=None,
+                member_count=member_count,
+                invite_code=text.invite_code(raw["inviteCode"], ("input", "inviteCode")),
+            ),
+            representative_id=parse_snowflake(raw["representativeId"], ("input", "representativeId")),
+            advertisement=text.advertisement(raw["advertisement"], ("input", "advertisement")),
+        )
+
+
+class PartnershipService:
+    def __init__(self, writer: GuildWriter, partnerships: PartnershipRepository):
+        self._writer = writer
+        self._partnerships = partnerships
+
+    async def create_manual(self, manual: ManualPartner, actor: int | None) -> Partnership:
+        app_id, partnership_id, guild_id = new_id(), new_id(), manual.guild_id
+
+        def decide(ledger: rules.Ledger, now) -> Change[None]:
+            new = rules.create_manual(ledger, manual.partner.id, manual.representative_id, app_id, partnership_id, now)
+            app = Application(
+                id=app_id,
+                guild_id=guild_id,
+                partner=manual.partner,
+                representative_id=manual.representative_id,
+                advertisement=manual.advertisement,
+                source=ApplicationSource.MANUAL,
+                status=ApplicationStatus.APPROVED,
+                submitted_at=now,
+                decided_at=now,
+                decided_by=actor,
+                partnership_id=partnership_id,
+            )
+            partnership = Partnership(
+                id=partnership_id,
+                guild_id=guild_id,
+                application_id=app_id,
+                partner=manual.partner,
+                representative_id=manual.representative_id,
+                advertisement=manual.advertisement,
+                status=PartnershipStatus.ACTIVE,
+                started_at=now,
+            )
+            items = [
+                J.insert("applications", application_to_doc(app)),
+                J.insert("partnerships", partnership_to_doc(partnership)),
+                J.live(QueueEventType.PARTNERSHIP_CREATED, guild_id, new.version, now, app_id, partnership_id),
+                *effects.approval_effects(partnership, ledger.settings),
+            ]
+            return Change(new, items)
+
+        await self._writer.run(guild_id, decide)
+        return await self._partnerships.get(partnership_id)
+
+    async def bump(self, partnership: Partnership) -> Partnership:
+        def decide(ledger: rules.Ledger, now) -> Change[None]:
+            new = rules.bump(ledger, partnership.id, now)
+            items = [
+                J.live(
+                    QueueEventType.PARTNERSHIP_BUMPED,
+                    partnership.guild_id,
+                    new.version,
+                    now,
+                    partnership_id=partnership.id,
+                ),
+                *effects.showcase_post(partnership, ledger.settings, replace=partnership.showcase),
+            ]
+            return Change(new, items)
+
+        await self._writer.run(partnership.guild_id, decide)
+        return await self._partnerships.get(partnership.id)
+
+    async def end(self, partnership: Partnership, reason: str | None) -> Partnership:
+        reason = text.reason(reason)
+
+        def decide(ledger: rules.Ledger, now) -> Change[None]:
+            new = rules.end(ledger, partnership.id)
+            ended = {"status": "ENDED", "ended_at": now, "end_reason": reason}
+            items = [
+                J.update("partnerships", partnership.id, {"status": "ACTIVE"}, ended),
+                J.live(
+                    QueueEventType.PARTNERSHIP_ENDED,
+                    partnership.guild_id,
+                    new.version,
+                    now,
+                    partnership_id=partnership.id,
+                ),
+                *effects.end_effects(partnership, ledger.settings),
+            ]
+            return Change(new, items)
+
+        await self._writer.run(partnership.guild_id, decide)
+        return await self._partnerships.get(partnership.id)
+
+    async def showcase_result(
+        self, partnership_id: str, placement: ShowcasePlacement | None, error: str | None
+    ) -> None:
+        """The cluster posted the ad (placement) or could not (error). Only a success starts the
+        bump interval. A post that lands after the partnership ended is taken down again."""
+        partnership = await self._partnerships.get(partnership_id)
+        if partnership is None:
+            return
+        guild_id = partnership.guild_id
+
+        def decide(ledger: rules.Ledger, now) -> Change[None]:
+            new = rules.showcase_result(ledger, partnership_id, placement.posted_at if placement else None)
+            if new is None:  # no longer active
+                if placement is not None:
+                    late = Partnership(**{**_fields(partnership), "showcase": placement})
+                    return Change(ledger._with(), effects.end_effects(late, ledger.settings)[:1])
+                return Change(None)
+            if placement is None:
+                items = [J.update("partnerships", partnership_id, {"status": "ACTIVE"}, {"showcase_error": error})]
+            else:
+                shown = {
+                    "showcase": placement_to_doc(placement),
+                    "last_bumped_at": placement.posted_at,
+                    "showcase_error": None,
+                }
+                items = [
+                    J.update("partnerships", partnership_id, {"status": "ACTIVE"}, shown),
+                    J.live(QueueEventType.SHOWCASE_POSTED, guild_id, new.version, now, partnership_id=partnership_id),
+                ]
+            return Change(new, items)
+
+        await self._writer.run(guild_id, decide)
+
+    async def tracked_invite_created(self, partnership_id: str, code: str) -> None:
+        await self._partnerships.set_tracked_invite(partnership_id, code)
+
+
+def _fields(p: Partnership) -> dict:
+    return {name: getattr(p, name) for name in p.__slots__}

@@ -1,0 +1,57 @@
+"""Settings of the API process, from the environment (or a .env file). Documented in the README."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ApiSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", env_parse_none_str=None)
+
+    mongodb_url: str = Field("", description="Empty: mongomock-motor in memory (nothing persists).")
+    mongodb_database: str = "partners"
+    rabbitmq_url: SecretStr = Field(SecretStr(""), description="Empty: the in-process bus.")
+    auth_secret: SecretStr = Field(SecretStr(""), description="HS256 key for tokens. Empty: one is made up.")
+    auth_token_minutes: int = Field(15, ge=1, le=24 * 60)
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    shard_count: int = Field(1, ge=1, le=100_000)
+    run_worker: bool = Field(True, description="Consume cluster events in this process.")
+    environment: Literal["development", "production"] = "development"
+    graphiql: bool = True
+    introspection: bool = True
+    graphql_max_depth: int = Field(12, ge=2, le=50)
+    graphql_max_aliases: int = Field(30, ge=1, le=1000)
+    graphql_max_tokens: int = Field(5000, ge=100, le=100_000)
+    cors_origins: list[str] = Field(default_factory=list)
+    journal_relay_seconds: float = Field(2.0, gt=0, le=3600, description="How often unfinished journals are retried.")
+    bus_prefetch: int = Field(200, ge=1, le=10_000)
+    publish_timeout_seconds: float = Field(30.0, gt=0, le=3600)
+    demo_guild_id: str = "1100000000000000000"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("mongodb_url")
+    @classmethod
+    def _mongo_scheme(cls, value: str) -> str:
+        if value and not value.startswith(("mongodb://", "mongodb+srv://")):
+            raise ValueError("must start with mongodb:// or mongodb+srv://")
+        return value
+
+    @field_validator("rabbitmq_url")
+    @classmethod
+    def _amqp_scheme(cls, value: SecretStr) -> SecretStr:
+        raw = value.get_secret_value()
+        if raw and not raw.startswith(("amqp://", "amqps://")):
+            raise ValueError("must start with amqp:// or amqps://")
+        return value
+
+
+def describe_error(error: ValidationError) -> str:
+    """One line naming the setting, without echoing its value (it may be a secret)."""
+    first = error.errors()[0]
+    name = ".".join(str(part) for part in first["loc"]).upper() or "SETTINGS"
+    more = f" (and {error.error_count() - 1} more)" if error.error_count() > 1 else ""
+    return f"invalid setting {name}: {first['msg']}{more}"

@@ -1,0 +1,38 @@
+"""Problems the cluster reported that staff should see: per guild (e.g. the bot cannot read
+invites) and per partnership (e.g. its showcase post failed)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from .clock import as_utc
+from .database import Database
+
+MAX_PROBLEMS_PER_PARTNERSHIP = 20
+
+
+class WarningRepository:
+    def __init__(self, database: Database):
+        self._guild = database.db["guild_warnings"]
+        self._partnerships = database.partnerships
+
+    async def set_guild_warning(self, guild_id: int, code: str, message: str, at: datetime) -> None:
+        await self._guild.update_one(
+            {"_id": f"{guild_id}:{code}"},
+            {"$set": {"guild_id": str(guild_id), "code": code, "message": message, "at": at}},
+            upsert=True,
+        )
+
+    async def clear_guild_warning(self, guild_id: int, code: str) -> None:
+        await self._guild.delete_one({"_id": f"{guild_id}:{code}"})
+
+    async def guild_warnings(self, guild_id: int) -> list[dict[str, Any]]:
+        cursor = self._guild.find({"guild_id": str(guild_id)}).sort([("at", -1)])
+        return [{**d, "at": as_utc(d["at"])} async for d in cursor]
+
+    async def add_partnership_problem(self, partnership_id: str, problem: dict[str, Any]) -> None:
+        await self._partnerships.update_one(
+            {"_id": partnership_id},
+            {"$push": {"problems": {"$each": [problem], "$slice": -MAX_PROBLEMS_PER_PARTNERSHIP}}},
+        )

@@ -1,0 +1,188 @@
+"""Commands: api -> cluster, on exchange partners.commands with routing key shard.<n>.
+
+A command asks the cluster node holding the guild's shard to act on Discord. The cluster answers
+each command with one command.completed event (ok or failed) that echoes refs(). Commands wait in
+their shard's durable queue while the node restarts, so they must stay meaningful when late: they
+carry the full target (ids, texts) instead of "do the next step".
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from bus.contracts.common import (
+    ApplicationMode,
+    ApplicationSource,
+    ChannelMode,
+    CommandRefs,
+    PartnerServer,
+    Placement,
+    ReviewStatus,
+)
+from bus.contracts.events import ReviewEmoji
+from bus.contracts.registry import Contract, Kind, register
+from bus.contracts.types import Snowflake
+
+
+class Command(Contract):
+    """Base of command bodies."""
+
+    def command_refs(self) -> CommandRefs:
+        """The api record ids this command acts for, for command.completed.refs: an explicit refs
+        field when the command has one, else its application_id / partnership_id fields."""
+        explicit = getattr(self, "refs", None)
+        if isinstance(explicit, CommandRefs):
+            return explicit
+        return CommandRefs(
+            application_id=getattr(self, "application_id", None),
+            partnership_id=getattr(self, "partnership_id", None),
+        )
+
+
+@register("settings.sync", kind=Kind.COMMAND)
+class SettingsSync(Command):
+    """The guild's partnership settings the cluster needs to act alone (which entry points accept
+    applications, where tickets open, whether to track invites). Sent on change and after
+    shard.ready; the cluster keeps the latest per guild and replaces it whole."""
+
+    application_mode: ApplicationMode
+    channel_mode: ChannelMode
+    showcase_channel_id: Snowflake | None = None
+    showcase_category_id: Snowflake | None = None
+    showcase_forum_id: Snowflake | None = None
+    review_channel_id: Snowflake | None = None
+    review_ping_role_id: Snowflake | None = None
+    ticket_channel_id: Snowflake | None = None
+    manager_role_ids: list[Snowflake] = Field(default_factory=list)
+    partner_contact_role_id: Snowflake | None = None
+    track_joins: bool
+    advertisement: str | None = None
+
+
+@register("review.post", kind=Kind.COMMAND)
+class ReviewPost(Command):
+    """Post a new application in the review channel, pinging ping_role_id, and add the 👍 / 👎
+    reactions. Result: {"channel_id", "message_id"}."""
+
+    application_id: str
+    channel_id: Snowflake
+    ping_role_id: Snowflake | None = None
+    partner: PartnerServer
+    representative_id: Snowflake
+    advertisement: str
+    source: ApplicationSource
+
+
+@register("review.update", kind=Kind.COMMAND)
+class ReviewUpdate(Command):
+    """Edit a review message to show the decision ("accepted" / "denied", by whom, why)."""
+
+    application_id: str
+    channel_id: Snowflake
+    message_id: Snowflake
+    status: ReviewStatus
+    decided_by: Snowflake | None = None  # None: decided automatically (e.g. blacklisted)
+    reason: str | None = None
+
+
+@register("review.reaction.remove", kind=Kind.COMMAND)
+class ReviewReactionRemove(Command):
+    """Remove one user's reaction from a review message (they may not decide)."""
+
+    channel_id: Snowflake
+    message_id: Snowflake
+    user_id: Snowflake
+    emoji: ReviewEmoji
+
+
+@register("showcase.post", kind=Kind.COMMAND)
+class ShowcasePost(Command):
+    """Post (or, with replace, re-post: bump) a partner's ad in the showcase. target_id is the
+    channel (SINGLE_CHANNEL), the category to create the partner's channel under
+    (CHANNEL_PER_PARTNER) or the forum to open a thread in (FORUM_PER_PARTNER). The old placement is
+    removed only after the new post succeeded. Result: {"channel_id", "message_id", "thread_id"}."""
+
+    partnership_id: str
+    channel_mode: ChannelMode
+    target_id: Snowflake
+    partner: PartnerServer
+    advertisement: str
+    replace: Placement | None = None
+
+
+@register("showcase.remove", kind=Kind.COMMAND)
+class ShowcaseRemove(Command):
+    """Take a partner's ad down: delete the message, or archive the partner's channel / thread."""
+
+    partnership_id: str
+    channel_mode: ChannelMode
+    placement: Placement
+
+
+@register("invite.create", kind=Kind.COMMAND)
+class InviteCreate(Command):
+    """Create a permanent invite to this guild for a partner to advertise with; joins through it
+    are attributed. channel_id None: the cluster picks (system channel, else first it may invite
+    to). Result: {"code"}."""
+
+    partnership_id: str
+    channel_id: Snowflake | None = None
+
+
+@register("role.grant", kind=Kind.COMMAND)
+class RoleGrant(Command):
+    """Give a member a role (the partner contact role on approval, or when the representative joins
+    later). UNKNOWN_MEMBER if they are not in the guild."""
+
+    user_id: Snowflake
+    role_id: Snowflake
+    partnership_id: str | None = None
+
+
+@register("role.revoke", kind=Kind.COMMAND)
+class RoleRevoke(Command):
+    """Take a role away (the contact role when a partnership ends)."""
+
+    user_id: Snowflake
+    role_id: Snowflake
+    partnership_id: str | None = None
+
+
+@register("dm.send", kind=Kind.COMMAND)
+class DmSend(Command):
+    """Send a direct message (our advertisement on approval, a denial notice), no mentions allowed.
+    FORBIDDEN_DM when the user does not accept DMs."""
+
+    user_id: Snowflake
+    content: str
+    refs: CommandRefs = Field(default_factory=CommandRefs)
+
+
+@register("interaction.followup", kind=Kind.COMMAND)
+class InteractionFollowup(Command):
+    """Answer an application made through an interaction (application.submitted's reply): accepted
+    into the queue, or the typed refusal in plain words. application_id is the bot's Discord
+    application id, token the interaction token (valid 15 minutes: NOT_FOUND after); refs names the
+    api's application record, if any."""
+
+    application_id: Snowflake
+    token: str
+    content: str
+    ephemeral: bool = True
+    refs: CommandRefs = Field(default_factory=CommandRefs)
+
+
+@register("ticket.close", kind=Kind.COMMAND)
+class TicketClose(Command):
+    """Post a closing message in an application ticket thread, then lock and archive it."""
+
+    thread_id: Snowflake
+    content: str | None = None
+
+
+@register("panel.post", kind=Kind.COMMAND)
+class PanelPost(Command):
+    """Post the persistent "Apply for partnership" button panel in a channel. Result:
+    {"channel_id", "message_id"}."""
+
+    channel_id: Snowflake

@@ -1,0 +1,132 @@
+"""Events: cluster -> api, on exchange partners.events with routing key = type.
+
+An event states a fact about Discord; the api decides what it means. application.submitted and
+member.joined are fixed by DESIGN.md because other programs publish and read them.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, Self
+
+from pydantic import Field, model_validator
+
+from bus.contracts.common import ApplicationSource, CommandRefs, InteractionReply, JoinType, PartnerServer
+from bus.contracts.registry import Contract, Kind, register
+from bus.contracts.types import Snowflake, UtcDateTime
+
+ReviewEmoji = Literal["👍", "👎"]
+
+
+@register("application.submitted", kind=Kind.EVENT)
+class ApplicationSubmitted(Contract):
+    """A representative applied from Discord (slash modal, panel button, ticket or DM command).
+
+    The cluster has already resolved the partner's invite. reply is set when the applicant used an
+    interaction, so the api can answer with interaction.followup; ticket_channel_id when a ticket
+    thread was opened. Business checks (blacklist, cooldown, limits, ad length) are the api's.
+    """
+
+    source: ApplicationSource
+    representative_id: Snowflake
+    advertisement: str
+    partner: PartnerServer
+    reply: InteractionReply | None = None
+    ticket_channel_id: Snowflake | None = None
+
+
+@register("member.joined", kind=Kind.EVENT)
+class MemberJoined(Contract):
+    """A member joined the guild, with the invite the cluster attributed the join to.
+
+    invite_code is set only for join_type INVITE (and VANITY: the vanity code); for AMBIGUOUS the
+    possible codes are in candidates and invite_code is null: the api never guesses.
+    """
+
+    user_id: Snowflake
+    invite_code: str | None = None
+    join_type: JoinType
+    candidates: list[str] = Field(default_factory=list)
+    joined_at: UtcDateTime
+    account_created_at: UtcDateTime
+    bot: bool
+
+
+@register("member.left", kind=Kind.EVENT)
+class MemberLeft(Contract):
+    """A member left (or was kicked / banned from) the guild; lowers a partnership's retained count."""
+
+    user_id: Snowflake
+    left_at: UtcDateTime
+
+
+@register("review.reaction", kind=Kind.EVENT)
+class ReviewReaction(Contract):
+    """Someone reacted 👍 or 👎 on a message in a guild (the cluster forwards reactions on any message
+    it posted as a review; the api matches channel_id + message_id to an application).
+
+    The cluster computes the member's permissions (member_permissions: the guild-level permission
+    bitfield, ADMINISTRATOR and MANAGE_GUILD included) so the api can decide whether this member may
+    approve or deny without calling Discord. An unauthorised reaction is undone by the api with
+    review.reaction.remove.
+    """
+
+    channel_id: Snowflake
+    message_id: Snowflake
+    user_id: Snowflake
+    emoji: ReviewEmoji
+    member_role_ids: list[Snowflake] = Field(default_factory=list)
+    member_permissions: int = Field(ge=0)
+    is_owner: bool
+
+
+@register("command.completed", kind=Kind.EVENT)
+class CommandCompleted(Contract):
+    """The outcome of one command, sent by the cluster after it acted (success or final failure).
+
+    command_id is the command envelope's id; refs echoes the command's application / partnership id.
+    On success, result carries what Discord created: {"channel_id", "message_id", "thread_id"} for
+    posts, {"code"} for invites, {} otherwise. On failure, error_code is a CommandErrorCode value
+    (plain upper-case string) and error a reason in plain words for the dashboard.
+    """
+
+    command_id: str
+    command_type: str
+    ok: bool
+    error_code: str | None = Field(default=None, pattern=r"^[A-Z][A-Z0-9_]*$")
+    error: str | None = None
+    refs: CommandRefs = Field(default_factory=CommandRefs)
+    result: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _code_matches_outcome(self) -> Self:
+        # A failure without a code cannot be handled by the api; a success with one is contradictory.
+        if self.ok and self.error_code is not None:
+            raise ValueError("ok=true carries no error_code")
+        if not self.ok and self.error_code is None:
+            raise ValueError("ok=false needs an error_code")
+        return self
+
+
+@register("guild.warning", kind=Kind.EVENT)
+class GuildWarning(Contract):
+    """Something in the guild's setup keeps the bot from doing its job (code: a GuildWarningCode
+    value, e.g. MISSING_MANAGE_GUILD when invites cannot be read); shown to staff on the dashboard."""
+
+    code: str = Field(pattern=r"^[A-Z][A-Z0-9_]*$")
+    message: str
+
+
+@register("shard.ready", kind=Kind.EVENT)
+class ShardReady(Contract):
+    """A shard connected (or reconnected) and knows its guilds. A node-level event: the envelope's
+    guild_id is "0" (NODE_GUILD_ID). The api answers with settings.sync for guilds that need it."""
+
+    shard_id: int = Field(ge=0)
+    shard_count: int = Field(ge=1)
+    guild_ids: list[Snowflake] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _shard_in_range(self) -> Self:
+        if self.shard_id >= self.shard_count:
+            raise ValueError("shard_id must be below shard_count")
+        return self

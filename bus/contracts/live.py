@@ -1,0 +1,39 @@
+"""Live notifications: api replica -> every api replica, on the fanout exchange partners.live.
+
+A change made on one replica must reach the GraphQL subscriptions held by every replica. These are
+notifications, not work: each replica's queue is exclusive and auto-deleted, nothing is retried
+or dead-lettered, and a replica that was disconnected simply misses them (its clients resubscribe).
+The api may register more live types with bus.contracts.register(..., kind=Kind.LIVE).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from bus.contracts.registry import Contract, Kind, register
+from bus.contracts.types import Snowflake, UtcDateTime
+
+
+@register("live.queue_event", kind=Kind.LIVE)
+class LiveQueueEvent(Contract):
+    """A change to a guild's queue or partnerships (subscription partnershipQueue). event_type is a
+    QueueEventType name (APPLICATION_SUBMITTED, PARTNERSHIP_ENDED, ...); payload is whatever the api
+    wants its replicas to push without a database read (e.g. the serialised record)."""
+
+    event_type: str = Field(pattern=r"^[A-Z][A-Z0-9_]*$")
+    at: UtcDateTime
+    application_id: str | None = None
+    partnership_id: str | None = None
+    payload: dict[str, Any] = Field(default_factory=dict)
+
+
+@register("live.partner_join", kind=Kind.LIVE)
+class LivePartnerJoin(Contract):
+    """A member was attributed to a partnership (subscription partnerJoins)."""
+
+    partnership_id: str
+    user_id: Snowflake
+    at: UtcDateTime
+    payload: dict[str, Any] = Field(default_factory=dict)

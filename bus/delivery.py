@@ -1,0 +1,32 @@
+"""Checks both implementations apply on either side of the wire, so they agree on what is malformed."""
+
+from __future__ import annotations
+
+from bus.contracts.registry import Kind, kind_of, parse
+from bus.envelope import Envelope
+
+
+def decode(body: bytes, kind: Kind) -> Envelope:
+    """Envelope of a delivered body, its data validated against its contract (and cached on it).
+
+    Raises MalformedMessage: bad JSON, bad envelope, unknown type or version, bad fields, or a
+    message of another kind than the queue carries.
+    """
+    env = Envelope.from_json(body)
+    parse(env, kind=kind)
+    return env
+
+
+def ensure_kind(env: Envelope, kind: Kind) -> None:
+    """Refuse to publish a message on the wrong exchange, or of a type no consumer could parse:
+    a producer bug caught in the producer instead of in the consumer's dead-letter queue."""
+    actual = kind_of(env.type)
+    if actual is None:
+        raise ValueError(f"{env.type!r} is not a registered message type")
+    if actual is not kind:
+        raise ValueError(f"{env.type} is a {actual} message, not a {kind} message")
+
+
+def backoff(base: float, attempt: int, cap: float) -> float:
+    """Exponential delay before retry number attempt (1-based)."""
+    return min(cap, base * 2 ** (attempt - 1))

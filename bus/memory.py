@@ -1,0 +1,219 @@
+"""The in-process twin of the RabbitMQ bus: the embedded default and the unit tests' bus.
+
+Same interface and, where it makes sense, the same behaviour: bodies go through JSON both ways (so a
+body the broker would dead-letter is dead-lettered here too), one guild's messages are handled in
+order, a failing handler is retried delivery_limit times and then dead-lettered, commands wait in
+their shard's queue until a consumer for that shard exists, and live notifications reach every
+consume_live handler. What it cannot offer: durability (a restart loses everything) and other
+processes. Dead letters are kept in .dead_letters for inspection instead of a queue.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Self
+
+from bus.base import BusStats, Handler
+from bus.contracts.registry import Kind
+from bus.dedup import RecentIds
+from bus.delivery import backoff, decode, ensure_kind
+from bus.envelope import Envelope
+from bus.errors import MalformedMessage
+from bus.ordering import KeyedSerialRunner
+from bus.routing import shard_for
+from bus.topology import EVENTS_QUEUE, command_queue_name
+
+log = logging.getLogger(__name__)
+
+_RETRY_CAP = 5.0
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    queue: str
+    body: bytes
+    reason: str  # "malformed: ..." or "delivery_limit"
+
+
+@dataclass
+class _Queue:
+    """A work queue: holds bodies until a consumer exists, then gives each to one handler in turn
+    (competing consumers, like several api replicas on partners.events.api)."""
+
+    name: str
+    kind: Kind
+    backlog: deque[bytes] = field(default_factory=deque)
+    handlers: list[Handler] = field(default_factory=list)
+    turn: int = 0
+
+    def next_handler(self) -> Handler:
+        handler = self.handlers[self.turn % len(self.handlers)]
+        self.turn += 1
+        return handler
+
+
+class MemoryBus:
+    def __init__(self, *, delivery_limit: int = 5, retry_delay: float = 0.05, dedup_size: int = 10_000,
+                 close_timeout: float = 10.0) -> None:
+        self.stats = BusStats()
+        self.dead_letters: list[DeadLetter] = []
+        self._delivery_limit = delivery_limit
+        self._retry_delay = retry_delay
+        self._close_timeout = close_timeout
+        self._recent = RecentIds(dedup_size)
+        self._events = _Queue(EVENTS_QUEUE, Kind.EVENT)
+        self._commands: dict[int, _Queue] = {}
+        self._live_keys: list[tuple[str, Handler]] = []
+        self._runner = KeyedSerialRunner("memory-bus")
+        self._state = "new"
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def start(self) -> None:
+        if self._state == "closed":
+            raise RuntimeError("bus is closed")
+        self._state = "started"
+
+    async def close(self) -> None:
+        if self._state == "closed":
+            return
+        self._state = "closed"
+        try:
+            async with asyncio.timeout(self._close_timeout):
+                await self._runner.join()
+        except TimeoutError:
+            log.warning("memory bus: handlers still running after %ss, cancelling them", self._close_timeout)
+            await self._runner.cancel()
+
+    async def join(self) -> None:
+        """Wait until every delivered message has been handled (tests and the embedded default)."""
+        await self._runner.join()
+
+    # publishing
+
+    async def publish_event(self, env: Envelope) -> None:
+        self._check_open()
+        ensure_kind(env, Kind.EVENT)
+        self._put(self._events, env.to_json())
+        self.stats.published += 1
+
+    async def publish_command(self, env: Envelope, shard_count: int) -> int:
+        self._check_open()
+        ensure_kind(env, Kind.COMMAND)
+        shard = shard_for(env.guild_id, shard_count)
+        self._put(self._command_queue(shard), env.to_json())
+        self.stats.published += 1
+        return shard
+
+    async def publish_live(self, env: Envelope) -> None:
+        self._check_open()
+        ensure_kind(env, Kind.LIVE)
+        body = env.to_json()
+        self.stats.published += 1
+        for key, handler in self._live_keys:
+            try:
+                copy = decode(body, Kind.LIVE)
+            except MalformedMessage as exc:
+                log.warning("memory bus: dropping malformed live message: %s", exc.reason)
+                return
+            self._runner.submit(key, lambda h=handler, e=copy: self._handle_live(h, e))
+
+    # consuming
+
+    async def consume_events(self, handler: Handler) -> None:
+        self._check_open()
+        self._attach(self._events, handler)
+
+    async def consume_commands(self, shard_ids: Iterable[int], handler: Handler) -> None:
+        self._check_open()
+        for shard in shard_ids:
+            queue = self._command_queue(shard)
+            if queue.handlers:
+                # One node owns a shard: a second consumer would be a wiring mistake, not scaling.
+                log.debug("memory bus: shard %d already has a consumer", shard)
+                continue
+            self._attach(queue, handler)
+
+    async def consume_live(self, handler: Handler) -> None:
+        self._check_open()
+        self._live_keys.append((f"live:{len(self._live_keys)}", handler))
+
+    # internals
+
+    def _check_open(self) -> None:
+        if self._state != "started":
+            raise RuntimeError(f"bus is {self._state}: call start() first" if self._state == "new"
+                               else "bus is closed")
+
+    def _command_queue(self, shard: int) -> _Queue:
+        queue = self._commands.get(shard)
+        if queue is None:
+            queue = self._commands[shard] = _Queue(command_queue_name(shard), Kind.COMMAND)
+        return queue
+
+    def _attach(self, queue: _Queue, handler: Handler) -> None:
+        queue.handlers.append(handler)
+        while queue.backlog:
+            self._dispatch(queue, queue.backlog.popleft())
+
+    def _put(self, queue: _Queue, body: bytes) -> None:
+        if queue.handlers:
+            self._dispatch(queue, body)
+        else:
+            queue.backlog.append(body)
+
+    def _dispatch(self, queue: _Queue, body: bytes) -> None:
+        try:
+            env = decode(body, queue.kind)
+        except MalformedMessage as exc:
+            log.warning("memory bus: dead-lettering malformed message from %s: %s", queue.name, exc.reason)
+            self.stats.malformed += 1
+            self.stats.dead_lettered += 1
+            self.dead_letters.append(DeadLetter(queue.name, body, f"malformed: {exc.reason}"))
+            return
+        handler = queue.next_handler()
+        self._runner.submit(env.guild_id, lambda: self._handle(queue, handler, env, body))
+
+    async def _handle(self, queue: _Queue, handler: Handler, env: Envelope, body: bytes) -> None:
+        if env.id in self._recent:
+            self.stats.duplicates += 1
+            return
+        # delivery_limit counts redeliveries, as RabbitMQ's x-delivery-limit does: limit + 1 tries.
+        tries = self._delivery_limit + 1
+        for attempt in range(1, tries + 1):
+            try:
+                await handler(env)
+            except Exception:
+                self.stats.failed += 1
+                last = attempt == tries
+                log.exception("memory bus: handler failed for %s %s of guild %s (attempt %d of %d)%s",
+                              env.type, env.id, env.guild_id, attempt, tries,
+                              ", dead-lettering it" if last else "")
+                if last:
+                    self.stats.dead_lettered += 1
+                    self.dead_letters.append(DeadLetter(queue.name, body, "delivery_limit"))
+                    return
+                await asyncio.sleep(backoff(self._retry_delay, attempt, _RETRY_CAP))
+            else:
+                self._recent.add(env.id)
+                self.stats.consumed += 1
+                return
+
+    async def _handle_live(self, handler: Handler, env: Envelope) -> None:
+        # Live notifications are not work: a failure is logged and the notification dropped.
+        try:
+            await handler(env)
+        except Exception:
+            self.stats.failed += 1
+            log.exception("memory bus: live handler failed for %s %s", env.type, env.id)
+        else:
+            self.stats.consumed += 1

@@ -1,0 +1,114 @@
+"""The Bus on RabbitMQ (aio-pika): a publishing connection and a consuming connection, both robust."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+from collections.abc import Iterable
+from typing import Self
+
+from bus.base import BusStats, Handler
+from bus.contracts.registry import Kind
+from bus.delivery import ensure_kind
+from bus.envelope import Envelope
+from bus.rabbit_consumer import RabbitConsumer
+from bus.rabbit_publisher import RabbitPublisher
+from bus.routing import command_routing_key, shard_for
+
+
+class RabbitBus:
+    """Settings are plain arguments; the processes' pydantic-settings classes fill them.
+
+    prefetch: unacked deliveries per consumer (bounds memory and handler concurrency).
+    delivery_limit: redeliveries before a failing message is dead-lettered (x-delivery-limit; must
+        be the same in every process, RabbitMQ refuses to redeclare a queue with another value).
+    publish_timeout: how long a publish keeps retrying through an outage before PublishFailed.
+    retry_delay: base of the backoff before a failed handler's message is nacked.
+    dedup_size: how many recently handled ids the duplicate filter remembers.
+    reconnect_interval: pause between reconnect attempts of the robust connections.
+    connect_timeout: how long start() waits for an unreachable broker before BrokerUnavailable.
+    shard_count: if given, start() declares the command queues of every shard at once.
+    name: shows in the broker's connection list and as app_id of published messages.
+    """
+
+    def __init__(self, url: str, *, prefetch: int = 100, delivery_limit: int = 5, publish_timeout: float = 30.0,
+                 retry_delay: float = 0.5, dedup_size: int = 10_000, reconnect_interval: float = 1.0,
+                 connect_timeout: float = 30.0, close_timeout: float = 10.0, shard_count: int | None = None,
+                 name: str | None = None) -> None:
+        self.stats = BusStats()
+        name = name or f"partners-{socket.gethostname()}-{os.getpid()}"
+        self._shard_count = shard_count
+        self._close_timeout = close_timeout
+        self._publisher = RabbitPublisher(
+            url, stats=self.stats, delivery_limit=delivery_limit, publish_timeout=publish_timeout,
+            reconnect_interval=reconnect_interval, connect_timeout=connect_timeout, name=name,
+        )
+        self._consumer = RabbitConsumer(
+            url, stats=self.stats, prefetch=prefetch, delivery_limit=delivery_limit, retry_delay=retry_delay,
+            dedup_size=dedup_size, reconnect_interval=reconnect_interval, connect_timeout=connect_timeout,
+            name=name,
+        )
+        self._state = "new"
+        self._lock = asyncio.Lock()
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def start(self) -> None:
+        async with self._lock:
+            if self._state == "started":
+                return
+            if self._state == "closed":
+                raise RuntimeError("bus is closed")
+            await self._publisher.start()
+            if self._shard_count:
+                await self._publisher.ensure_shard_queues(self._shard_count)
+            self._state = "started"
+
+    async def close(self) -> None:
+        async with self._lock:
+            if self._state == "closed":
+                return
+            self._state = "closed"
+            await self._consumer.close(self._close_timeout)
+            await self._publisher.close()
+
+    async def publish_event(self, env: Envelope) -> None:
+        self._check_open()
+        ensure_kind(env, Kind.EVENT)
+        await self._publisher.publish(self._publisher.exchanges.events, env.type, env)
+
+    async def publish_command(self, env: Envelope, shard_count: int) -> int:
+        self._check_open()
+        ensure_kind(env, Kind.COMMAND)
+        shard = shard_for(env.guild_id, shard_count)
+        await self._publisher.ensure_shard_queues(shard_count)
+        await self._publisher.publish(self._publisher.exchanges.commands, command_routing_key(shard), env)
+        return shard
+
+    async def publish_live(self, env: Envelope) -> None:
+        self._check_open()
+        ensure_kind(env, Kind.LIVE)
+        # Not mandatory: with no replica listening, nobody needs the notification.
+        await self._publisher.publish(self._publisher.exchanges.live, "", env, mandatory=False)
+
+    async def consume_events(self, handler: Handler) -> None:
+        self._check_open()
+        await self._consumer.consume_events(handler)
+
+    async def consume_commands(self, shard_ids: Iterable[int], handler: Handler) -> None:
+        self._check_open()
+        await self._consumer.consume_commands(list(shard_ids), handler)
+
+    async def consume_live(self, handler: Handler) -> None:
+        self._check_open()
+        await self._consumer.consume_live(handler)
+
+    def _check_open(self) -> None:
+        if self._state != "started":
+            raise RuntimeError("bus not started: call start() first" if self._state == "new" else "bus is closed")

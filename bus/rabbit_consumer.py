@@ -1,0 +1,205 @@
+"""Consuming from RabbitMQ: manual acks after the handler, per-guild order, dead-lettering.
+
+Each delivery is decoded and validated at once, in delivery order, then queued behind the earlier
+messages of its guild (bus.ordering). Outcomes:
+
+- malformed body (bad JSON, unknown type or version, bad fields): reject(requeue=False), which sends
+  it straight to partners.dlq; retrying cannot fix it, and the consumer goes on with the next one;
+- duplicate of a recently handled id: ack without calling the handler;
+- handler returned: ack (so the work is stored before the broker forgets the message);
+- handler raised: nack(requeue=True) after a short backoff. The quorum queue counts deliveries and
+  dead-letters the message after delivery_limit redeliveries. The retry comes back after the guild's
+  later messages already delivered, so order holds for messages handled on their first try.
+
+Prefetch bounds how many unacked messages (and so queued handler jobs) a consumer holds per queue.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable
+from functools import partial
+
+from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractQueue, AbstractRobustConnection
+from aiormq.exceptions import AMQPError
+
+from bus.base import BusStats, Handler
+from bus.contracts.registry import Kind
+from bus.dedup import RecentIds
+from bus.delivery import backoff, decode
+from bus.envelope import Envelope
+from bus.errors import MalformedMessage
+from bus.ordering import KeyedSerialRunner
+from bus.rabbit_connection import connect
+from bus.topology import (
+    LIVE_EXCHANGE,
+    command_queue_name,
+    declare_command_queues,
+    declare_events_queue,
+    live_queue_name,
+)
+
+log = logging.getLogger(__name__)
+
+_RETRY_CAP = 5.0
+
+
+class RabbitConsumer:
+    def __init__(self, url: str, *, stats: BusStats, prefetch: int, delivery_limit: int, retry_delay: float,
+                 dedup_size: int, reconnect_interval: float, connect_timeout: float, name: str) -> None:
+        self._url = url
+        self._stats = stats
+        self._prefetch = prefetch
+        self._delivery_limit = delivery_limit
+        self._retry_delay = retry_delay
+        self._reconnect_interval = reconnect_interval
+        self._connect_timeout = connect_timeout
+        self._name = name
+        self._recent = RecentIds(dedup_size)
+        self._runner = KeyedSerialRunner("rabbit-bus")
+        self._connection: AbstractRobustConnection | None = None
+        self._work: AbstractChannel | None = None
+        self._live: AbstractChannel | None = None
+        self._consumers: dict[str, tuple[AbstractQueue, str]] = {}
+        self._lock = asyncio.Lock()
+
+    async def _channel(self, live: bool) -> AbstractChannel:
+        # The consumer has its own connection: when the broker throttles publishers (flow control),
+        # acks on this connection still flow.
+        if self._connection is None:
+            self._connection = await connect(self._url, name=f"{self._name}:consume",
+                                             reconnect_interval=self._reconnect_interval,
+                                             give_up_after=self._connect_timeout)
+        attr = "_live" if live else "_work"
+        channel = getattr(self, attr)
+        if channel is None:
+            channel = await self._connection.channel(publisher_confirms=False)
+            await channel.set_qos(prefetch_count=self._prefetch)
+            setattr(self, attr, channel)
+        return channel
+
+    async def consume_events(self, handler: Handler) -> None:
+        async with self._lock:
+            channel = await self._channel(live=False)
+            queue = await declare_events_queue(channel, self._delivery_limit)
+            # Each call adds a consumer: several in one process compete like several replicas do.
+            tag = await queue.consume(partial(self._on_work, Kind.EVENT, handler, queue.name))
+            self._consumers[f"events:{tag}"] = (queue, tag)
+
+    async def consume_commands(self, shard_ids: list[int], handler: Handler) -> None:
+        async with self._lock:
+            todo = [s for s in shard_ids if f"shard:{s}" not in self._consumers]
+            if not todo:
+                return
+            channel = await self._channel(live=False)
+            queues = await declare_command_queues(channel, todo, self._delivery_limit)
+            for shard, queue in queues.items():
+                tag = await queue.consume(partial(self._on_work, Kind.COMMAND, handler, command_queue_name(shard)))
+                self._consumers[f"shard:{shard}"] = (queue, tag)
+
+    async def consume_live(self, handler: Handler) -> None:
+        async with self._lock:
+            channel = await self._channel(live=True)
+            # Exclusive + auto-delete: the queue lives and dies with this replica's connection.
+            queue = await channel.declare_queue(live_queue_name(self._name), exclusive=True, auto_delete=True)
+            await queue.bind(LIVE_EXCHANGE, routing_key="")
+            key = f"live:{queue.name}"
+            tag = await queue.consume(partial(self._on_live, key, handler))
+            self._consumers[key] = (queue, tag)
+
+    async def close(self, grace: float) -> None:
+        # Stop deliveries first, then let the handlers already given a message finish and ack it;
+        # whatever is still unacked when the connection closes goes back to its queue.
+        for queue, tag in list(self._consumers.values()):
+            try:
+                await queue.cancel(tag)
+            except Exception as exc:
+                log.debug("cancel of consumer %s failed: %r", tag, exc)
+        self._consumers.clear()
+        try:
+            async with asyncio.timeout(grace):
+                await self._runner.join()
+        except TimeoutError:
+            log.warning("rabbit bus: handlers still running after %ss, cancelling them", grace)
+            await self._runner.cancel()
+        if self._connection is not None:
+            await self._connection.close()
+
+    # deliveries
+
+    async def _on_work(self, kind: Kind, handler: Handler, queue: str, message: AbstractIncomingMessage) -> None:
+        # No await before submit(): aio-pika starts one callback task per delivery, in delivery
+        # order, and this synchronous stretch is what keeps that order into the guild's queue.
+        try:
+            env = decode(message.body, kind)
+        except MalformedMessage as exc:
+            self._stats.malformed += 1
+            self._stats.dead_lettered += 1
+            log.warning("dead-lettering malformed message %s (type %s) from %s: %s",
+                        message.message_id, message.type, queue, exc.reason)
+            await _settle(message.reject(requeue=False), message, "reject")
+            return
+        self._runner.submit(env.guild_id, partial(self._handle, handler, queue, message, env))
+
+    async def _handle(self, handler: Handler, queue: str, message: AbstractIncomingMessage, env: Envelope) -> None:
+        if env.id in self._recent:
+            self._stats.duplicates += 1
+            await _settle(message.ack(), message, "ack")
+            return
+        attempt = _delivery_count(message) + 1
+        try:
+            await handler(env)
+        except Exception:
+            self._stats.failed += 1
+            last = attempt > self._delivery_limit
+            if last:
+                self._stats.dead_lettered += 1
+            log.exception("handler failed for %s %s of guild %s from %s (attempt %d of %d)%s",
+                          env.type, env.id, env.guild_id, queue, attempt, self._delivery_limit + 1,
+                          ", dead-lettering it" if last else ", will retry")
+            if not last:
+                # A short pause before the redelivery, so a brief outage of the handler's own
+                # dependencies (the database) does not burn through every attempt in milliseconds.
+                await asyncio.sleep(backoff(self._retry_delay, attempt, _RETRY_CAP))
+            await _settle(message.nack(requeue=True), message, "nack")
+            return
+        self._recent.add(env.id)
+        self._stats.consumed += 1
+        await _settle(message.ack(), message, "ack")
+
+    async def _on_live(self, key: str, handler: Handler, message: AbstractIncomingMessage) -> None:
+        try:
+            env = decode(message.body, Kind.LIVE)
+        except MalformedMessage as exc:
+            # No dead-letter exchange on live queues: the notification is dropped.
+            log.warning("dropping malformed live message %s: %s", message.message_id, exc.reason)
+            await _settle(message.reject(requeue=False), message, "reject")
+            return
+        # One key per live queue: a replica sees notifications strictly in publish order.
+        self._runner.submit(key, partial(self._handle_live, handler, message, env))
+
+    async def _handle_live(self, handler: Handler, message: AbstractIncomingMessage, env: Envelope) -> None:
+        try:
+            await handler(env)
+        except Exception:
+            self._stats.failed += 1
+            log.exception("live handler failed for %s %s; notification dropped", env.type, env.id)
+        else:
+            self._stats.consumed += 1
+        await _settle(message.ack(), message, "ack")
+
+
+def _delivery_count(message: AbstractIncomingMessage) -> int:
+    # Quorum queues count earlier deliveries in x-delivery-count (absent on the first).
+    value = (message.headers or {}).get("x-delivery-count")
+    return value if isinstance(value, int) else 0
+
+
+async def _settle(action: Awaitable[None], message: AbstractIncomingMessage, what: str) -> None:
+    # An ack on a channel that died is impossible; the broker redelivers the message after the
+    # reconnect and the dedup (or the handler's own idempotency) absorbs it.
+    try:
+        await action
+    except (AMQPError, RuntimeError, ConnectionError) as exc:
+        log.info("%s of %s lost (%r); it will be redelivered", what, message.message_id, exc)

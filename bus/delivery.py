@@ -24,7 +24,7 @@ def ensure_kind(env: Envelope, kind: Kind) -> None:
     if actual is None:
         raise ValueError(f"{env.type!r} is not a registered message type")
     if actual is not kind:
-        raise ValueError(f"{env.type} is a {actual} message, not a {kind} message")
+        raise ValueError(f"{env.type} is a {actual} message where {kind} messages are expected")
 
 
 def backoff(base: float, attempt: int, cap: float) -> float:

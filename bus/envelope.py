@@ -81,6 +81,15 @@ class Envelope(BaseModel):
         env._typed = typed
         return env
 
+    def __eq__(self, other: object) -> bool:
+        # Fields only: the cached typed body is not part of the message.
+        if not isinstance(other, Envelope):
+            return NotImplemented
+        return self.__dict__ == other.__dict__
+
+    def __hash__(self) -> int:
+        return hash(self.id)
+
     def to_json(self) -> bytes:
         return self.model_dump_json().encode()
 

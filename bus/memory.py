@@ -147,6 +147,18 @@ class MemoryBus:
         self._check_open()
         self._live_keys.append((f"live:{len(self._live_keys)}", handler))
 
+    def deliver_raw(self, queue: str, body: bytes) -> None:
+        """Deliver a raw body to a work queue (partners.events.api or partners.commands.shard.<n>) as
+        if another program had published it; for tests of malformed input."""
+        if queue == self._events.name:
+            target = self._events
+        else:
+            prefix = command_queue_name(0)[:-1]
+            if not queue.startswith(prefix) or not queue[len(prefix):].isdigit():
+                raise ValueError(f"no queue named {queue!r}")
+            target = self._command_queue(int(queue[len(prefix):]))
+        self._put(target, body)
+
     # internals
 
     def _check_open(self) -> None:

@@ -117,7 +117,7 @@ def parse(envelope: Envelope, *, kind: Kind | None = None) -> Contract:
         cached = validate_data(envelope.type, envelope.version, envelope.data)
         envelope._typed = cached
     if kind is not None and cached.KIND is not kind:
-        raise MalformedMessage(f"{envelope.type} is a {cached.KIND} message, not a {kind} message")
+        raise MalformedMessage(f"{envelope.type} is a {cached.KIND} message where {kind} messages are expected")
     return cached
 
 

@@ -1,0 +1,1 @@
+"""Shared test support (real RabbitMQ broker fixtures live in tests.support.broker)."""

@@ -55,3 +55,14 @@ def describe_error(error: ValidationError) -> str:
     name = ".".join(str(part) for part in first["loc"]).upper() or "SETTINGS"
     more = f" (and {error.error_count() - 1} more)" if error.error_count() > 1 else ""
     return f"invalid setting {name}: {first['msg']}{more}"
+
+
+def load_settings_or_exit() -> ApiSettings:
+    """Reads the settings; a bad value stops start-up with one line naming it."""
+    import sys
+
+    try:
+        return ApiSettings()
+    except ValidationError as error:
+        print(describe_error(error), file=sys.stderr)
+        raise SystemExit(2) from None

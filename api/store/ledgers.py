@@ -60,7 +60,7 @@ class LedgerRepository:
             await self._guilds.update_one({"_id": str(guild_id)}, {"$pull": {"todo": {"id": {"$in": item_ids}}}})
 
     async def guilds_with_unfinished_work(self, limit: int = 100) -> list[int]:
-        cursor = self._guilds.find({"todo.0": {"$exists": True}}, {"_id": 1}).limit(limit)
+        cursor = self._guilds.find({"todo.id": {"$exists": True}}, {"_id": 1}).limit(limit)
         return [int(d["_id"]) async for d in cursor]
 
     async def all_guild_ids(self) -> list[int]:

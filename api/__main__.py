@@ -1,0 +1,56 @@
+"""`python -m api [--demo]`: the API on its settings; with nothing configured, the embedded default
+(in-memory database, in-process bus) and a ready-to-use token for a demo guild."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+
+import uvicorn
+
+from .app import create_app
+from .auth import EDIT, VIEW, TokenService
+from .container import Container
+from .settings import load_settings_or_exit
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m api", description=__doc__)
+    parser.add_argument("--demo", action="store_true", help="fill the demo guild with a realistic queue and partners")
+    args = parser.parse_args()
+    settings = load_settings_or_exit()
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    asyncio.run(_serve(settings, args.demo))
+
+
+async def _serve(settings, demo: bool) -> None:
+    secret = settings.auth_secret.get_secret_value()
+    made_up = not secret
+    tokens = TokenService(secret or TokenService.generate_secret(), settings.auth_token_minutes)
+    container = await Container.open(settings)
+    await container.start_live()
+    if settings.run_worker:
+        await container.start_worker()
+    guild_id = int(settings.demo_guild_id)
+    if demo:
+        from .demo import fill_demo_guild
+
+        await fill_demo_guild(container, guild_id)
+    url = f"http://{settings.host}:{settings.port}/graphql"
+    print(f"GraphiQL: {url}", flush=True)
+    if made_up:
+        from datetime import timedelta
+
+        token = tokens.issue(1, {guild_id: [VIEW, EDIT]}, lifetime=timedelta(hours=12))
+        print(f"Demo guild {guild_id}. Token (12 h, header 'Authorization: Bearer <token>'):\n{token}", flush=True)
+    app = create_app(settings, container=container, tokens=tokens)
+    server = uvicorn.Server(uvicorn.Config(app, host=settings.host, port=settings.port, log_level="warning"))
+    try:
+        await server.serve()
+    finally:
+        await container.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,87 @@
+"""The FastAPI application factory: `create_app(settings)`."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from graphql import GraphQLError
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.fastapi import GraphQLRouter
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
+
+from .auth import TokenService
+from .container import Container
+from .graphql.context import Context
+from .graphql.schema import build_schema
+from .settings import ApiSettings
+
+log = logging.getLogger(__name__)
+
+
+class _Router(GraphQLRouter):
+    async def on_ws_connect(self, context: Context) -> Any:
+        """A websocket must authenticate in `connection_init` ({"Authorization": "Bearer <jwt>"})."""
+        try:
+            context.principal()
+        except GraphQLError as exc:
+            raise ConnectionRejectionError({"message": exc.message}) from None
+        return None
+
+
+def create_app(
+    settings: ApiSettings, container: Container | None = None, tokens: TokenService | None = None
+) -> FastAPI:
+    """Builds the app. The container (database + bus) opens in the lifespan unless one is given
+    (tests share one between app instances that way)."""
+    secret = settings.auth_secret.get_secret_value()
+    tokens = tokens or TokenService(secret or TokenService.generate_secret(), settings.auth_token_minutes)
+    state: dict[str, Container] = {}
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = container is None
+        state["container"] = container or await Container.open(settings)
+        app.state.container = state["container"]
+        if owned:
+            await state["container"].start_live()
+            if settings.run_worker:
+                await state["container"].start_worker()
+        try:
+            yield
+        finally:
+            if owned:
+                await state["container"].close()
+
+    async def get_context() -> Context:
+        return Context(state["container"], tokens)
+
+    app = FastAPI(title="Partnerships", lifespan=lifespan)
+    app.state.tokens = tokens
+    if container is not None:
+        state["container"] = container
+        app.state.container = container
+    router = _Router(
+        build_schema(settings),
+        context_getter=get_context,
+        graphql_ide="graphiql" if settings.graphiql else None,
+        subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL],
+    )
+    app.include_router(router, prefix="/graphql")
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type"],
+        )
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

@@ -1,0 +1,154 @@
+"""The `Guild` type: settings, limits, the queue and partner lists, join stats."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from ..domain import enums as E
+from ..domain.models import BLACKLIST_MAX, PENDING_MAX
+from .connections import (
+    ApplicationConnection,
+    ApplicationEdge,
+    BlacklistConnection,
+    BlacklistEdge,
+    PartnershipConnection,
+    PartnershipEdge,
+    page_info,
+)
+from .context import Info
+from .ids import check_first, decode_cursor, encode_cursor
+from .scalars import Snowflake
+from .types import (
+    Application,
+    ApplicationStatus,
+    BlacklistEntry,
+    GuildWarning,
+    Limits,
+    Partnership,
+    PartnershipSettings,
+    PartnershipStatus,
+    SortOrder,
+)
+
+
+@strawberry.type
+class PartnershipJoinStat:
+    partnership: Partnership
+    joins: int
+    retained: int
+
+
+@strawberry.type
+class Guild:
+    """Only ever built after the caller's view permission on `id` was checked."""
+
+    id: Snowflake
+
+    @strawberry.field
+    async def settings(self, info: Info) -> PartnershipSettings:
+        ledger = await info.context.loaders.ledger.load(self.id)
+        return PartnershipSettings.of(ledger.settings)
+
+    @strawberry.field
+    async def limits(self, info: Info) -> Limits:
+        ledger = await info.context.loaders.ledger.load(self.id)
+        return Limits(
+            active_count=len(ledger.active),
+            active_max=ledger.settings.active_max,
+            pending_count=len(ledger.pending),
+            pending_max=PENDING_MAX,
+            blacklist_count=len(ledger.blacklisted),
+            blacklist_max=BLACKLIST_MAX,
+        )
+
+    @strawberry.field(description="Pending applications default to OLDEST_FIRST (a queue). first is at most 100.")
+    async def applications(
+        self,
+        info: Info,
+        status: ApplicationStatus | None = None,
+        first: int | None = 25,
+        after: str | None = None,
+        order: SortOrder | None = SortOrder.OLDEST_FIRST,
+    ) -> ApplicationConnection:
+        repo = info.context.container.application_repo
+        order = order or SortOrder.OLDEST_FIRST
+        scope = f"applications:{self.id}:{status.value if status else '*'}:{order.value}"
+        records, more = await repo.page(
+            self.id, status, check_first(first), decode_cursor(after, scope), order == SortOrder.NEWEST_FIRST
+        )
+        edges = [
+            ApplicationEdge(cursor=encode_cursor(scope, r.submitted_at, r.id), node=Application(record=r))
+            for r in records
+        ]
+
+        async def count() -> int:
+            if status is E.ApplicationStatus.PENDING:  # the ledger knows, no scan needed
+                return len((await info.context.loaders.ledger.load(self.id)).pending)
+            return await repo.count(self.id, status)
+
+        return ApplicationConnection(edges=edges, page_info=page_info([e.cursor for e in edges], more), count=count)
+
+    @strawberry.field(description="first is at most 100.")
+    async def partnerships(
+        self,
+        info: Info,
+        status: PartnershipStatus | None = None,
+        first: int | None = 25,
+        after: str | None = None,
+        order: SortOrder | None = SortOrder.OLDEST_FIRST,
+    ) -> PartnershipConnection:
+        repo = info.context.container.partnership_repo
+        order = order or SortOrder.OLDEST_FIRST
+        scope = f"partnerships:{self.id}:{status.value if status else '*'}:{order.value}"
+        records, more = await repo.page(
+            self.id, status, check_first(first), decode_cursor(after, scope), order == SortOrder.NEWEST_FIRST
+        )
+        edges = [
+            PartnershipEdge(cursor=encode_cursor(scope, r.started_at, r.id), node=Partnership(record=r))
+            for r in records
+        ]
+
+        async def count() -> int:
+            if status is E.PartnershipStatus.ACTIVE:
+                return len((await info.context.loaders.ledger.load(self.id)).active)
+            return await repo.count(self.id, status)
+
+        return PartnershipConnection(edges=edges, page_info=page_info([e.cursor for e in edges], more), count=count)
+
+    @strawberry.field(description="Newest first. first is at most 100.")
+    async def blacklist(self, info: Info, first: int | None = 25, after: str | None = None) -> BlacklistConnection:
+        repo = info.context.container.blacklist_repo
+        scope = f"blacklist:{self.id}"
+        entries, ids, more = await repo.page(self.id, check_first(first), decode_cursor(after, scope))
+        edges = [
+            BlacklistEdge(cursor=encode_cursor(scope, e.added_at, i), node=BlacklistEntry.of(e))
+            for e, i in zip(entries, ids, strict=True)
+        ]
+
+        async def count() -> int:
+            return len((await info.context.loaders.ledger.load(self.id)).blacklisted)
+
+        return BlacklistConnection(edges=edges, page_info=page_info([e.cursor for e in edges], more), count=count)
+
+    @strawberry.field(description="Attributed joins per partnership for members who joined in [since, until).")
+    async def join_stats(
+        self, info: Info, since: datetime | None = None, until: datetime | None = None
+    ) -> list[PartnershipJoinStat]:
+        container = info.context.container
+        stats = await container.join_repo.stats(self.id, since, until)
+        records = [info.context.loaders.partnership.load(pid) for pid in stats]
+        result = []
+        for pid, record in zip(stats, [await r for r in records], strict=True):
+            if record is not None:
+                joins, retained = stats[pid]
+                result.append(
+                    PartnershipJoinStat(partnership=Partnership(record=record), joins=joins, retained=retained)
+                )
+        return sorted(result, key=lambda s: (-s.joins, s.partnership.record.id))
+
+    @strawberry.field(description="Problems with the bot's setup in this guild (e.g. it cannot read invites).")
+    async def warnings(self, info: Info) -> list[GuildWarning]:
+        found = await info.context.container.warnings.guild_warnings(self.id)
+        return [GuildWarning(code=w["code"], message=w["message"], at=w["at"]) for w in found]

@@ -1,0 +1,34 @@
+"""Per-request dataloaders: each batches the lookups of one request into one database round trip."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from strawberry.dataloader import DataLoader
+
+from ..container import Container
+from ..domain.ledger import Ledger
+from ..domain.models import Application, Partnership
+
+
+@dataclass
+class Loaders:
+    application: DataLoader[str, Application | None]
+    partnership: DataLoader[str, Partnership | None]
+    ledger: DataLoader[int, Ledger]
+
+    @classmethod
+    def create(cls, container: Container) -> Loaders:
+        async def applications(ids: list[str]) -> list[Application | None]:
+            found = await container.application_repo.get_many(list(ids))
+            return [found.get(i) for i in ids]
+
+        async def partnerships(ids: list[str]) -> list[Partnership | None]:
+            found = await container.partnership_repo.get_many(list(ids))
+            return [found.get(i) for i in ids]
+
+        async def ledgers(guild_ids: list[int]) -> list[Ledger]:
+            found = await container.ledgers.load_many(list(guild_ids))
+            return [found[g] for g in guild_ids]
+
+        return cls(DataLoader(applications), DataLoader(partnerships), DataLoader(ledgers))

@@ -1,0 +1,71 @@
+"""The Strawberry schema, with the protective extensions the settings ask for."""
+
+from __future__ import annotations
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+    SchemaExtension,
+)
+
+from ..settings import ApiSettings
+from .mutations import Mutation
+from .queries import Query
+from .subscriptions import Subscription
+from .types import Application, Partnership
+
+
+class ErrorCodes(SchemaExtension):
+    """Gives every error an `extensions.code`, so clients can branch on it: validation errors
+    (unknown field, bad enum, a malformed Snowflake) are GRAPHQL_VALIDATION_FAILED or
+    BAD_USER_INPUT; anything unexpected is INTERNAL_SERVER_ERROR."""
+
+    def on_operation(self):
+        yield
+        result = self.execution_context.result
+        if result is None or not result.errors:
+            return
+        for error in result.errors:
+            if error.extensions and "code" in error.extensions:
+                continue
+            original = error.original_error
+            if original is None:
+                code = "GRAPHQL_VALIDATION_FAILED" if error.nodes and not error.path else "BAD_USER_INPUT"
+            elif isinstance(original, GraphQLError | ValueError):
+                code = "BAD_USER_INPUT"
+            else:
+                code = "INTERNAL_SERVER_ERROR"
+            error.extensions = {**(error.extensions or {}), "code": code}
+
+
+def _is_internal(error: GraphQLError) -> bool:
+    return (error.extensions or {}).get("code") == "INTERNAL_SERVER_ERROR"
+
+
+def build_schema(settings: ApiSettings) -> strawberry.Schema:
+    extensions: list = [
+        lambda: QueryDepthLimiter(max_depth=settings.graphql_max_depth),
+        lambda: MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases),
+        lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
+    ]
+    if settings.environment == "production":
+        extensions.append(lambda: MaskErrors(should_mask_error=_is_internal))
+    if not settings.introspection:
+        extensions.append(DisableIntrospection)
+    extensions.append(ErrorCodes)  # last in the list = innermost, so it runs before masking
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        types=[Application, Partnership],
+        extensions=extensions,
+    )
+
+
+# The schema as code defines it, for `strawberry export-schema api.graphql.schema:schema`.
+schema = build_schema(ApiSettings(_env_file=None))

@@ -1,0 +1,334 @@
+"""The object types of the contract, each a thin view over a domain record."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+
+import strawberry
+
+from ..domain import enums as E
+from ..domain import models as M
+from ..domain.errors import ErrorCode, RuleViolation
+from .context import Info
+from .ids import to_global_id
+from .scalars import Snowflake
+
+ApplicationMode = strawberry.enum(E.ApplicationMode)
+ChannelMode = strawberry.enum(E.ChannelMode)
+ApplicationSource = strawberry.enum(
+    E.ApplicationSource,
+    description="Where an application came from. DM is the `$partnership <invite>` direct-message command.",
+)
+ApplicationStatus = strawberry.enum(E.ApplicationStatus)
+PartnershipStatus = strawberry.enum(E.PartnershipStatus)
+QueueEventType = strawberry.enum(E.QueueEventType)
+UserErrorCode = strawberry.enum(ErrorCode, name="UserErrorCode")
+
+
+@strawberry.enum
+class SortOrder(Enum):
+    OLDEST_FIRST = "OLDEST_FIRST"
+    NEWEST_FIRST = "NEWEST_FIRST"
+
+
+@strawberry.type(
+    description="A business-rule failure. Authentication and permission failures are GraphQL errors with "
+    "extensions.code UNAUTHENTICATED or FORBIDDEN instead."
+)
+class UserError:
+    code: UserErrorCode
+    message: str
+    field: list[str] | None = strawberry.field(
+        default=None, description="Path to the offending input field, when there is one."
+    )
+
+    @classmethod
+    def of(cls, violation: RuleViolation) -> UserError:
+        return cls(
+            code=violation.code, message=violation.message, field=list(violation.field) if violation.field else None
+        )
+
+
+@strawberry.interface
+class Node:
+    id: strawberry.ID
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@strawberry.type
+class PartnerServer:
+    id: Snowflake
+    name: str
+    icon_url: str | None
+    member_count: int | None = strawberry.field(
+        description="Approximate member count when last resolved from the partner's invite."
+    )
+    invite_code: str = strawberry.field(
+        description="The partner server's own invite code (what the applicant submitted)."
+    )
+
+    @classmethod
+    def of(cls, p: M.PartnerServer) -> PartnerServer:
+        return cls(id=p.id, name=p.name, icon_url=p.icon_url, member_count=p.member_count, invite_code=p.invite_code)
+
+
+@strawberry.type
+class PartnershipSettings:
+    application_mode: ApplicationMode
+    channel_mode: ChannelMode
+    showcase_channel_id: Snowflake | None = strawberry.field(
+        description="SINGLE_CHANNEL: the channel that holds every approved partner's ad."
+    )
+    showcase_category_id: Snowflake | None = strawberry.field(
+        description="CHANNEL_PER_PARTNER: the category under which each partner's channel is created."
+    )
+    showcase_forum_id: Snowflake | None = strawberry.field(
+        description="FORUM_PER_PARTNER: the forum channel in which each partner gets a thread."
+    )
+    review_channel_id: Snowflake | None = strawberry.field(
+        description="Where new requests are posted for staff, with reactions to accept or deny."
+    )
+    review_ping_role_id: Snowflake | None = strawberry.field(
+        description="Role pinged when a new request is posted (the partnership team)."
+    )
+    ticket_channel_id: Snowflake | None = strawberry.field(
+        description="TICKET mode: channel under which private application tickets (threads) are opened."
+    )
+    manager_role_ids: list[Snowflake] = strawberry.field(
+        description="Holders may approve/deny and manage partnerships (partnerships.edit)."
+    )
+    viewer_role_ids: list[Snowflake] = strawberry.field(
+        description="Holders may see applications and partners (partnerships.view)."
+    )
+    partner_contact_role_id: Snowflake | None = strawberry.field(
+        description="Granted to a partner's representative while the partnership is active."
+    )
+    min_partner_member_count: int = strawberry.field(description="0 = no minimum.")
+    application_cooldown_hours: int = strawberry.field(
+        description="Same applicant (user or partner server) may re-apply only after this many hours. Default 24."
+    )
+    max_active: int = strawberry.field(
+        description="0 = unlimited (the hard limit of 100 active partnerships still applies)."
+    )
+    bump_interval_days: int = strawberry.field(description="Partners may re-post their ad after this many days.")
+    track_joins: bool = strawberry.field(description="Attribute members who join through a partner's tracked invite.")
+    advertisement: str | None = strawberry.field(
+        description="This server's own advertisement, sent to a partner's representative on approval."
+    )
+
+    @classmethod
+    def of(cls, s: M.GuildSettings) -> PartnershipSettings:
+        return cls(
+            application_mode=s.application_mode,
+            channel_mode=s.channel_mode,
+            showcase_channel_id=s.showcase_channel_id,
+            showcase_category_id=s.showcase_category_id,
+            showcase_forum_id=s.showcase_forum_id,
+            review_channel_id=s.review_channel_id,
+            review_ping_role_id=s.review_ping_role_id,
+            ticket_channel_id=s.ticket_channel_id,
+            manager_role_ids=list(s.manager_role_ids),
+            viewer_role_ids=list(s.viewer_role_ids),
+            partner_contact_role_id=s.partner_contact_role_id,
+            min_partner_member_count=s.min_partner_member_count,
+            application_cooldown_hours=s.application_cooldown_hours,
+            max_active=s.max_active,
+            bump_interval_days=s.bump_interval_days,
+            track_joins=s.track_joins,
+            advertisement=s.advertisement,
+        )
+
+
+@strawberry.type
+class Limits:
+    active_count: int
+    active_max: int = strawberry.field(description="min(maxActive setting, 100); 100 when maxActive is 0.")
+    pending_count: int
+    pending_max: int
+    blacklist_count: int
+    blacklist_max: int
+
+
+@strawberry.type
+class Application(Node):
+    record: strawberry.Private[M.Application]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(to_global_id("Application", self.record.id))
+
+    @strawberry.field
+    def guild_id(self) -> Snowflake:
+        return self.record.guild_id
+
+    @strawberry.field
+    def partner(self) -> PartnerServer:
+        return PartnerServer.of(self.record.partner)
+
+    @strawberry.field
+    def representative_id(self) -> Snowflake:
+        return self.record.representative_id
+
+    @strawberry.field
+    def advertisement(self) -> str:
+        return self.record.advertisement
+
+    @strawberry.field
+    def source(self) -> ApplicationSource:
+        return self.record.source
+
+    @strawberry.field
+    def status(self) -> ApplicationStatus:
+        return self.record.status
+
+    @strawberry.field
+    def submitted_at(self) -> datetime:
+        return self.record.submitted_at
+
+    @strawberry.field
+    def decided_at(self) -> datetime | None:
+        return self.record.decided_at
+
+    @strawberry.field(description="Null when the decision was automatic (e.g. blacklisted re-application).")
+    def decided_by(self) -> Snowflake | None:
+        return self.record.decided_by
+
+    @strawberry.field
+    def reason(self) -> str | None:
+        return self.record.reason
+
+    @strawberry.field(description="Set once the application is approved.")
+    async def partnership(self, info: Info) -> Partnership | None:
+        if self.record.partnership_id is None:
+            return None
+        found = await info.context.loaders.partnership.load(self.record.partnership_id)
+        return None if found is None else Partnership(record=found)
+
+
+@strawberry.type
+class ShowcasePlacement:
+    channel_id: Snowflake | None
+    message_id: Snowflake | None
+    thread_id: Snowflake | None
+    posted_at: datetime | None
+
+
+@strawberry.type(description="Something the bot could not do on Discord, as the cluster reported it.")
+class Problem:
+    action: str
+    code: str
+    message: str
+    at: datetime
+
+
+@strawberry.type
+class Partnership(Node):
+    record: strawberry.Private[M.Partnership]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(to_global_id("Partnership", self.record.id))
+
+    @strawberry.field
+    def guild_id(self) -> Snowflake:
+        return self.record.guild_id
+
+    @strawberry.field
+    def partner(self) -> PartnerServer:
+        return PartnerServer.of(self.record.partner)
+
+    @strawberry.field
+    def representative_id(self) -> Snowflake:
+        return self.record.representative_id
+
+    @strawberry.field
+    def advertisement(self) -> str:
+        return self.record.advertisement
+
+    @strawberry.field
+    def status(self) -> PartnershipStatus:
+        return self.record.status
+
+    @strawberry.field
+    def started_at(self) -> datetime:
+        return self.record.started_at
+
+    @strawberry.field
+    def ended_at(self) -> datetime | None:
+        return self.record.ended_at
+
+    @strawberry.field
+    def end_reason(self) -> str | None:
+        return self.record.end_reason
+
+    @strawberry.field
+    def last_bumped_at(self) -> datetime | None:
+        return self.record.last_bumped_at
+
+    @strawberry.field(description="When the partner may bump next.")
+    async def next_bump_at(self, info: Info) -> datetime | None:
+        if self.record.status is not E.PartnershipStatus.ACTIVE:
+            return None
+        ledger = await info.context.loaders.ledger.load(self.record.guild_id)
+        return ledger.next_bump_at(self.record.id)
+
+    @strawberry.field(
+        description="Invite to THIS server created for the partner to advertise with; joins through it are attributed."
+    )
+    def tracked_invite_code(self) -> str | None:
+        return self.record.tracked_invite_code
+
+    @strawberry.field(description="Null until the cluster has posted the ad.")
+    def showcase(self) -> ShowcasePlacement | None:
+        s = self.record.showcase
+        if s is None:
+            return None
+        return ShowcasePlacement(
+            channel_id=s.channel_id, message_id=s.message_id, thread_id=s.thread_id, posted_at=s.posted_at
+        )
+
+    @strawberry.field(description="Why the last showcase post failed, in plain words; null when it did not.")
+    def showcase_error(self) -> str | None:
+        return self.record.showcase_error
+
+    @strawberry.field(description="Recent things the bot could not do for this partnership (newest last).")
+    def problems(self) -> list[Problem]:
+        return [Problem(action=p.action, code=p.code, message=p.message, at=p.at) for p in self.record.problems]
+
+    @strawberry.field(description="Members attributed to this partnership (joined through its tracked invite).")
+    def join_count(self) -> int:
+        return self.record.join_count
+
+    @strawberry.field(description="Of those, members still in the server.")
+    def retained_count(self) -> int:
+        return self.record.retained_count
+
+    @strawberry.field(description="The application this partnership came from (source MANUAL when staff added it).")
+    async def application(self, info: Info) -> Application | None:
+        found = await info.context.loaders.application.load(self.record.application_id)
+        return None if found is None else Application(record=found)
+
+
+@strawberry.type
+class BlacklistEntry:
+    partner_guild_id: Snowflake
+    reason: str | None
+    added_by: Snowflake | None
+    added_at: datetime
+
+    @classmethod
+    def of(cls, e: M.BlacklistEntry) -> BlacklistEntry:
+        return cls(partner_guild_id=e.partner_guild_id, reason=e.reason, added_by=e.added_by, added_at=e.added_at)
+
+
+@strawberry.type(description="A problem with the bot's setup in this guild that staff should fix.")
+class GuildWarning:
+    code: str
+    message: str
+    at: datetime

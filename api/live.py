@@ -1,0 +1,117 @@
+"""Live fan-out inside one API process: live messages from the bus -> GraphQL subscriptions.
+
+Every replica receives every live message (fanout exchange). Here they are deduplicated (a
+replayed journal may publish one twice), put back in per-guild order within a short window
+(two replicas may publish a guild's consecutive changes at nearly the same moment), and handed
+to each subscriber's queue. The records an event points to are loaded once per event, not once
+per subscriber.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict, defaultdict
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from bus import Envelope
+
+from .services.journal_items import LIVE_JOIN, LIVE_QUEUE
+
+log = logging.getLogger(__name__)
+SUBSCRIBER_BUFFER = 1000
+RECENT_KEYS = 512
+
+
+class LiveEvent:
+    """One live message plus its records, loaded at most once whoever asks."""
+
+    def __init__(self, envelope: Envelope, load: Callable[[Envelope], Awaitable[Any]]):
+        self.envelope = envelope
+        self._load = load
+        self._loaded: asyncio.Future | None = None
+
+    async def records(self) -> Any:
+        if self._loaded is None:
+            self._loaded = asyncio.ensure_future(self._load(self.envelope))
+        return await asyncio.shield(self._loaded)
+
+
+class SubscriptionOverflow(Exception):
+    """A subscriber fell too far behind; it is closed rather than slowing everyone down."""
+
+
+class LiveHub:
+    def __init__(self, load_records: Callable[[Envelope], Awaitable[Any]], reorder_window: float = 0.0):
+        self._load = load_records
+        self._window = reorder_window
+        self._subscribers: dict[tuple[str, int], set[asyncio.Queue]] = defaultdict(set)
+        self._recent: dict[int, OrderedDict] = defaultdict(OrderedDict)
+        self._held: dict[int, list[tuple[tuple[int, int], Envelope]]] = defaultdict(list)
+        self._flushers: dict[int, asyncio.TimerHandle] = {}
+
+    def subscriber_count(self) -> int:
+        return sum(len(s) for s in self._subscribers.values())
+
+    async def receive(self, envelope: Envelope) -> None:
+        """The bus's consume_live handler."""
+        guild_id = int(envelope.guild_id)
+        if envelope.type == LIVE_JOIN:
+            self._deliver(("join", guild_id), envelope)
+            return
+        if envelope.type != LIVE_QUEUE:
+            return
+        payload = envelope.data.get("payload") or {}
+        key = (int(payload.get("seq", 0)), int(payload.get("part", 0)))
+        recent = self._recent[guild_id]
+        if key in recent:
+            return  # duplicate from a replayed journal
+        recent[key] = None
+        while len(recent) > RECENT_KEYS:
+            recent.popitem(last=False)
+        if self._window <= 0:
+            self._deliver(("queue", guild_id), envelope)
+            return
+        self._held[guild_id].append((key, envelope))
+        if guild_id not in self._flushers:
+            loop = asyncio.get_running_loop()
+            self._flushers[guild_id] = loop.call_later(self._window, self._flush, guild_id)
+
+    def _flush(self, guild_id: int) -> None:
+        self._flushers.pop(guild_id, None)
+        for _, envelope in sorted(self._held.pop(guild_id, []), key=lambda pair: pair[0]):
+            self._deliver(("queue", guild_id), envelope)
+
+    def _deliver(self, topic: tuple[str, int], envelope: Envelope) -> None:
+        subscribers = self._subscribers.get(topic)
+        if not subscribers:
+            return
+        event = LiveEvent(envelope, self._load)
+        for queue in list(subscribers):
+            try:
+                queue.put_nowait(event)
+            except asyncio.QueueFull:
+                subscribers.discard(queue)  # its reader drains what it has, then ends with an error
+                log.warning("closing a slow %s subscription for guild %s", *topic)
+
+    @asynccontextmanager
+    async def subscribe(self, kind: str, guild_id: int) -> AsyncIterator[AsyncIterator[LiveEvent]]:
+        queue: asyncio.Queue = asyncio.Queue(SUBSCRIBER_BUFFER)
+        topic = (kind, guild_id)
+        self._subscribers[topic].add(queue)
+
+        async def events() -> AsyncIterator[LiveEvent]:
+            while True:
+                if topic not in self._subscribers or queue not in self._subscribers[topic]:
+                    if queue.empty():
+                        raise SubscriptionOverflow("The subscription fell behind and was closed; subscribe again.")
+                yield await queue.get()
+
+        try:
+            yield events()
+        finally:
+            self._subscribers[topic].discard(queue)
+            if not self._subscribers[topic]:
+                del self._subscribers[topic]

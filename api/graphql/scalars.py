@@ -9,6 +9,8 @@ import strawberry
 from ..domain.errors import RuleViolation
 from ..domain.snowflake import parse_snowflake
 
+Snowflake = NewType("Snowflake", int)
+
 
 def _parse(value: object) -> int:
     try:
@@ -17,10 +19,11 @@ def _parse(value: object) -> int:
         raise ValueError(violation.message) from None
 
 
-Snowflake = strawberry.scalar(
-    NewType("Snowflake", int),
-    name="Snowflake",
-    description="Discord snowflake id (64-bit). Serialized as a decimal string; inputs accept a decimal string.",
-    serialize=str,
-    parse_value=_parse,
-)
+SCALAR_MAP = {
+    Snowflake: strawberry.scalar(
+        name="Snowflake",
+        description="Discord snowflake id (64-bit). Serialized as a decimal string; inputs accept a decimal string.",
+        serialize=str,
+        parse_value=_parse,
+    )
+}

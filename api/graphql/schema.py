@@ -12,10 +12,12 @@ from strawberry.extensions import (
     QueryDepthLimiter,
     SchemaExtension,
 )
+from strawberry.schema.config import StrawberryConfig
 
 from ..settings import ApiSettings
 from .mutations import Mutation
 from .queries import Query
+from .scalars import SCALAR_MAP
 from .subscriptions import Subscription
 from .types import Application, Partnership
 
@@ -64,6 +66,7 @@ def build_schema(settings: ApiSettings) -> strawberry.Schema:
         subscription=Subscription,
         types=[Application, Partnership],
         extensions=extensions,
+        config=StrawberryConfig(scalar_map=SCALAR_MAP),
     )
 
 

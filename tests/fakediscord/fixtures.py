@@ -35,7 +35,7 @@ async def no_identify_wait(shard_id: int | None, *, initial: bool = False) -> No
 
 
 @contextlib.asynccontextmanager
-async def running(client: discord.Client, token: str, *, timeout: float = 10.0) -> AsyncIterator[Any]:  # noqa: ASYNC109
+async def running(client: discord.Client, token: str, *, timeout: float = 10.0) -> AsyncIterator[Any]:
     """Start ``client`` (login + connect) in the background, wait until it is ready, close it after."""
     task = asyncio.create_task(client.start(token), name=f"client-{id(client)}")
     ready = asyncio.create_task(client.wait_until_ready())

@@ -144,7 +144,7 @@ class Gateway:
     def connected_sessions(self) -> list[Session]:
         return [s for s in self.live_sessions() if s.connected]
 
-    async def wait_for(self, predicate: Any, timeout: float = 5.0) -> None:  # noqa: ASYNC109
+    async def wait_for(self, predicate: Any, timeout: float = 5.0) -> None:
         async with self._changed:
             await asyncio.wait_for(self._changed.wait_for(predicate), timeout)
 

@@ -135,7 +135,7 @@ class FakeDiscord:
         """Live gateway sessions (one per identified shard connection)."""
         return self.gateway.live_sessions(shard_id)
 
-    async def wait_for_shards(self, count: int, timeout: float = 10.0) -> None:  # noqa: ASYNC109
+    async def wait_for_shards(self, count: int, timeout: float = 10.0) -> None:
         """Wait until ``count`` live sessions are connected (shards identified or resumed)."""
         await self.gateway.wait_for(lambda: len(self.gateway.connected_sessions()) >= count, timeout)
 
@@ -533,7 +533,7 @@ class FakeDiscord:
         )
 
 
-async def eventually(predicate: Callable[[], Any], timeout: float = 5.0, interval: float = 0.01) -> Any:  # noqa: ASYNC109
+async def eventually(predicate: Callable[[], Any], timeout: float = 5.0, interval: float = 0.01) -> Any:
     """Poll ``predicate`` until it returns something truthy (returned), or fail after ``timeout``."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout

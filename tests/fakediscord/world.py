@@ -315,7 +315,7 @@ class Interaction:
             return self.callbacks[0].get("data")
         return None
 
-    async def wait_response(self, timeout: float = 5.0) -> JSON:  # noqa: ASYNC109
+    async def wait_response(self, timeout: float = 5.0) -> JSON:
         """Wait until the bot has called back; returns ``{"type": ..., "data": ...}``."""
         await asyncio.wait_for(self._responded.wait(), timeout)
         assert self.response is not None

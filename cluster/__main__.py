@@ -1,0 +1,3 @@
+from cluster.main import main
+
+raise SystemExit(main())

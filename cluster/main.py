@@ -1,0 +1,79 @@
+"""``python -m cluster``: run one node."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+
+import discord
+import discord.gateway
+import discord.http
+import yarl
+
+from cluster.bot import PartnersBot
+from cluster.bus_seam import BusNotWired, ClusterBus, make_bus
+from cluster.settings import ClusterSettings, SettingsError, configure_logging, load_settings
+
+log = logging.getLogger("cluster")
+
+
+def configure_discord(settings: ClusterSettings) -> None:
+    """Point discord.py at the configured REST base and gateway (process-wide class attributes).
+
+    The gateway URL is used because the node always passes an explicit shard_count (discord.py then
+    skips ``GET /gateway/bot`` and connects to DEFAULT_GATEWAY); resumes use READY's resume URL."""
+    discord.http.Route.BASE = settings.discord_api_base
+    if settings.discord_gateway_url:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
+
+
+async def run_node(settings: ClusterSettings, *, bus: ClusterBus | None = None) -> None:
+    """Connect the node's shards and run until SIGTERM / SIGINT (or the bot closes)."""
+    configure_discord(settings)
+    bot = PartnersBot(settings, bus=bus if bus is not None else make_bus(settings))
+    loop = asyncio.get_running_loop()
+    closing: list[asyncio.Task[None]] = []
+
+    def stop(signame: str) -> None:
+        log.info("%s received, closing", signame)
+        if not closing:
+            closing.append(loop.create_task(bot.close()))
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop, sig.name)
+    try:
+        async with bot:
+            await bot.start(settings.discord_token.get_secret_value())
+    finally:
+        for task in closing:
+            await task
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.remove_signal_handler(sig)
+
+
+def main() -> int:
+    try:
+        settings = load_settings()
+        bus = make_bus(settings)
+    except (SettingsError, BusNotWired) as error:
+        print(f"cluster: {error}", file=sys.stderr)
+        return 2
+    configure_logging(settings)
+    log.info("starting %s", settings.summary())
+    try:
+        asyncio.run(run_node(settings, bus=bus))
+    except discord.LoginFailure:
+        print("cluster: Discord refused DISCORD_TOKEN (401 Unauthorized)", file=sys.stderr)
+        return 1
+    except discord.PrivilegedIntentsRequired:
+        print(
+            "cluster: the Server Members intent is not enabled for this application (Developer Portal > Bot)",
+            file=sys.stderr,
+        )
+        return 1
+    return 0

@@ -118,7 +118,9 @@ class Api:
         return body["data"]
 
     @contextlib.asynccontextmanager
-    async def subscription(self, query: str, variables: dict | None = None, token: str | None = "editor"):
+    async def subscription(
+        self, query: str, variables: dict | None = None, token: str | None = "editor", registered: bool = True
+    ):
         """A graphql-transport-ws subscription over a real websocket; yields a `next()` coroutine."""
         token = self.editor() if token == "editor" else token
         url = self.base.replace("http://", "ws://") + "/graphql"
@@ -126,9 +128,13 @@ class Api:
             await ws.send(json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}))
             ack = json.loads(await asyncio.wait_for(ws.recv(), 5))
             assert ack["type"] == "connection_ack", ack
-            await ws.send(
-                json.dumps({"id": "1", "type": "subscribe", "payload": {"query": query, "variables": variables or {}}})
-            )
+            before = self.container.hub.subscriber_count()
+            subscribe = {"id": "1", "type": "subscribe", "payload": {"query": query, "variables": variables or {}}}
+            await ws.send(json.dumps(subscribe))
+            if registered:  # an event published before the server subscribed would not be seen
+                async with asyncio.timeout(5):
+                    while self.container.hub.subscriber_count() <= before:
+                        await asyncio.sleep(0.005)
 
             async def next_message(timeout: float = 5.0) -> dict[str, Any]:
                 while True:

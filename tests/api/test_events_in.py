@@ -1,0 +1,65 @@
+"""Cluster events in: submissions reach the queue, joins are attributed, repeats change nothing."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bus import Envelope
+from tests.api.factories import GUILD, completed, joined, left, submitted
+
+STATS = """query($g: Snowflake!) { guild(id: $g) {
+  limits { pendingCount }
+  partnerships { edges { node { id joinCount retainedCount trackedInviteCode } } }
+  joinStats { joins retained partnership { id } } } }"""
+
+
+async def test_submission_through_the_bus_reaches_the_queue_once(api, container, commands):
+    await container.start_worker()
+    env = submitted(reply={"application_id": "1000000000000000001", "token": "tok"})
+    for _ in range(3):  # a redelivered event changes nothing twice
+        await container.bus.publish_event(env)
+    await container.bus.publish_event(Envelope.model_validate(env.model_dump()))
+    followups = await commands.wait_for("interaction.followup")
+    await asyncio.sleep(0.2)
+    data = await api.data(STATS, {"g": str(GUILD)})
+    assert data["guild"]["limits"]["pendingCount"] == 1
+    assert len(commands.of("interaction.followup")) == 1
+    assert "in the queue" in followups[0].data["content"]
+
+
+async def test_refused_submission_is_answered_in_plain_words(worker, container, commands):
+    await container.guild_settings.update(GUILD, {"min_partner_member_count": 1000})
+    await worker.handle(submitted(members=12, name="Tiny Town"))
+    dm = (await commands.wait_for("dm.send"))[0]
+    assert "at least 1000 members" in dm.data["content"] and "Tiny Town" in dm.data["content"]
+    assert len((await container.writer.load(GUILD)).pending) == 0
+
+
+async def test_joins_through_a_tracked_invite_are_counted_exactly_once(api, container, worker, commands):
+    from api.services.partnerships import ManualPartner
+
+    partnership = await container.partnerships.create_manual(
+        ManualPartner.parse({"guildId": GUILD, "partnerGuildId": "1234500000000000000", "partnerName": "Chess",
+                             "inviteCode": "chess", "representativeId": "1300000000000000001", "advertisement": "ad"}),
+        actor=1,
+    )  # fmt: skip
+    await worker.handle(
+        completed(GUILD, "invite.create", refs={"partnership_id": partnership.id}, result={"code": "trk"})
+    )
+
+    first = joined(GUILD, "trk", user_id=501)
+    for env in (first, first, joined(GUILD, "trk", user_id=502), joined(GUILD, "other", user_id=503),
+                joined(GUILD, None, join_type="VANITY", user_id=504),
+                joined(GUILD, None, join_type="AMBIGUOUS", candidates=["trk", "x"], user_id=505),
+                joined(GUILD, "trk", user_id=506, bot=True)):  # fmt: skip
+        await worker.handle(env)
+    node = (await api.data(STATS, {"g": str(GUILD)}))["guild"]["partnerships"]["edges"][0]["node"]
+    assert (node["joinCount"], node["retainedCount"], node["trackedInviteCode"]) == (2, 2, "trk")
+
+    leave = left(GUILD, 502)
+    await worker.handle(leave)
+    await worker.handle(leave)
+    data = (await api.data(STATS, {"g": str(GUILD)}))["guild"]
+    node = data["partnerships"]["edges"][0]["node"]
+    assert (node["joinCount"], node["retainedCount"]) == (2, 1)
+    assert data["joinStats"] == [{"joins": 2, "retained": 1, "partnership": {"id": node["id"]}}]

@@ -1,0 +1,76 @@
+"""Subscriptions over a real websocket (graphql-transport-ws)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import websockets
+
+from tests.api.factories import GUILD, OTHER_GUILD, completed, joined, submitted
+
+QUEUE_SUB = """subscription($g: Snowflake!) { partnershipQueue(guildId: $g) {
+  type guildId at application { id status partner { name } } partnership { id status } } }"""
+JOIN_SUB = (
+    """subscription($g: Snowflake!) { partnerJoins(guildId: $g) { guildId userId at partnership { id joinCount } } }"""
+)
+
+
+async def test_queue_events_arrive_in_order(api, worker):
+    async with api.subscription(QUEUE_SUB, {"g": str(GUILD)}) as next_message:
+        await worker.handle(submitted(name="Study Hall"))
+        first = (await next_message())["payload"]["data"]["partnershipQueue"]
+        assert first["type"] == "APPLICATION_SUBMITTED" and first["application"]["partner"]["name"] == "Study Hall"
+        assert first["guildId"] == str(GUILD)
+
+        approved = await api.data(
+            "mutation($id: ID!) { approveApplication(id: $id) { userErrors { code } } }",
+            {"id": first["application"]["id"]},
+        )
+        assert approved["approveApplication"]["userErrors"] == []
+        second = (await next_message())["payload"]["data"]["partnershipQueue"]
+        third = (await next_message())["payload"]["data"]["partnershipQueue"]
+        assert [second["type"], third["type"]] == ["APPLICATION_APPROVED", "PARTNERSHIP_CREATED"]
+        assert third["partnership"]["status"] == "ACTIVE"
+
+
+async def test_other_guilds_events_are_not_delivered(api, worker):
+    async with api.subscription(QUEUE_SUB, {"g": str(GUILD)}) as next_message:
+        await worker.handle(submitted(guild_id=OTHER_GUILD, name="Elsewhere"))
+        await worker.handle(submitted(name="Here"))
+        event = (await next_message())["payload"]["data"]["partnershipQueue"]
+        assert event["application"]["partner"]["name"] == "Here"
+
+
+async def test_partner_joins_are_pushed(api, container, worker):
+    from api.services.partnerships import ManualPartner
+
+    p = await container.partnerships.create_manual(
+        ManualPartner.parse({"guildId": GUILD, "partnerGuildId": "1234500000000000000", "partnerName": "Chess",
+                             "inviteCode": "chess", "representativeId": "1300000000000000001", "advertisement": "ad"}),
+        actor=1,
+    )  # fmt: skip
+    await worker.handle(completed(GUILD, "invite.create", refs={"partnership_id": p.id}, result={"code": "trk"}))
+    async with api.subscription(JOIN_SUB, {"g": str(GUILD)}) as next_message:
+        await worker.handle(joined(GUILD, "trk", user_id=777))
+        event = (await next_message())["payload"]["data"]["partnerJoins"]
+        assert event["userId"] == "777" and event["partnership"]["joinCount"] == 1
+
+
+async def test_subscription_without_permission_is_refused(api):
+    async with api.subscription(QUEUE_SUB, {"g": str(OTHER_GUILD)}, registered=False) as next_message:
+        message = await next_message()
+        assert message["type"] in ("error", "next")
+        errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
+        assert errors[0]["extensions"]["code"] == "FORBIDDEN"
+
+
+@pytest.mark.parametrize("token", [None, "bad"])
+async def test_websocket_without_a_valid_token_is_closed(api, token):
+    url = api.base.replace("http://", "ws://") + "/graphql"
+    async with websockets.connect(url, subprotocols=["graphql-transport-ws"]) as ws:
+        payload = {} if token is None else {"Authorization": f"Bearer {token}"}
+        await ws.send(json.dumps({"type": "connection_init", "payload": payload}))
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            await ws.recv()
+        assert closed.value.rcvd.code == 4403

@@ -131,6 +131,7 @@ class Gateway:
         self.heartbeat_interval_ms = 41250
         self.log: list[Delivered] = []
         self._changed = asyncio.Condition()
+        self._server_closed: set[web.WebSocketResponse] = set()
 
     @property
     def world(self):
@@ -206,6 +207,7 @@ class Gateway:
         """Close the socket of the shard's session(s) with ``code``; the session stays resumable."""
         for s in self.live_sessions(shard_id):
             if s.ws is not None:
+                self._server_closed.add(s.ws)
                 await s.ws.close(code=code, message=b"dropped by test")
 
     async def request_reconnect(self, shard_id: int) -> None:
@@ -285,6 +287,9 @@ class Gateway:
         finally:
             if session is not None and session.ws is ws:
                 session.ws = None
+                if ws not in self._server_closed and ws.close_code in (1000, 1001):
+                    session.resumable = False  # the client closed cleanly: that ends the session
+            self._server_closed.discard(ws)
             if ws in self.connections:
                 self.connections.remove(ws)
             await self._notify()
@@ -358,6 +363,7 @@ class Gateway:
             old = session.ws
             session.ws = ws
             if old is not None and old is not ws and not old.closed:
+                self._server_closed.add(old)
                 await old.close(code=4009, message=b"Session replaced.")
             for s, frame in list(session.buffer):
                 if s > seq:

@@ -1101,9 +1101,7 @@ class RestAPI:
         w = self.world
         g = w.bot_guild(req.params["guild_id"])
         w.require_bot(g, Permissions.MANAGE_GUILD)
-        if "VANITY_URL" not in g.features:
-            raise DiscordHTTPError(403, ErrorCode.MISSING_ACCESS)
-        return {"code": g.vanity_url_code, "uses": g.vanity_uses}
+        return {"code": g.vanity_url_code, "uses": g.vanity_uses if g.vanity_url_code else 0}
 
     # ---- guilds ------------------------------------------------------------------------------------------------
 

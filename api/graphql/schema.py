@@ -71,4 +71,5 @@ def build_schema(settings: ApiSettings) -> strawberry.Schema:
 
 
 # The schema as code defines it, for `strawberry export-schema api.graphql.schema:schema`.
-schema = build_schema(ApiSettings(_env_file=None))
+# Built from the defaults, not the environment: importing must not depend on (or fail at) settings.
+schema = build_schema(ApiSettings.model_construct())

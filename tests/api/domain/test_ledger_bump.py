@@ -148,7 +148,9 @@ def test_a_failed_first_post_after_approval_allows_a_bump_right_away():
 
 
 def test_after_approval_the_first_post_starts_the_interval():
-    ledger = rules.approve(rules.submit(make_ledger(SHOWCASED), submission(), "app-1", T0 - HOUR).ledger, "app-1", "ps-1", T0)
+    ledger = rules.approve(
+        rules.submit(make_ledger(SHOWCASED), submission(), "app-1", T0 - HOUR).ledger, "app-1", "ps-1", T0
+    )
     posted = result(ledger, T0 + MINUTE)
     assert posted.next_bump_at("ps-1") == T0 + MINUTE + WEEK
     refused(posted, T0 + 3 * DAY)

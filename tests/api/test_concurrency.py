@@ -1,0 +1,108 @@
+"""Caps and uniqueness under real concurrency: two API containers (like two replicas) on one
+MongoDB wire server, where concurrent operations really interleave (mongomock cannot show this)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import AsyncIterator
+
+import pytest
+
+from api.container import Container
+from api.domain.enums import ApplicationStatus
+from api.domain.errors import RuleViolation
+from api.services.partnerships import ManualPartner
+from tests.api.conftest import make_settings
+from tests.api.factories import GUILD, next_partner_id, submitted
+
+
+@pytest.fixture
+async def replicas(mongo_server, mongo_db_name) -> AsyncIterator[list[Container]]:
+    settings = make_settings(mongodb_url=mongo_server.url, mongodb_database=mongo_db_name)
+    opened = [await Container.open(settings) for _ in range(2)]
+    yield opened
+    for container in opened:
+        await container.close()
+
+
+async def _outcomes(calls) -> Counter:
+    results = await asyncio.gather(*calls, return_exceptions=True)
+    outcome = Counter()
+    for result in results:
+        if isinstance(result, RuleViolation):
+            outcome[result.code.value] += 1
+        elif isinstance(result, BaseException):
+            raise result
+        else:
+            outcome["ok" if result is not None else "refused"] += 1
+    return outcome
+
+
+async def test_40_concurrent_approvals_with_3_slots_left_give_exactly_3(replicas):
+    a, b = replicas
+    await a.guild_settings.update(GUILD, {"max_active": 5, "application_cooldown_hours": 0})
+    for _ in range(2):
+        await a.partnerships.create_manual(
+            ManualPartner.parse({"guildId": GUILD, "partnerGuildId": next_partner_id(), "partnerName": "Old",
+                                 "inviteCode": "old", "representativeId": 5, "advertisement": "ad"}), actor=1)  # fmt: skip
+    apps = [await a.applications.submit(submitted()) for _ in range(40)]
+    assert all(app is not None for app in apps)
+
+    outcome = await _outcomes([(a if i % 2 else b).applications.approve(app, actor=9) for i, app in enumerate(apps)])
+    assert outcome == Counter({"ok": 3, "ACTIVE_LIMIT_REACHED": 37})
+
+    ledger = await b.writer.load(GUILD)
+    assert len(ledger.active) == 5 and len(ledger.pending) == 37
+    assert await a.partnership_repo.count(GUILD, None) == 5
+    assert await a.application_repo.count(GUILD, ApplicationStatus.APPROVED) == 3 + 2
+    assert await a.application_repo.count(GUILD, ApplicationStatus.PENDING) == 37
+
+
+async def test_300_concurrent_submissions_leave_exactly_250_pending(replicas):
+    a, b = replicas
+    results = await asyncio.gather(*[(a if i % 2 else b).applications.submit(submitted()) for i in range(300)])
+    assert sum(r is not None for r in results) == 250
+    assert len((await a.writer.load(GUILD)).pending) == 250
+    assert await b.application_repo.count(GUILD, ApplicationStatus.PENDING) == 250
+    assert await b.application_repo.count(GUILD, None) == 250  # the 50 refused left nothing behind
+
+
+async def test_two_concurrent_submissions_for_one_partner_give_one_pending(replicas):
+    a, b = replicas
+    await a.guild_settings.update(GUILD, {"application_cooldown_hours": 0})
+    partner = next_partner_id()
+    results = await asyncio.gather(
+        *[(a if i % 2 else b).applications.submit(submitted(partner_id=partner)) for i in range(2)]
+    )
+    assert sum(r is not None for r in results) == 1
+    for _ in range(3):  # more rounds with more contenders, to give the race every chance
+        results = await asyncio.gather(
+            *[(a if i % 2 else b).applications.submit(submitted(partner_id=partner)) for i in range(6)]
+        )
+        assert all(r is None for r in results)
+    assert await a.application_repo.count(GUILD, ApplicationStatus.PENDING) == 1
+    assert (await a.writer.load(GUILD)).pending_partner_ids() == {partner}
+
+
+async def test_one_representative_racing_for_several_servers_gets_one_application(replicas):
+    a, b = replicas
+    await a.guild_settings.update(GUILD, {"min_partner_member_count": 10})  # the ledger exists before the race
+    results = await asyncio.gather(
+        *[(a if i % 2 else b).applications.submit(submitted(representative_id=424242)) for i in range(10)]
+    )
+    assert sum(r is not None for r in results) == 1  # the 24 h cooldown holds under concurrency
+    assert await a.application_repo.count(GUILD, None) == 1
+
+
+async def test_concurrent_approve_and_deny_of_one_application_decide_it_once(replicas):
+    a, b = replicas
+    for _ in range(5):
+        app = await a.applications.submit(submitted())
+        outcome = await _outcomes([a.applications.approve(app, actor=1), b.applications.deny(app, 2, "no", False)])
+        assert outcome["ok"] == 1 and outcome["INVALID_STATE"] == 1
+        final = await a.application_repo.get(app.id)
+        assert final.status in (ApplicationStatus.APPROVED, ApplicationStatus.DENIED)
+        assert (final.partnership_id is not None) == (final.status is ApplicationStatus.APPROVED)
+    ledger = await a.writer.load(GUILD)
+    assert len(ledger.active) == await a.partnership_repo.count(GUILD, None)

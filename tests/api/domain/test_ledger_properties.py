@@ -35,15 +35,18 @@ OPEN = {
 }
 
 index = st.integers(min_value=0, max_value=300)
+submit_op = st.tuples(
+    st.just("submit"),
+    st.sampled_from(PARTNERS),
+    st.sampled_from(REPS),
+    # None: a source the guild accepts (most applications come in through an open door)
+    st.sampled_from([None, None, None, None, *ApplicationSource]),
+    st.sampled_from([None, 50, 5000, 5000, 5000]),
+)
 operation = st.one_of(
-    st.tuples(
-        st.just("submit"),
-        st.sampled_from(PARTNERS),
-        st.sampled_from(REPS),
-        # None: a source the guild accepts (most applications come in through an open door)
-        st.sampled_from([None, None, None, None, *ApplicationSource]),
-        st.sampled_from([None, 50, 5000, 5000, 5000]),
-    ),
+    submit_op,  # three times: submissions are the busiest path
+    submit_op,
+    submit_op,
     st.tuples(st.just("approve"), index),
     st.tuples(st.just("deny"), index, st.booleans()),
     st.tuples(st.just("end"), index),
@@ -52,7 +55,8 @@ operation = st.one_of(
     st.tuples(st.just("blacklist_remove"), st.sampled_from(PARTNERS)),
     st.tuples(st.just("bump"), index),
     st.tuples(st.just("showcase"), index, st.booleans()),
-    st.tuples(st.just("wait"), st.integers(min_value=0, max_value=30 * 60)),  # minutes
+    # minutes, around the 10-minute in-flight timeout and the 1- and 24-hour cooldowns
+    st.tuples(st.just("wait"), st.sampled_from([1, 9, 10, 11, 59, 60, 61, 600, 1439, 1440, 1441, 3000])),
 )
 
 
@@ -60,10 +64,12 @@ operation = st.one_of(
 def starting_ledger(draw) -> Ledger:
     max_active = draw(st.sampled_from([0, 1, 2, 3, 100]))
     guild = GuildSettings(
-        application_mode=draw(st.sampled_from(list(ApplicationMode))),
+        application_mode=draw(
+            st.sampled_from([ApplicationMode.SLASH] * 3 + [ApplicationMode.TICKET, ApplicationMode.MANUAL])
+        ),
         channel_mode=ChannelMode.SINGLE_CHANNEL,
         showcase_channel_id=draw(st.sampled_from([None, SHOWCASE_CHANNEL])),
-        min_partner_member_count=draw(st.sampled_from([0, 100])),
+        min_partner_member_count=draw(st.sampled_from([0, 0, 100])),
         application_cooldown_hours=draw(st.sampled_from([0, 1, 24])),
         max_active=max_active,
         bump_interval_days=draw(st.sampled_from([1, 7])),

@@ -218,3 +218,31 @@ async def test_guild_shard_arithmetic_matches_discord_py(fake_discord: FakeDisco
     for guild in bot.guilds:
         assert guild.shard_id == shard_for_guild(guild.id, 4)
         assert guild.id in by_shard[guild.shard_id]
+
+
+async def test_every_posting_path_sends_no_mentions(fake_discord: FakeDiscord, start_node) -> None:
+    """Channel message, edit, forum post, thread message and DM all carry allowed_mentions parse: []."""
+    w = fake_discord.world
+    guild = w.add_guild("home")
+    forum = w.add_forum(guild, "showcase")
+    rep = w.add_member(guild).user_id
+    channel_id = w.guild_channels(guild)[0].id
+    bot = await start_node()
+    ad = "Best server @everyone @here"
+
+    msg = await bot.get_channel(channel_id).send(ad)
+    await msg.edit(content=ad + " (edited)")
+    post = await bot.get_channel(forum.id).create_thread(name="Partner", content=ad)
+    await post.thread.send(ad)
+    await (await bot.fetch_user(rep)).send(ad)
+
+    posted = [
+        c
+        for c in fake_discord.calls
+        if c.method in ("POST", "PATCH") and c.json and ("content" in c.json or "message" in c.json)
+    ]
+    assert len(posted) == 5
+    for call in posted:
+        body = call.json.get("message", call.json)
+        assert body["allowed_mentions"] == {"parse": []}, call
+    assert all(m.pings_nobody for m in w.messages.values() if m.author_id == w.bot.id)

@@ -21,6 +21,9 @@ Start it, build a world, point discord.py at it::
 
 Pytest fixtures (``tests/fakediscord/fixtures.py``; a conftest imports them): ``fake_discord`` is a
 started, installed ``FakeDiscord`` with a fresh ``World``, stopped and uninstalled afterwards.
+``async with running(client, token):`` starts a discord.py client and waits until it is ready;
+``client.before_identify_hook = no_identify_wait`` skips discord.py's 5 s identify spacing (also pass a
+small ``guild_ready_timeout``).
 
 World model (``fake.world``, synchronous, no events): ``add_user``, ``add_guild``, ``add_member``,
 ``add_role``, ``add_channel`` (``type="text" | "category" | "forum" | "voice"``, ``parent=``),
@@ -52,7 +55,11 @@ options={...})``, ``button_click(message, "custom_id", user=u)``, ``modal_submit
 REST log: ``fake.calls`` (== ``world.calls``): ``Call(method, route, path, params, query, json, status,
 time, files, reason)`` with ``route`` the template, e.g. ``"GET /guilds/{guild_id}/invites"``.
 ``calls.calls_to(route, guild_id=..., since=mark, status=...)``, ``calls.last(route)``,
-``calls.mark()``, ``calls.routes()``. Unknown routes are recorded and answer 404.
+``calls.mark()``, ``calls.routes()``. Unknown routes are recorded and answer 404. Templates follow
+Discord's docs: ``POST /interactions/{interaction_id}/{interaction_token}/callback``,
+``GET /invites/{invite_code}``, ``POST /webhooks/{webhook_id}/{webhook_token}``,
+``PUT /channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me`` (``fake.rest.router.templates()``
+lists them all). Ids in ``call.params`` are ints.
 
 Failure injection: ``fake.rest.inject("POST /channels/{channel_id}/messages", status=500, times=1,
 body=..., channel_id=...)``; ``fake.rest.rate_limit(route, retry_after=0.05)`` answers a 429 the way

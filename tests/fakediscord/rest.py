@@ -108,7 +108,9 @@ class Router:
         params = {}
         for k, v in raw.items():
             v = unquote(v)
-            params[k] = int(v) if v.isdigit() and k not in ("webhook_token", "interaction_token", "emoji") else v
+            params[k] = (
+                int(v) if v.isdigit() and k not in ("webhook_token", "interaction_token", "emoji", "invite_code") else v
+            )
         return template, params, handler, auth
 
     def templates(self) -> list[str]:

@@ -23,6 +23,9 @@ from .models import BLACKLIST_MAX, PENDING_MAX, GuildSettings, Submission
 
 # A bump whose post never reported back (a node died mid-command) stops blocking after this.
 POST_IN_FLIGHT_TIMEOUT = timedelta(minutes=10)
+# Cooldown stamps are kept at least this long, so raising the cooldown later still counts from the
+# real last application (up to this horizon) while the ledger stays small.
+COOLDOWN_STAMP_RETENTION = timedelta(days=30)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +65,10 @@ class Ledger:
             if name in changes:
                 changes[name] = _frozen(changes[name])
         return dataclasses.replace(self, version=self.version + 1, **changes)
+
+    def next_version(self) -> Ledger:
+        """The same state one version on: commits work owed (journal items) that changes no rule state."""
+        return self._with()
 
     def pending_partner_ids(self) -> set[int]:
         return {slot.partner_id for slot in self.pending.values()}
@@ -138,10 +145,10 @@ def check_cooldown(ledger: Ledger, representative_id: int, partner_id: int, now:
 
 
 def _stamp_cooldowns(ledger: Ledger, representative_id: int, partner_id: int, now: datetime) -> dict:
-    """New cooldown maps with this application stamped and expired stamps dropped (keeps the ledger small)."""
-    window = timedelta(hours=ledger.settings.application_cooldown_hours)
-    by_rep = {k: v for k, v in ledger.last_by_representative.items() if v + window > now}
-    by_partner = {k: v for k, v in ledger.last_by_partner.items() if v + window > now}
+    """New cooldown maps with this application stamped and old stamps dropped (keeps the ledger small)."""
+    keep = max(timedelta(hours=ledger.settings.application_cooldown_hours), COOLDOWN_STAMP_RETENTION)
+    by_rep = {k: v for k, v in ledger.last_by_representative.items() if v + keep > now}
+    by_partner = {k: v for k, v in ledger.last_by_partner.items() if v + keep > now}
     by_rep[representative_id] = now
     by_partner[partner_id] = now
     return {"last_by_representative": by_rep, "last_by_partner": by_partner}

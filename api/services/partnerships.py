@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 
@@ -146,8 +147,8 @@ class PartnershipService:
             new = rules.showcase_result(ledger, partnership_id, placement.posted_at if placement else None)
             if new is None:  # no longer active
                 if placement is not None:
-                    late = Partnership(**{**_fields(partnership), "showcase": placement})
-                    return Change(ledger._with(), effects.end_effects(late, ledger.settings)[:1])
+                    late = dataclasses.replace(partnership, showcase=placement)
+                    return Change(ledger.next_version(), effects.end_effects(late, ledger.settings)[:1])
                 return Change(None)
             if placement is None:
                 items = [J.update("partnerships", partnership_id, {"status": "ACTIVE"}, {"showcase_error": error})]
@@ -167,7 +168,3 @@ class PartnershipService:
 
     async def tracked_invite_created(self, partnership_id: str, code: str) -> None:
         await self._partnerships.set_tracked_invite(partnership_id, code)
-
-
-def _fields(p: Partnership) -> dict:
-    return {name: getattr(p, name) for name in p.__slots__}

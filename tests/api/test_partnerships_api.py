@@ -94,3 +94,22 @@ async def test_manual_partner_rules(api, container):
                                                    advertisement=" ")}))["createPartnership"]  # fmt: skip
     assert {tuple(e["field"]) for e in bad["userErrors"]} <= {("input", "inviteCode"), ("input", "advertisement")}
     assert bad["partnership"] is None
+
+
+async def test_an_ad_posted_after_the_partnership_ended_is_taken_down(api, container, commands):
+    await container.guild_settings.update(GUILD, {"showcase_channel_id": 900})
+    p = (await api.data(CREATE, {"input": _input()}))["createPartnership"]["partnership"]
+    post = (await commands.wait_for("showcase.post"))[0]
+    assert (await api.data(END, {"id": p["id"]}))["endPartnership"]["userErrors"] == []
+    assert commands.of("showcase.remove") == []  # nothing was posted yet
+    await container.cluster_events.command_completed(
+        completed(
+            GUILD,
+            "showcase.post",
+            refs={"partnership_id": post.data["partnership_id"]},
+            result={"channel_id": "900", "message_id": "955"},
+        )
+    )
+    removal = (await commands.wait_for("showcase.remove"))[0]
+    assert removal.data["placement"]["message_id"] == "955"
+    assert (await api.data(NODE, {"id": p["id"]}))["node"]["status"] == "ENDED"

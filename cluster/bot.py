@@ -9,7 +9,10 @@ from typing import Any
 import discord
 from discord.ext import commands
 
-from cluster.bus_seam import ClusterBus, Envelope, LocalBus
+from bus import Envelope
+from cluster.bus_seam import ClusterBus, LocalBus
+from cluster.command_results import CommandRunner
+from cluster.guild_config import GuildConfigs
 from cluster.identify import IdentifyPacer
 from cluster.readiness import ShardReadiness
 from cluster.settings import ClusterSettings
@@ -18,9 +21,10 @@ from cluster.sharding import shard_for_guild
 log = logging.getLogger(__name__)
 
 # One module per feature, RoboDanny style: cluster/cogs/<feature>.py ending in ``async def setup(bot)``.
-DEFAULT_EXTENSIONS: tuple[str, ...] = ("cluster.cogs.health",)
+DEFAULT_EXTENSIONS: tuple[str, ...] = ("cluster.cogs.health", "cluster.cogs.guild_config")
 
-CommandHandler = Callable[[Envelope], Awaitable[None]]
+# A handler returns what it created (ids) for command.completed, or raises (see command_results).
+CommandHandler = Callable[[Envelope], Awaitable[dict[str, Any] | None]]
 
 
 def build_intents() -> discord.Intents:
@@ -44,10 +48,6 @@ def build_intents() -> discord.Intents:
     intents.guild_reactions = True
     intents.dm_messages = True
     return intents
-
-
-def _field(env: Envelope, name: str) -> Any:
-    return env[name] if isinstance(env, dict) else getattr(env, name)
 
 
 class PartnersBot(commands.AutoShardedBot):
@@ -86,6 +86,8 @@ class PartnersBot(commands.AutoShardedBot):
         self.readiness = ShardReadiness(shard_ids)
         self.pacer = pacer
         self.command_handlers: dict[str, CommandHandler] = {}
+        self.commands_run = CommandRunner(self.bus.publish_event)
+        self.configs = GuildConfigs()
         self._initial_extensions = tuple(extensions)
         self._consuming: set[int] = set()
         self.add_listener(self._on_shard_connect, "on_shard_connect")
@@ -170,11 +172,10 @@ class PartnersBot(commands.AutoShardedBot):
     async def handle_command(self, env: Envelope) -> None:
         """The bus consumer callback. Unknown types raise, so the bus retries and then dead-letters them
         instead of dropping them silently (e.g. an api newer than this node)."""
-        command_type = _field(env, "type")
-        handler = self.command_handlers.get(command_type)
+        handler = self.command_handlers.get(env.type)
         if handler is None:
-            raise LookupError(f"no handler for command type {command_type!r}")
-        await handler(env)
+            raise LookupError(f"no handler for command type {env.type!r}")
+        await self.commands_run.run(env, handler)
 
     # ---- helpers -------------------------------------------------------------------------------------
 

@@ -1,26 +1,23 @@
-"""SEAM: the one place where cluster/ meets the message bus (``bus/``, written separately).
+"""The one place where cluster/ meets the message bus (``bus/``).
 
-Until ``bus`` is wired in, the node runs on ``LocalBus`` below (in-process, nothing leaves it) and a
-set RABBITMQ_URL stops start-up with a clear message rather than being silently ignored.
-
-To wire it: make ``make_bus`` return ``bus.rabbit.RabbitBus`` (RABBITMQ_URL set) or ``bus.memory.MemoryBus``,
-and replace ``Envelope = Any`` by ``bus.envelope.Envelope``. Nothing else in cluster/ imports a bus.
+``make_bus`` gives the RabbitMQ bus when RABBITMQ_URL is set and the in-process twin otherwise.
+``LocalBus`` is a minimal in-process stand-in the cluster tests drive directly (``deliver_command``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+from bus import Envelope
+from bus import make_bus as _make_bus
 
 if TYPE_CHECKING:
     from cluster.settings import ClusterSettings
 
-Envelope = Any  # bus.envelope.Envelope once wired: {id, type, version, guild_id, occurred_at, data}
 CommandHandler = Callable[[Envelope], Awaitable[None]]
 
-
-class BusNotWired(RuntimeError):
-    """RABBITMQ_URL is set but this build of the cluster has no RabbitMQ bus yet."""
+__all__ = ["ClusterBus", "CommandHandler", "Envelope", "LocalBus", "make_bus"]
 
 
 @runtime_checkable
@@ -41,7 +38,7 @@ class ClusterBus(Protocol):
 
 
 class LocalBus:
-    """In-process stand-in until the bus is wired: keeps published events, and hands commands given to
+    """In-process stand-in for tests: keeps published events, and hands commands given to
     ``deliver_command`` to the handler registered for their shard."""
 
     def __init__(self) -> None:
@@ -69,10 +66,9 @@ class LocalBus:
             raise LookupError(f"no consumer for shard {shard_id}")
         await handler(env)
 
+    def events(self, type_: str) -> list[Envelope]:
+        return [e for e in self.published if e.type == type_]
+
 
 def make_bus(settings: ClusterSettings) -> ClusterBus:
-    if settings.rabbitmq_url.get_secret_value():
-        raise BusNotWired(
-            "RABBITMQ_URL is set but the RabbitMQ bus is not wired into the cluster yet (cluster/bus_seam.py)"
-        )
-    return LocalBus()
+    return _make_bus(settings.rabbitmq_url.get_secret_value(), shard_count=settings.shard_count)

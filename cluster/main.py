@@ -14,7 +14,7 @@ import discord.http
 import yarl
 
 from cluster.bot import PartnersBot
-from cluster.bus_seam import BusNotWired, ClusterBus, make_bus
+from cluster.bus_seam import ClusterBus, make_bus
 from cluster.settings import ClusterSettings, SettingsError, configure_logging, load_settings
 
 log = logging.getLogger("cluster")
@@ -60,7 +60,7 @@ def main() -> int:
     try:
         settings = load_settings()
         bus = make_bus(settings)
-    except (SettingsError, BusNotWired) as error:
+    except SettingsError as error:
         print(f"cluster: {error}", file=sys.stderr)
         return 2
     configure_logging(settings)

@@ -10,6 +10,7 @@ import pytest
 from discord import app_commands
 from discord.ext import commands
 
+from bus import Envelope
 from cluster.bot import PartnersBot, build_intents
 from cluster.bus_seam import LocalBus
 from cluster.readiness import ShardState
@@ -189,20 +190,45 @@ async def test_dropped_shard_resumes_and_gets_missed_events(fake_discord: FakeDi
     assert joins[0][0].id == member.user_id
 
 
-async def test_commands_reach_the_registered_handler(fake_discord: FakeDiscord, start_node) -> None:
+async def test_commands_reach_the_registered_handler_and_report_back(fake_discord: FakeDiscord, start_node) -> None:
     bus = LocalBus()
     bot = await start_node(bus=bus)
-    handled: list[dict] = []
+    handled: list[Envelope] = []
 
-    async def post(env: dict) -> None:
+    async def post(env: Envelope) -> dict:
         handled.append(env)
+        return {"channel_id": "5", "message_id": "6"}
 
-    bot.register_command_handler("showcase.post", post)
-    env = {"id": "1", "type": "showcase.post", "version": 1, "guild_id": "1", "data": {}}
+    bot.register_command_handler("panel.post", post)
+    env = Envelope.new("panel.post", 1 << 22, {"channel_id": "5"})
     await bus.deliver_command(0, env)
+    await bus.deliver_command(0, env)  # a redelivery does not run twice
     assert handled == [env]
+    reports = bus.events("command.completed")
+    assert len(reports) == 2 and all(r.data["ok"] and r.data["command_id"] == env.id for r in reports)
+    assert reports[0].data["result"] == {"channel_id": "5", "message_id": "6"}
     with pytest.raises(LookupError):
-        await bus.deliver_command(0, {**env, "type": "unknown.thing"})
+        await bus.deliver_command(
+            0,
+            Envelope.new("dm.send", 1 << 22, {"user_id": "1", "content": "x"}).model_copy(
+                update={"type": "unknown.thing"}
+            ),
+        )
+
+
+async def test_a_discord_refusal_is_reported_in_plain_words(fake_discord: FakeDiscord, start_node) -> None:
+    bus = LocalBus()
+    bot = await start_node(bus=bus)
+
+    async def post(env: Envelope) -> dict:
+        await bot.get_partial_messageable(int(env.data["channel_id"])).send("hi")
+        return {}
+
+    bot.register_command_handler("panel.post", post)
+    await bus.deliver_command(0, Envelope.new("panel.post", 1 << 22, {"channel_id": "999"}))
+    report = bus.events("command.completed")[-1].data
+    assert report["ok"] is False and report["error_code"] in ("UNKNOWN_CHANNEL", "NOT_FOUND")
+    assert report["error"].startswith("Could not post the application panel")
 
 
 async def test_identify_is_paced_by_bucket(fake_discord: FakeDiscord, start_node) -> None:

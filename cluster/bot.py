@@ -21,7 +21,14 @@ from cluster.sharding import shard_for_guild
 log = logging.getLogger(__name__)
 
 # One module per feature, RoboDanny style: cluster/cogs/<feature>.py ending in ``async def setup(bot)``.
-DEFAULT_EXTENSIONS: tuple[str, ...] = ("cluster.cogs.health", "cluster.cogs.guild_config")
+DEFAULT_EXTENSIONS: tuple[str, ...] = (
+    "cluster.cogs.health",
+    "cluster.cogs.guild_config",
+    "cluster.cogs.intake",  # /ppartner apply, panel, tickets, $partnership DMs
+    "cluster.cogs.review",  # review posts and reviewers' reactions
+    "cluster.cogs.showcase",  # showcase posts, tracked invites, contact role, DMs
+    "cluster.cogs.joins",  # invite tracking and join attribution
+)
 
 # A handler returns what it created (ids) for command.completed, or raises (see command_results).
 CommandHandler = Callable[[Envelope], Awaitable[dict[str, Any] | None]]

@@ -18,6 +18,7 @@ from .auth import TokenService
 from .container import Container
 from .graphql.context import Context
 from .graphql.schema import build_schema
+from .login import build_login_router
 from .settings import ApiSettings
 
 log = logging.getLogger(__name__)
@@ -72,6 +73,7 @@ def create_app(
         subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL],
     )
     app.include_router(router, prefix="/graphql")
+    app.include_router(build_login_router(settings))  # /auth/discord/login, /callback, /auth/refresh, /logout
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -16,6 +16,23 @@ class ApiSettings(BaseSettings):
     rabbitmq_url: SecretStr = Field(SecretStr(""), description="Empty: the in-process bus.")
     auth_secret: SecretStr = Field(SecretStr(""), description="HS256 key for tokens. Empty: one is made up.")
     auth_token_minutes: int = Field(15, ge=1, le=24 * 60)
+    auth_refresh_days: int = Field(
+        7, ge=1, le=90, description="Lifetime of a dashboard refresh token; each refresh starts a new one."
+    )
+    discord_client_id: str = Field("", description="Discord application id for the dashboard login. Empty: login off.")
+    discord_client_secret: SecretStr = Field(SecretStr(""), description="Discord application secret; never logged.")
+    discord_oauth_base: str = Field(
+        "https://discord.com", pattern=r"^https?://", description="Where browsers are sent to authorize."
+    )
+    discord_api_base: str = Field(
+        "https://discord.com/api/v10", pattern=r"^https?://", description="Discord API base (token exchange, users)."
+    )
+    oauth_redirect_uri: str = Field(
+        "",
+        pattern=r"^(https?://.*)?$",
+        description="Public URL of /auth/discord/callback, as registered at Discord; https makes cookies Secure.",
+    )
+    discord_timeout_seconds: float = Field(10.0, gt=0, le=120, description="Per-request timeout towards Discord.")
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     shard_count: int = Field(1, ge=1, le=100_000)

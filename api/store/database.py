@@ -41,6 +41,11 @@ class Database:
     def processed(self):
         return self.db["processed_events"]
 
+    @property
+    def sessions(self):
+        """Dashboard login: hashed refresh tokens and recently used OAuth codes (api/store/sessions.py)."""
+        return self.db["sessions"]
+
     async def ensure_indexes(self) -> None:
         """Idempotent: safe on every start-up and from several replicas at once."""
         await self.applications.create_indexes(
@@ -82,6 +87,11 @@ class Database:
         await self.processed.create_indexes([IndexModel([("at", ASCENDING)], expireAfterSeconds=7 * 24 * 3600)])
         # The journal relay looks for guilds with unfinished work.
         await self.guilds.create_indexes([IndexModel([("todo.id", ASCENDING)], sparse=True)])
+        # Login sessions vanish at expiry (checked in queries too: the TTL monitor runs once a minute);
+        # a refresh token's whole family is revoked at once.
+        await self.sessions.create_indexes(
+            [IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0), IndexModel([("family_id", ASCENDING)])]
+        )
 
     def close(self) -> None:
         self.client.close()

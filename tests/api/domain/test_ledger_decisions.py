@@ -382,6 +382,12 @@ def test_blacklisting_leaves_pending_and_active_slots_for_staff_to_decide():
 # --- settings ---------------------------------------------------------------------------------------------------
 
 
+def test_next_version_changes_nothing_but_the_version():
+    ledger = with_application(SHOWCASED, active=filler_active(2), blacklisted={OTHER_PARTNER})
+    new = changed(Ledger.next_version, ledger)
+    assert state(new)[2:] == state(ledger)[2:]
+
+
 def test_update_settings_is_a_change_too():
     ledger = with_application()
     new = changed(rules.update_settings, ledger, SHOWCASED)

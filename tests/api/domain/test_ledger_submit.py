@@ -11,6 +11,7 @@ from api.domain.ledger import Ledger, PendingSlot
 from api.domain.models import GuildSettings
 
 from .builders import (
+    DAY,
     HOUR,
     PARTNER,
     REP,
@@ -311,41 +312,69 @@ def test_a_duplicate_refusal_does_not_restart_the_cooldown():
     assert ledger.last_by_partner[PARTNER] == T0
 
 
-def test_expired_stamps_are_pruned_when_a_new_one_is_stamped():
+RETENTION = rules.COOLDOWN_STAMP_RETENTION
+
+
+def test_old_stamps_are_pruned_when_a_new_one_is_stamped():
+    """Stamps older than max(cooldown, 30 days) go; younger ones stay (a cooldown raised later still counts)."""
     ledger = make_ledger(
         GuildSettings(application_cooldown_hours=24),
-        last_by_representative={REP + 10: T0 - 25 * HOUR, REP + 11: T0 - 24 * HOUR, REP + 12: T0 - 23 * HOUR},
-        last_by_partner={PARTNER + 10: T0 - 48 * HOUR, PARTNER + 11: T0 - 24 * HOUR, PARTNER + 12: T0 - HOUR},
+        last_by_representative={
+            REP + 10: T0 - RETENTION - HOUR,
+            REP + 11: T0 - RETENTION,  # exactly at the horizon: gone
+            REP + 12: T0 - RETENTION + HOUR,
+            REP + 13: T0 - 25 * HOUR,  # past the cooldown, still remembered
+        },
+        last_by_partner={PARTNER + 10: T0 - 90 * DAY, PARTNER + 11: T0 - RETENTION, PARTNER + 12: T0 - HOUR},
     )
     new = accepted(ledger, submission(PARTNER, REP))
-    assert dict(new.last_by_representative) == {REP + 12: T0 - 23 * HOUR, REP: T0}
+    assert dict(new.last_by_representative) == {
+        REP + 12: T0 - RETENTION + HOUR,
+        REP + 13: T0 - 25 * HOUR,
+        REP: T0,
+    }
     assert dict(new.last_by_partner) == {PARTNER + 12: T0 - HOUR, PARTNER: T0}
 
 
-def test_an_auto_denial_prunes_expired_stamps_too():
+def test_a_cooldown_longer_than_30_days_keeps_stamps_for_the_whole_cooldown():
+    year = 8760 * HOUR
+    ledger = make_ledger(
+        GuildSettings(application_cooldown_hours=8760),
+        last_by_representative={REP + 10: T0 - year, REP + 11: T0 - year + HOUR, REP + 12: T0 - 100 * DAY},
+    )
+    new = accepted(ledger, submission(PARTNER, REP))
+    assert dict(new.last_by_representative) == {REP + 11: T0 - year + HOUR, REP + 12: T0 - 100 * DAY, REP: T0}
+
+
+def test_an_auto_denial_prunes_old_stamps_too():
     ledger = make_ledger(
         blacklisted={PARTNER},
-        last_by_representative={REP + 10: T0 - 30 * HOUR},
-        last_by_partner={PARTNER + 10: T0 - 30 * HOUR, PARTNER + 12: T0 - HOUR},
+        last_by_representative={REP + 10: T0 - RETENTION - HOUR},
+        last_by_partner={PARTNER + 10: T0 - RETENTION - HOUR, PARTNER + 12: T0 - 2 * DAY},
     )
     new = rules.submit(ledger, submission(), "app-new", T0).ledger
     assert dict(new.last_by_representative) == {REP: T0}
-    assert dict(new.last_by_partner) == {PARTNER + 12: T0 - HOUR, PARTNER: T0}
+    assert dict(new.last_by_partner) == {PARTNER + 12: T0 - 2 * DAY, PARTNER: T0}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cooldown stamps pruned under a short cooldown are lost: after staff raise applicationCooldownHours, "
-    "a representative who applied within the new window can apply again (DESIGN: counted from their last application)",
-)
 def test_raising_the_cooldown_still_counts_from_the_last_application():
     ledger = make_ledger(GuildSettings(application_cooldown_hours=1))
     ledger = accepted(ledger, submission(PARTNER, REP), app_id="app-1")
-    # Two hours later someone else applies; REP's one-hour stamp has expired and is pruned.
+    # Two hours later someone else applies; REP's one-hour cooldown is over but the stamp is kept.
     ledger = accepted(ledger, submission(OTHER_PARTNER, OTHER_REP), now=T0 + 2 * HOUR, app_id="app-2")
+    assert ledger.last_by_representative[REP] == T0
     ledger = rules.update_settings(ledger, GuildSettings(application_cooldown_hours=24))
     # REP applied 3 hours ago; with a 24-hour cooldown that is too soon.
-    refused(ledger, submission(PARTNER + 2, REP), ErrorCode.COOLDOWN, now=T0 + 3 * HOUR)
+    violation = refused(ledger, submission(PARTNER + 2, REP), ErrorCode.COOLDOWN, now=T0 + 3 * HOUR)
+    assert violation.message == "You applied recently; a new application is possible after 2025-03-02 12:00 UTC."
+
+
+def test_a_zero_cooldown_keeps_stamps_so_turning_it_on_counts_recent_applications():
+    ledger = make_ledger(GuildSettings(application_cooldown_hours=0))
+    ledger = accepted(ledger, submission(PARTNER, REP), app_id="app-1")
+    ledger = accepted(ledger, submission(OTHER_PARTNER, OTHER_REP), now=T0 + HOUR, app_id="app-2")
+    ledger = rules.update_settings(ledger, GuildSettings(application_cooldown_hours=24))
+    refused(ledger, submission(PARTNER + 2, REP), ErrorCode.COOLDOWN, now=T0 + 2 * HOUR)
 
 
 # --- 5. duplicate ------------------------------------------------------------------------------------------------

@@ -1,0 +1,94 @@
+"""5,000 member.joined events through a real broker to a separate worker process, with faults in
+the middle of the stream: exactly the right count at the end, nothing lost, nothing doubled."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import time
+
+import pytest
+
+from api.services.partnerships import ManualPartner
+from bus import make_bus
+from tests.api.factories import GUILD, joined
+from tests.support.broker import arabbitmqctl, broker_stopped_async, vhost_of
+
+N = 5000
+
+
+async def _seed(open_container) -> tuple:
+    container = await open_container()
+    partnership = await container.partnerships.create_manual(
+        ManualPartner.parse({"guildId": GUILD, "partnerGuildId": "1234500000000000000", "partnerName": "Chess",
+                             "inviteCode": "chess", "representativeId": "1300000000000000001", "advertisement": "ad"}),
+        actor=1,
+    )  # fmt: skip
+    await container.partnerships.tracked_invite_created(partnership.id, "trk")
+    return container, partnership
+
+
+async def _count(container, partnership_id: str) -> int:
+    return (await container.partnership_repo.get(partnership_id)).join_count
+
+
+async def _publish_all(url: str, events) -> None:
+    publisher = make_bus(url, publish_timeout=60)
+    await publisher.start()
+    try:
+        for start in range(0, len(events), 200):  # pipelined in slices, confirms awaited per slice
+            await asyncio.gather(*(publisher.publish_event(e) for e in events[start : start + 200]))
+    finally:
+        await publisher.close()
+
+
+async def _run_with_fault(open_container, shared_settings, worker_process, fault) -> None:
+    container, partnership = await _seed(open_container)
+    events = [joined(GUILD, "trk", user_id=2_000_000_000_000_000_000 + i) for i in range(N)]
+    worker = worker_process()
+    publishing = asyncio.create_task(_publish_all(shared_settings.rabbitmq_url.get_secret_value(), events))
+
+    async with asyncio.timeout(60):  # the fault strikes mid-stream
+        while await _count(container, partnership.id) < N // 5:
+            await asyncio.sleep(0.1)
+    worker = await fault(worker)
+
+    await publishing
+    deadline = time.monotonic() + 240
+    while await _count(container, partnership.id) < N and time.monotonic() < deadline:
+        await asyncio.sleep(0.25)
+    await asyncio.sleep(1.0)  # anything doubled would show up now
+    assert await _count(container, partnership.id) == N
+    assert (await container.partnership_repo.get(partnership.id)).retained_count == N
+    assert await container.database.joins.count_documents({"partnership_id": partnership.id}) == N
+    assert worker.poll() is None, "the worker must survive the fault"
+
+
+@pytest.mark.timeout(400)
+async def test_worker_killed_mid_stream_and_restarted(open_container, shared_settings, worker_process):
+    async def kill_and_restart(worker):
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(10)
+        return worker_process()
+
+    await _run_with_fault(open_container, shared_settings, worker_process, kill_and_restart)
+
+
+@pytest.mark.timeout(400)
+async def test_broker_connections_closed_mid_stream(open_container, shared_settings, worker_process):
+    async def close_connections(worker):
+        vhost = vhost_of(shared_settings.rabbitmq_url.get_secret_value())
+        await arabbitmqctl("close_all_connections", "--vhost", vhost, "test fault")
+        return worker
+
+    await _run_with_fault(open_container, shared_settings, worker_process, close_connections)
+
+
+@pytest.mark.timeout(400)
+async def test_broker_stopped_and_started_mid_stream(open_container, shared_settings, worker_process):
+    async def restart_broker(worker):
+        async with broker_stopped_async():
+            await asyncio.sleep(2)
+        return worker
+
+    await _run_with_fault(open_container, shared_settings, worker_process, restart_broker)

@@ -35,6 +35,10 @@ class DiscordUnavailable(Exception):
     pass
 
 
+class DiscordMisconfigured(DiscordUnavailable):
+    """The token endpoint refused this server's client id / secret: an operator problem, not the user's."""
+
+
 @dataclass(frozen=True)
 class DiscordGrant:
     """What the token endpoint gives. Tokens are excluded from repr so they never reach a log."""
@@ -56,12 +60,19 @@ class DiscordClient:
         self._http = http
 
     async def exchange_code(self, code: str) -> DiscordGrant:
-        form = {"grant_type": "authorization_code", "code": code, "redirect_uri": self._redirect_uri}
-        return _grant(await self._request("POST", "/oauth2/token", data=form, auth=self._client_auth))
+        return await self._token({"grant_type": "authorization_code", "code": code, "redirect_uri": self._redirect_uri})
 
     async def refresh(self, refresh_token: str) -> DiscordGrant:
-        form = {"grant_type": "refresh_token", "refresh_token": refresh_token}
-        return _grant(await self._request("POST", "/oauth2/token", data=form, auth=self._client_auth))
+        return await self._token({"grant_type": "refresh_token", "refresh_token": refresh_token})
+
+    async def _token(self, form: dict[str, str]) -> DiscordGrant:
+        try:
+            return _grant(await self._request("POST", "/oauth2/token", data=form, auth=self._client_auth))
+        except DiscordRefused as refused:
+            if refused.status == 401:  # invalid_client; a bad code or refresh token is a 400
+                log.error("Discord refused the client credentials: check DISCORD_CLIENT_ID and DISCORD_CLIENT_SECRET")
+                raise DiscordMisconfigured("client credentials refused") from None
+            raise
 
     async def user_id(self, access_token: str) -> int:
         body = await self._request("GET", "/users/@me", bearer=access_token)

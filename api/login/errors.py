@@ -12,7 +12,13 @@ class LoginError(Exception):
         self.message = message
 
 
-def discord_unreachable() -> LoginError:
+def discord_unreachable(misconfigured: bool = False) -> LoginError:
+    if misconfigured:
+        return LoginError(
+            502,
+            "discord_misconfigured",
+            "Discord refused this server's application credentials. An administrator must check the login settings.",
+        )
     return LoginError(
         502, "discord_unavailable", "Discord could not be reached or answered with an error. Try again shortly."
     )

@@ -15,7 +15,7 @@ from ..settings import ApiSettings
 from ..store.clock import as_utc, utcnow
 from ..store.ledgers import LedgerRepository
 from ..store.sessions import RefreshSession, SessionStore
-from .discord import SCOPES, DiscordClient, DiscordGrant, DiscordRefused, DiscordUnavailable
+from .discord import SCOPES, DiscordClient, DiscordGrant, DiscordMisconfigured, DiscordRefused, DiscordUnavailable
 from .errors import LoginError, discord_unreachable, session_ended
 from .resolve import resolve_perms
 from .sealing import Sealer, SealError
@@ -64,8 +64,8 @@ class LoginService:
                 "invalid_grant",
                 "Discord did not accept the login code (it may have expired). Start the login again.",
             ) from None
-        except DiscordUnavailable:
-            raise discord_unreachable() from None
+        except DiscordUnavailable as down:
+            raise discord_unreachable(isinstance(down, DiscordMisconfigured)) from None
         if grant.scopes and not set(SCOPES) <= grant.scopes:
             raise LoginError(
                 400, "invalid_scope", "The login needs all the requested Discord permissions. Start again."
@@ -113,8 +113,8 @@ class LoginService:
             await self._sessions.revoke_family(session.family_id)
             log.info("refresh for user %s refused by Discord: session ended", session.user_id)
             raise session_ended() from None
-        except DiscordUnavailable:
-            raise discord_unreachable() from None
+        except DiscordUnavailable as down:
+            raise discord_unreachable(isinstance(down, DiscordMisconfigured)) from None
         if user_id != session.user_id or not await self._sessions.use(refresh_token, now):
             # Lost a race with another use of the same token (a replay too), or Discord now names
             # another account for this grant: either way the family is not to be trusted.
@@ -131,8 +131,8 @@ class LoginService:
             raise LoginError(
                 400, "discord_refused", "Discord refused to tell who is signing in. Start the login again."
             ) from None
-        except DiscordUnavailable:
-            raise discord_unreachable() from None
+        except DiscordUnavailable as down:
+            raise discord_unreachable(isinstance(down, DiscordMisconfigured)) from None
 
     async def _renew(self, refresh_token: str, grant: DiscordGrant) -> DiscordGrant:
         renewed = await self._discord.refresh(grant.refresh_token)

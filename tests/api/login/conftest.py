@@ -159,28 +159,38 @@ async def fake() -> AsyncIterator[FakeOAuth]:
 
 
 def login_settings(fake: FakeOAuth, redirect_uri: str, **overrides: Any) -> ApiSettings:
-    return make_settings(
-        discord_client_id=CLIENT_ID,
-        discord_client_secret=CLIENT_SECRET,
-        discord_oauth_base=fake.oauth_base,
-        discord_api_base=fake.api_base,
-        oauth_redirect_uri=redirect_uri,
-        discord_timeout_seconds=2,
-        **overrides,
-    )
+    values = {
+        "discord_client_id": CLIENT_ID,
+        "discord_client_secret": CLIENT_SECRET,
+        "discord_oauth_base": fake.oauth_base,
+        "discord_api_base": fake.api_base,
+        "oauth_redirect_uri": redirect_uri,
+        "discord_timeout_seconds": 2,
+    }
+    return make_settings(**{**values, **overrides})
 
 
-@pytest.fixture
-async def site(container: Container, tokens: TokenService, fake: FakeOAuth) -> AsyncIterator[Site]:
+@contextlib.asynccontextmanager
+async def open_site(
+    container: Container, tokens: TokenService, fake: FakeOAuth, **overrides: Any
+) -> AsyncIterator[Site]:
+    """The API on a real socket, its callback URL registered at the fake; guilds GUILD_ROLES and
+    GUILD_PLAIN use the service."""
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     base = f"http://127.0.0.1:{sock.getsockname()[1]}"
     fake.redirect_uri = base + "/auth/discord/callback"
-    settings = login_settings(fake, fake.redirect_uri)
+    settings = login_settings(fake, fake.redirect_uri, **overrides)
     await use_service(container, GUILD_ROLES, managers=[MANAGER_ROLE], viewers=[VIEWER_ROLE])
     await use_service(container, GUILD_PLAIN)
     async with serve_on(create_app(settings, container=container, tokens=tokens), sock):
         yield Site(base, settings, fake, container, tokens)
+
+
+@pytest.fixture
+async def site(container: Container, tokens: TokenService, fake: FakeOAuth) -> AsyncIterator[Site]:
+    async with open_site(container, tokens, fake) as running:
+        yield running
 
 
 @pytest.fixture

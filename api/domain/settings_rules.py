@@ -86,10 +86,14 @@ def apply_settings_patch(current: GuildSettings, patch: dict[str, Any]) -> Guild
 
 
 def _coerce(name: str, value: Any, path: tuple[str, ...]) -> Any:
-    if name == "application_mode":
-        return ApplicationMode(value)
-    if name == "channel_mode":
-        return ChannelMode(value)
+    """Each value checked for its type too: the domain may be called with raw input, not only GraphQL's."""
+    if name in ("application_mode", "channel_mode"):
+        enum = ApplicationMode if name == "application_mode" else ChannelMode
+        try:
+            return enum(value)
+        except ValueError:
+            choices = ", ".join(member.value for member in enum)
+            raise RuleViolation(ErrorCode.VALIDATION, f"{camel(name)} must be one of {choices}.", path) from None
     if name in INT_RANGES:
         low, high = INT_RANGES[name]
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
@@ -98,13 +102,19 @@ def _coerce(name: str, value: Any, path: tuple[str, ...]) -> Any:
     if name in ID_FIELDS:
         return None if value is None else parse_snowflake(value, path)
     if name in ROLE_LIST_FIELDS:
+        if not isinstance(value, list | tuple):
+            raise RuleViolation(ErrorCode.VALIDATION, f"{camel(name)} must be a list of role ids.", path)
         ids = [parse_snowflake(item, (*path, str(index))) for index, item in enumerate(value)]
         if len(set(ids)) > MAX_ROLES:
             raise RuleViolation(ErrorCode.VALIDATION, f"At most {MAX_ROLES} roles.", path)
         return tuple(dict.fromkeys(ids))
     if name == "track_joins":
-        return bool(value)
+        if not isinstance(value, bool):
+            raise RuleViolation(ErrorCode.VALIDATION, "trackJoins must be true or false.", path)
+        return value
     if name == "advertisement":
+        if value is not None and not isinstance(value, str):
+            raise RuleViolation(ErrorCode.VALIDATION, "advertisement must be text.", path)
         return None if value is None or not value.strip() else text.advertisement(value, path)
     raise AssertionError(name)  # every known field is handled above
 

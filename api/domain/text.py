@@ -16,8 +16,11 @@ MAX_REASON = 500
 MAX_NAME = 100
 MAX_INVITE_CODE = 64
 
-# C0/C1 controls except tab and newline, plus zero-width and bidi overrides that can disguise text.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+# C0/C1 controls except tab and newline, line/paragraph separators, and the invisible or bidi
+# characters that can disguise text (zero-width, word joiner, marks, overrides, isolates, BOM).
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff]"
+)
 _INVITE_CODE = re.compile(r"^[A-Za-z0-9-]{2,64}$")
 
 

@@ -365,3 +365,19 @@ def test_both_mode_requirements_are_reported_together():
         invalid("showcaseForumId", "Channel mode FORUM_PER_PARTNER needs showcaseForumId."),
         invalid("ticketChannelId", "Application mode TICKET needs ticketChannelId."),
     ]
+
+
+@pytest.mark.parametrize(
+    "patch, field",
+    [
+        ({"application_mode": "BOGUS"}, "applicationMode"),
+        ({"channel_mode": 3}, "channelMode"),
+        ({"track_joins": "false"}, "trackJoins"),
+        ({"manager_role_ids": "123"}, "managerRoleIds"),
+        ({"advertisement": 42}, "advertisement"),
+    ],
+)
+def test_raw_values_of_the_wrong_type_are_validation_errors(patch, field):
+    with pytest.raises(ValidationErrors) as raised:
+        apply_settings_patch(GuildSettings(), patch)
+    assert [v.field for v in raised.value.violations] == [("input", field)]

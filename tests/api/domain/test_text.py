@@ -200,3 +200,8 @@ def test_junk_is_not_an_invite(raw):
 
 def test_invite_default_field_path():
     assert refused(text.invite_code, "hello world").field == ("inviteCode",)
+
+
+@pytest.mark.parametrize("invisible", ["\u2060", "\u061c", "\u180e", "\u2028", "\u2029", "\u2064", "\u206f"])
+def test_other_invisible_characters_are_stripped(invisible):
+    assert text.clean_text(f"Join{invisible}us") == "Joinus"

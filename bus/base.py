@@ -23,6 +23,11 @@ class BusStats:
     dead_lettered: int = 0  # messages this process sent to the dead-letter queue (malformed or out of retries)
     malformed: int = 0  # of those, bodies that could never be handled
     duplicates: int = 0  # deliveries skipped because the id was handled recently
+    reconnects: int = 0  # broker connections re-established after a loss
+
+    def count_reconnect(self, *_: object) -> None:
+        """Callback for aio-pika's reconnect_callbacks."""
+        self.reconnects += 1
 
     def snapshot(self) -> dict[str, int]:
         return asdict(self)

@@ -8,14 +8,15 @@ import logging
 import aio_pika
 from aio_pika.abc import AbstractRobustConnection
 
+from bus.base import BusStats
 from bus.delivery import backoff
 from bus.errors import BrokerUnavailable
 
 log = logging.getLogger(__name__)
 
 
-async def connect(url: str, *, name: str, reconnect_interval: float,
-                  give_up_after: float) -> AbstractRobustConnection:
+async def connect(url: str, *, name: str, reconnect_interval: float, give_up_after: float,
+                  stats: BusStats) -> AbstractRobustConnection:
     """A robust connection: after a loss it reconnects every reconnect_interval seconds and restores
     its channels, exchanges, queues, bindings and consumers by itself.
 
@@ -28,7 +29,7 @@ async def connect(url: str, *, name: str, reconnect_interval: float,
     while True:
         attempt += 1
         try:
-            return await aio_pika.connect_robust(
+            connection = await aio_pika.connect_robust(
                 url,
                 reconnect_interval=reconnect_interval,
                 client_properties={"connection_name": name},
@@ -40,3 +41,6 @@ async def connect(url: str, *, name: str, reconnect_interval: float,
                 raise BrokerUnavailable(f"cannot connect to RabbitMQ after {give_up_after:g}s: {exc!r}") from exc
             log.warning("RabbitMQ not reachable (%r), retrying", exc)
             await asyncio.sleep(min(remaining, backoff(0.2, attempt, 2.0)))
+            continue
+        connection.reconnect_callbacks.add(stats.count_reconnect)
+        return connection

@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable
+from collections.abc import Coroutine
 from functools import partial
+from typing import Any
 
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractQueue, AbstractRobustConnection
 from aiormq.exceptions import AMQPError
@@ -43,6 +44,8 @@ from bus.topology import (
 log = logging.getLogger(__name__)
 
 _RETRY_CAP = 5.0
+# An ack is a few bytes on the socket; far longer means the connection is dead without saying so.
+_SETTLE_TIMEOUT = 5.0
 
 
 class RabbitConsumer:
@@ -70,7 +73,7 @@ class RabbitConsumer:
         if self._connection is None:
             self._connection = await connect(self._url, name=f"{self._name}:consume",
                                              reconnect_interval=self._reconnect_interval,
-                                             give_up_after=self._connect_timeout)
+                                             give_up_after=self._connect_timeout, stats=self._stats)
         attr = "_live" if live else "_work"
         channel = getattr(self, attr)
         if channel is None:
@@ -196,10 +199,35 @@ def _delivery_count(message: AbstractIncomingMessage) -> int:
     return value if isinstance(value, int) else 0
 
 
-async def _settle(action: Awaitable[None], message: AbstractIncomingMessage, what: str) -> None:
-    # An ack on a channel that died is impossible; the broker redelivers the message after the
-    # reconnect and the dedup (or the handler's own idempotency) absorbs it.
+async def _settle(action: Coroutine[Any, Any, None], message: AbstractIncomingMessage, what: str) -> None:
+    """Ack / nack / reject, never hanging the guild's queue on a dead connection.
+
+    A settle on a channel that died is impossible; the broker redelivers the message after the
+    reconnect and the dedup (or the handler's own idempotency) absorbs it. If the connection dies
+    while the frame waits in aiormq's write queue, the settle would wait forever: it is raced
+    against the channel's closing (and a timeout, should that signal never come).
+    """
     try:
-        await action
+        channel = message.channel  # raises once aio-pika knows the channel closed
+    except (AMQPError, RuntimeError):
+        channel = None
+    if channel is None or channel.is_closed:
+        action.close()
+        log.info("%s of %s skipped: its channel is closed; it will be redelivered", what, message.message_id)
+        return
+    settle = asyncio.ensure_future(action)
+    closed = channel.closing  # an observer: cancelling it does not close anything
+    try:
+        done, _ = await asyncio.wait({settle, closed}, timeout=_SETTLE_TIMEOUT,
+                                     return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        closed.cancel()
+    if settle not in done:
+        settle.cancel()
+        await asyncio.gather(settle, return_exceptions=True)
+        log.info("%s of %s lost with its channel; it will be redelivered", what, message.message_id)
+        return
+    try:
+        settle.result()
     except (AMQPError, RuntimeError, ConnectionError) as exc:
         log.info("%s of %s lost (%r); it will be redelivered", what, message.message_id, exc)

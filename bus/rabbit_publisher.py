@@ -23,6 +23,8 @@ log = logging.getLogger(__name__)
 # errors, RuntimeError for "channel in invalid state"), socket errors, a confirm that never came
 # (TimeoutError) or a broker nack (DeliveryError, an AMQPError). All are worth retrying.
 _RETRYABLE = (AMQPError, ConnectionError, OSError, RuntimeError, TimeoutError)
+# A confirm takes milliseconds; an attempt this slow is stuck, not busy.
+_ATTEMPT_TIMEOUT = 5.0
 
 
 class RabbitPublisher:
@@ -50,7 +52,7 @@ class RabbitPublisher:
     async def start(self) -> None:
         self._connection = await connect(self._url, name=f"{self._name}:publish",
                                          reconnect_interval=self._reconnect_interval,
-                                         give_up_after=self._connect_timeout)
+                                         give_up_after=self._connect_timeout, stats=self._stats)
         # on_return_raises: with mandatory=True, a message no queue takes raises PublishError
         # instead of vanishing, which is how an unroutable command is noticed.
         self._channel = await self._connection.channel(publisher_confirms=True, on_return_raises=True)
@@ -92,8 +94,9 @@ class RabbitPublisher:
         while True:
             attempt += 1
             try:
-                # The timeout also bounds the robust channel's wait for a reconnect.
-                async with asyncio.timeout(max(0.001, deadline - loop.time())):
+                # Each attempt is bounded too: on a connection that died under it, aiormq can wait
+                # forever for a confirm or a write, while a fresh attempt would use the reconnection.
+                async with asyncio.timeout(max(0.001, min(_ATTEMPT_TIMEOUT, deadline - loop.time()))):
                     await exchange.publish(message, routing_key, mandatory=mandatory)
             except PublishError as exc:
                 raise Unroutable(

@@ -25,6 +25,7 @@ from .services.writer import GuildWriter
 from .settings import ApiSettings
 from .store import Database, open_database
 from .store.applications import ApplicationRepository
+from .store.audit import AuditRepository
 from .store.blacklist import BlacklistRepository
 from .store.joins import JoinRepository
 from .store.journal import JournalWriter
@@ -47,6 +48,7 @@ class Container:
     blacklist_repo: BlacklistRepository
     join_repo: JoinRepository
     warnings: WarningRepository
+    audit_repo: AuditRepository
     writer: GuildWriter
     applications: ApplicationService
     partnerships: PartnershipService
@@ -112,6 +114,7 @@ class Container:
             blacklist_repo=blacklist,
             join_repo=joins,
             warnings=warnings,
+            audit_repo=AuditRepository(database),
             writer=writer,
             applications=application_service,
             partnerships=partnership_service,

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 
 import strawberry
 
-from .types import Application, BlacklistEntry, PageInfo, Partnership
+from .types import Application, AuditEntry, BlacklistEntry, PageInfo, Partnership
 
 
 @strawberry.type
@@ -55,6 +55,19 @@ class PartnershipConnection(_Counted):
 @strawberry.type
 class BlacklistConnection(_Counted):
     edges: list[BlacklistEdge]
+    page_info: PageInfo
+    count: strawberry.Private[Callable[[], Awaitable[int]]]
+
+
+@strawberry.type
+class AuditEdge:
+    cursor: str
+    node: AuditEntry
+
+
+@strawberry.type
+class AuditConnection(_Counted):
+    edges: list[AuditEdge]
     page_info: PageInfo
     count: strawberry.Private[Callable[[], Awaitable[int]]]
 

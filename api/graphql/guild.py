@@ -11,6 +11,8 @@ from ..domain.models import BLACKLIST_MAX, PENDING_MAX
 from .connections import (
     ApplicationConnection,
     ApplicationEdge,
+    AuditConnection,
+    AuditEdge,
     BlacklistConnection,
     BlacklistEdge,
     PartnershipConnection,
@@ -23,6 +25,7 @@ from .scalars import Snowflake
 from .types import (
     Application,
     ApplicationStatus,
+    AuditEntry,
     BlacklistEntry,
     GuildWarning,
     Limits,
@@ -147,6 +150,21 @@ class Guild:
                     PartnershipJoinStat(partnership=Partnership(record=record), joins=joins, retained=retained)
                 )
         return sorted(result, key=lambda s: (-s.joins, s.partnership.record.id))
+
+    @strawberry.field(
+        description="partnerships.edit. Staff actions and automatic decisions, newest first. first is at most 100."
+    )
+    async def audit_log(self, info: Info, first: int | None = 25, after: str | None = None) -> AuditConnection:
+        info.context.require_edit(self.id)
+        repo = info.context.container.audit_repo
+        scope = f"audit:{self.id}"
+        docs, more = await repo.page(self.id, check_first(first), decode_cursor(after, scope))
+        edges = [AuditEdge(cursor=encode_cursor(scope, d["at"], d["_id"]), node=AuditEntry.of(d)) for d in docs]
+
+        async def count() -> int:
+            return await repo.count(self.id)
+
+        return AuditConnection(edges=edges, page_info=page_info([e.cursor for e in edges], more), count=count)
 
     @strawberry.field(description="Problems with the bot's setup in this guild (e.g. it cannot read invites).")
     async def warnings(self, info: Info) -> list[GuildWarning]:

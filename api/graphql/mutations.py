@@ -108,9 +108,9 @@ class Mutation:
     async def update_partnership_settings(
         self, info: Info, guild_id: Snowflake, input: PartnershipSettingsInput
     ) -> SettingsPayload:
-        info.context.require_edit(guild_id)
+        actor = info.context.require_edit(guild_id).user_id
         try:
-            settings = await info.context.container.guild_settings.update(guild_id, input.patch())
+            settings = await info.context.container.guild_settings.update(guild_id, input.patch(), actor)
         except (RuleViolation, ValidationErrors) as exc:
             return SettingsPayload(settings=None, user_errors=_errors(exc))
         return SettingsPayload(settings=PartnershipSettings.of(settings), user_errors=[])
@@ -179,7 +179,7 @@ class Mutation:
         if node is None:
             return PartnershipPayload(partnership=None, user_errors=_not_found("partnership"))
         try:
-            record = await info.context.container.partnerships.bump(node.record)
+            record = await info.context.container.partnerships.bump(node.record, info.context.principal().user_id)
         except RuleViolation as exc:
             return PartnershipPayload(partnership=node, user_errors=_errors(exc))
         return PartnershipPayload(partnership=Partnership(record=record), user_errors=[])
@@ -190,7 +190,9 @@ class Mutation:
         if node is None:
             return PartnershipPayload(partnership=None, user_errors=_not_found("partnership"))
         try:
-            record = await info.context.container.partnerships.end(node.record, reason)
+            record = await info.context.container.partnerships.end(
+                node.record, reason, info.context.principal().user_id
+            )
         except RuleViolation as exc:
             return PartnershipPayload(partnership=node, user_errors=_errors(exc))
         return PartnershipPayload(partnership=Partnership(record=record), user_errors=[])
@@ -210,9 +212,9 @@ class Mutation:
     async def unblacklist_server(
         self, info: Info, guild_id: Snowflake, partner_guild_id: Snowflake
     ) -> BlacklistPayload:
-        info.context.require_edit(guild_id)
+        actor = info.context.require_edit(guild_id).user_id
         try:
-            entry = await info.context.container.blacklist.remove(guild_id, partner_guild_id)
+            entry = await info.context.container.blacklist.remove(guild_id, partner_guild_id, actor)
         except RuleViolation as exc:
             return BlacklistPayload(entry=None, user_errors=_errors(exc))
         return BlacklistPayload(entry=BlacklistEntry.of(entry) if entry else None, user_errors=[])

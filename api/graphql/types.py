@@ -6,6 +6,7 @@ from datetime import datetime
 from enum import Enum
 
 import strawberry
+from strawberry.scalars import JSON
 
 from ..domain import enums as E
 from ..domain import models as M
@@ -325,6 +326,41 @@ class BlacklistEntry:
     @classmethod
     def of(cls, e: M.BlacklistEntry) -> BlacklistEntry:
         return cls(partner_guild_id=e.partner_guild_id, reason=e.reason, added_by=e.added_by, added_at=e.added_at)
+
+
+@strawberry.type(description="One staff action or automatic decision, with the state before and after.")
+class AuditEntry:
+    at: datetime
+    actor_id: Snowflake | None = strawberry.field(description="Null for an automatic decision.")
+    action: str = strawberry.field(description="e.g. application.approve, blacklist.add, settings.update.")
+    target_id: str | None = strawberry.field(
+        description="The record acted on (application or partnership id, or a server id)."
+    )
+    before: JSON | None
+    after: JSON | None
+    reason: str | None
+
+    @classmethod
+    def of(cls, doc: dict) -> AuditEntry:
+        actor = doc.get("actor_id")
+        return cls(
+            at=doc["at"],
+            actor_id=int(actor) if actor else None,
+            action=doc["action"],
+            target_id=_target_global_id(doc),
+            before=doc.get("before"),
+            after=doc.get("after"),
+            reason=doc.get("reason"),
+        )
+
+
+def _target_global_id(doc: dict) -> str | None:
+    target, action = doc.get("target_id"), doc["action"]
+    if target and action.startswith("application."):
+        return to_global_id("Application", target)
+    if target and action.startswith("partnership."):
+        return to_global_id("Partnership", target)
+    return target
 
 
 @strawberry.type(description="A problem with the bot's setup in this guild that staff should fix.")

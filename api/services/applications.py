@@ -18,7 +18,7 @@ from ..store.applications import ApplicationRepository
 from ..store.documents import application_to_doc, blacklist_doc, partnership_to_doc, sid
 from ..store.partnerships import PartnershipRepository
 from ..store.processed import ProcessedEvents
-from . import effects, notices
+from . import audit, effects, notices
 from . import journal_items as J
 from .ids import id_for_event, new_id
 from .writer import Change, GuildWriter
@@ -105,6 +105,10 @@ class ApplicationService:
                 items.append(
                     J.live(QueueEventType.APPLICATION_DENIED, guild_id, seq, now, application_id=app_id, part=1)
                 )
+                after = {"status": "DENIED", "partner_id": str(app.partner.id), "reason": "blacklisted"}
+                items.append(
+                    audit.entry(guild_id, now, None, "application.auto_deny", app_id, None, after, "blacklisted")
+                )
                 content = notices.auto_denied(app.partner)
             else:
                 items += effects.review_post(app, ledger.settings)
@@ -155,10 +159,14 @@ class ApplicationService:
                 J.live(
                     QueueEventType.PARTNERSHIP_CREATED, app.guild_id, new.version, now, app.id, partnership_id, part=1
                 ),
+                audit.entry(
+                    app.guild_id, now, actor, "application.approve", app.id, {"status": "PENDING"},
+                    {"status": "APPROVED", "partnership_id": partnership_id},
+                ),
                 *effects.review_update(app, "APPROVED", actor, None),
                 *effects.tell_applicant(app, notices.approved(app), app.ticket_thread_id),
                 *effects.approval_effects(partnership, ledger.settings),
-            ]
+            ]  # fmt: skip
             return Change(new, items, partnership)
 
         await self._writer.run(app.guild_id, decide)
@@ -173,9 +181,13 @@ class ApplicationService:
             items = [
                 J.update("applications", app.id, {"status": "PENDING"}, decided),
                 J.live(QueueEventType.APPLICATION_DENIED, app.guild_id, new.version, now, application_id=app.id),
+                audit.entry(
+                    app.guild_id, now, actor, "application.deny", app.id, {"status": "PENDING"},
+                    {"status": "DENIED", "blacklisted": blacklist}, reason,
+                ),
                 *effects.review_update(app, "DENIED", actor, reason),
                 *effects.tell_applicant(app, notices.denied(app, reason), app.ticket_thread_id),
-            ]
+            ]  # fmt: skip
             if new.blacklisted != ledger.blacklisted:
                 entry = blacklist_doc(app.guild_id, app.partner.id, reason, actor, now, new.version)
                 items.append(J.put_versioned("blacklist", entry))

@@ -7,6 +7,7 @@ from ..domain import text
 from ..domain.models import BlacklistEntry
 from ..store.blacklist import BlacklistRepository
 from ..store.documents import blacklist_doc
+from . import audit
 from . import journal_items as J
 from .writer import Change, GuildWriter
 
@@ -22,12 +23,13 @@ class BlacklistService:
         def decide(ledger: rules.Ledger, now) -> Change[None]:
             new = rules.blacklist_add(ledger, partner_guild_id)
             entry = blacklist_doc(guild_id, partner_guild_id, reason, actor, now, new.version)
-            return Change(new, [J.put_versioned("blacklist", entry)])
+            record = audit.entry(guild_id, now, actor, "blacklist.add", str(partner_guild_id), None, None, reason)
+            return Change(new, [J.put_versioned("blacklist", entry), record])
 
         await self._writer.run(guild_id, decide)
         return await self._blacklist.get(guild_id, partner_guild_id)
 
-    async def remove(self, guild_id: int, partner_guild_id: int) -> BlacklistEntry | None:
+    async def remove(self, guild_id: int, partner_guild_id: int, actor: int | None = None) -> BlacklistEntry | None:
         before = await self._blacklist.get(guild_id, partner_guild_id)
 
         def decide(ledger: rules.Ledger, now) -> Change[None]:
@@ -38,7 +40,8 @@ class BlacklistService:
                 "removed": True,
                 "rev": new.version,
             }
-            return Change(new, [J.put_versioned("blacklist", removed)])
+            record = audit.entry(guild_id, now, actor, "blacklist.remove", str(partner_guild_id))
+            return Change(new, [J.put_versioned("blacklist", removed), record])
 
         await self._writer.run(guild_id, decide)
         return before

@@ -14,7 +14,7 @@ from ..domain.models import Application, PartnerServer, Partnership, ShowcasePla
 from ..domain.snowflake import parse_snowflake
 from ..store.documents import application_to_doc, partnership_to_doc, placement_to_doc
 from ..store.partnerships import PartnershipRepository
-from . import effects
+from . import audit, effects
 from . import journal_items as J
 from .ids import new_id
 from .writer import Change, GuildWriter
@@ -86,14 +86,18 @@ class PartnershipService:
                 J.insert("applications", application_to_doc(app)),
                 J.insert("partnerships", partnership_to_doc(partnership)),
                 J.live(QueueEventType.PARTNERSHIP_CREATED, guild_id, new.version, now, app_id, partnership_id),
+                audit.entry(
+                    guild_id, now, actor, "partnership.create", partnership_id, None,
+                    {"status": "ACTIVE", "partner_id": str(manual.partner.id), "partner_name": manual.partner.name},
+                ),
                 *effects.approval_effects(partnership, ledger.settings),
-            ]
+            ]  # fmt: skip
             return Change(new, items)
 
         await self._writer.run(guild_id, decide)
         return await self._partnerships.get(partnership_id)
 
-    async def bump(self, partnership: Partnership) -> Partnership:
+    async def bump(self, partnership: Partnership, actor: int | None = None) -> Partnership:
         def decide(ledger: rules.Ledger, now) -> Change[None]:
             new = rules.bump(ledger, partnership.id, now)
             items = [
@@ -104,6 +108,7 @@ class PartnershipService:
                     now,
                     partnership_id=partnership.id,
                 ),
+                audit.entry(partnership.guild_id, now, actor, "partnership.bump", partnership.id),
                 *effects.showcase_post(partnership, ledger.settings, replace=partnership.showcase),
             ]
             return Change(new, items)
@@ -111,7 +116,7 @@ class PartnershipService:
         await self._writer.run(partnership.guild_id, decide)
         return await self._partnerships.get(partnership.id)
 
-    async def end(self, partnership: Partnership, reason: str | None) -> Partnership:
+    async def end(self, partnership: Partnership, reason: str | None, actor: int | None = None) -> Partnership:
         reason = text.reason(reason)
 
         def decide(ledger: rules.Ledger, now) -> Change[None]:
@@ -125,6 +130,16 @@ class PartnershipService:
                     new.version,
                     now,
                     partnership_id=partnership.id,
+                ),
+                audit.entry(
+                    partnership.guild_id,
+                    now,
+                    actor,
+                    "partnership.end",
+                    partnership.id,
+                    {"status": "ACTIVE"},
+                    {"status": "ENDED"},
+                    reason,
                 ),
                 *effects.end_effects(partnership, ledger.settings),
             ]

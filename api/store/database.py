@@ -85,6 +85,9 @@ class Database:
         )
         # Processed event ids are kept a week: far longer than any redelivery window.
         await self.processed.create_indexes([IndexModel([("at", ASCENDING)], expireAfterSeconds=7 * 24 * 3600)])
+        from .audit import INDEXES as AUDIT_INDEXES
+
+        await self.db["audit_log"].create_indexes(AUDIT_INDEXES)
         # The journal relay looks for guilds with unfinished work.
         await self.guilds.create_indexes([IndexModel([("todo.id", ASCENDING)], sparse=True)])
         # Login sessions vanish at expiry (checked in queries too: the TTL monitor runs once a minute);

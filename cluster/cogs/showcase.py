@@ -1,7 +1,461 @@
-"""Placeholder: being written (see the cluster issue). Loaded by default so no one edits bot.py concurrently."""
+"""Showcase posts and the other effects of a partnership: tracked invite, contact role, direct messages.
+
+Commands (api -> cluster); each answers with one ``command.completed`` (see ``cluster.command_results``):
+
+- ``showcase.post`` (``channel_mode``, ``target_id``, ``partner``, ``advertisement``, ``replace``):
+  the ad is posted as message text (no mentions allowed) with a "Join <partner>" link button to the
+  partner's invite (``cluster.showcase.text.advertisement_message``).
+  SINGLE_CHANNEL: a message in the text channel ``target_id``. Result ``{channel_id, message_id,
+  thread_id: null}``.
+  CHANNEL_PER_PARTNER: a text channel created under the category ``target_id``, named after the partner
+  (slug, at most 100 characters, the partner id's last digits appended when the name is taken there),
+  topic "partner server id <id> · partnership with <name>"; the ad posted in it. Result
+  ``{channel_id: the new channel, message_id, thread_id: null}``. If the ad cannot be posted, the new
+  channel is deleted again (no empty channels left behind).
+  FORUM_PER_PARTNER: a forum post (thread) titled with the partner's name in the forum ``target_id``,
+  the ad its starter message. Result ``{channel_id: the forum, message_id: the starter, thread_id}``.
+  ``replace`` (a bump) names the current placement: the new ad is posted first (SINGLE: in the target
+  channel; CHANNEL_PER_PARTNER: in the partner's existing channel; FORUM_PER_PARTNER: in the existing
+  thread, which a message re-opens if it was auto-archived), then the old message is deleted. A partner
+  channel or thread that is gone (or no longer the partner's: wrong category, another forum, locked by
+  staff) is replaced by a new one. Removing the old message is best effort: once the new ad is up the
+  command succeeds, because failing then would make the bus redeliver it and post the ad twice.
+  A target of the wrong type (e.g. a text channel in forum mode) -> INVALID_COMMAND.
+- ``showcase.remove`` (``placement``): SINGLE_CHANNEL deletes the message. CHANNEL_PER_PARTNER keeps the
+  channel (history is never deleted) but deletes the ad in it and locks it: @everyone's overwrite gets
+  Send Messages denied, all else unchanged, so staff can reopen it with one toggle; a channel without
+  the partner-topic marker (e.g. the shared channel after a mode change) is never locked, only the
+  message is deleted. FORUM_PER_PARTNER archives and locks the thread, keeping the ad in it.
+  What is already gone counts as done (idempotent). The shape of the placement decides (a thread id
+  means a forum post), so a placement made before a mode change is still taken down correctly.
+- ``invite.create``: a permanent invite to this guild (max_age 0, max_uses 0, unique) in ``channel_id``,
+  or when null in the first of: the system channel, the rules channel, the text channels by position,
+  where the bot may create invites. Result ``{code}``.
+- ``role.grant`` / ``role.revoke``: add / remove the role by REST (no member cache needed). A user not in
+  the guild -> UNKNOWN_MEMBER for a grant (the api grants it when they join); for a revoke it is done
+  (they do not have the role), as is revoking a role they no longer have or a role that was deleted.
+- ``dm.send``: opens a DM with the user and sends ``content`` (no mentions). Result ``{channel_id,
+  message_id}``. Closed DMs -> FORBIDDEN_DM.
+
+Discord refusals propagate to the runner (failed ``command.completed`` in plain words); setup problems
+also raise a rate-limited ``guild.warning`` (MISSING_PERMISSIONS, CHANNEL_MISSING, ROLE_MISSING,
+ROLE_ABOVE_BOT).
+"""
 
 from __future__ import annotations
 
+import contextlib
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord.ext import commands
+
+from bus import Envelope, parse
+from bus.contracts.commands import DmSend, InviteCreate, RoleGrant, RoleRevoke, ShowcasePost, ShowcaseRemove
+from bus.contracts.common import ChannelMode, CommandErrorCode, GuildWarningCode, PartnerServer, Placement
+from cluster.command_results import CommandRefused
+from cluster.showcase.problems import (
+    UNKNOWN_CHANNEL,
+    UNKNOWN_MEMBER,
+    UNKNOWN_MESSAGE,
+    UNKNOWN_ROLE,
+    channel_in,
+    guild_or_refuse,
+    is_code,
+    missing_permissions,
+    permission_names,
+    warnings_for,
+    where,
+)
+from cluster.showcase.text import (
+    CONTENT_LIMIT,
+    NO_MENTIONS,
+    advertisement_message,
+    channel_slug,
+    clip,
+    has_partner_marker,
+    is_partner_channel,
+    partner_topic,
+    thread_title,
+    unique_channel_name,
+)
+
+if TYPE_CHECKING:
+    from cluster.bot import PartnersBot
+
+log = logging.getLogger(__name__)
+
+SINGLE = ChannelMode.SINGLE_CHANNEL
+PER_CHANNEL = ChannelMode.CHANNEL_PER_PARTNER
+FORUM = ChannelMode.FORUM_PER_PARTNER
+
+NEEDED = {
+    SINGLE: ("view_channel", "send_messages"),
+    PER_CHANNEL: ("view_channel", "manage_channels", "send_messages"),
+    FORUM: ("view_channel", "send_messages", "send_messages_in_threads"),
+}
+TARGET_KIND = {SINGLE: "channel", PER_CHANNEL: "category", FORUM: "forum"}
+
+
+@dataclass
+class _Where:
+    """Where a command is acting, for the warning text when Discord refuses."""
+
+    channel_id: int | None
+    needed: tuple[str, ...]
+    channel: Any = None
+    doing: str = "post advertisements"
+    extra: list[str] = field(default_factory=list)
+
+
+class Showcase(commands.Cog):
+    COMMANDS = ("showcase.post", "showcase.remove", "invite.create", "role.grant", "role.revoke", "dm.send")
+
+    def __init__(self, bot: PartnersBot) -> None:
+        self.bot = bot
+        self.warnings = warnings_for(bot)
+        bot.register_command_handler("showcase.post", self.on_showcase_post)
+        bot.register_command_handler("showcase.remove", self.on_showcase_remove)
+        bot.register_command_handler("invite.create", self.on_invite_create)
+        bot.register_command_handler("role.grant", self.on_role_grant)
+        bot.register_command_handler("role.revoke", self.on_role_revoke)
+        bot.register_command_handler("dm.send", self.on_dm_send)
+
+    async def cog_unload(self) -> None:
+        for command_type in self.COMMANDS:
+            self.bot.unregister_command_handler(command_type)
+
+    # ---- warnings ---------------------------------------------------------------------------------------
+
+    def _lacking(self, guild: discord.Guild, at: _Where) -> str:
+        names = permission_names(missing_permissions(guild, at.channel, at.needed))
+        return f"The bot cannot {at.doing} in {where(at.channel, at.channel_id)}: give it {names} there."
+
+    # ---- showcase.post ----------------------------------------------------------------------------------
+
+    async def on_showcase_post(self, env: Envelope) -> dict[str, Any]:
+        cmd: ShowcasePost = parse(env)
+        guild = guild_or_refuse(self.bot, env.guild_id)
+        mode = ChannelMode(cmd.channel_mode)
+        target_id = int(cmd.target_id)
+        at = _Where(target_id, NEEDED[mode])
+        gone = (
+            f"The showcase {TARGET_KIND[mode]} ({target_id}) no longer exists: "
+            "choose another one in the partnership settings."
+        )
+        async with self.warnings.watch(guild.id, permissions=lambda: self._lacking(guild, at), channel_missing=gone):
+            target = at.channel = await channel_in(self.bot, guild, target_id)
+            if mode is SINGLE:
+                result = await self._post_single(target, cmd)
+            elif mode is PER_CHANNEL:
+                result = await self._post_partner_channel(guild, target, cmd, at)
+            else:
+                result = await self._post_forum(guild, target, cmd, at)
+        if cmd.replace is not None:
+            await self._retire(guild, cmd.replace, result)
+        return result
+
+    @staticmethod
+    def _wrong_type(target: Any, mode: ChannelMode) -> CommandRefused:
+        kinds = {
+            SINGLE: "a text channel (single-channel mode posts every ad in it)",
+            PER_CHANNEL: "a category (channel-per-partner mode creates each partner's channel in it)",
+            FORUM: "a forum (forum mode opens a post per partner in it)",
+        }
+        return CommandRefused(
+            CommandErrorCode.INVALID_COMMAND,
+            f"The showcase target {where(target)} is not {kinds[mode]}: choose one in the partnership settings.",
+        )
+
+    async def _post_single(self, target: Any, cmd: ShowcasePost) -> dict[str, Any]:
+        if not isinstance(target, discord.TextChannel):
+            raise self._wrong_type(target, SINGLE)
+        message = await target.send(**advertisement_message(cmd.partner, cmd.advertisement))
+        return {"channel_id": str(target.id), "message_id": str(message.id), "thread_id": None}
+
+    async def _post_partner_channel(
+        self, guild: discord.Guild, category: Any, cmd: ShowcasePost, at: _Where
+    ) -> dict[str, Any]:
+        if not isinstance(category, discord.CategoryChannel):
+            raise self._wrong_type(category, PER_CHANNEL)
+        if cmd.replace is not None and cmd.replace.channel_id is not None:
+            channel = await self._partner_channel(guild, int(cmd.replace.channel_id), category, cmd.partner)
+            if channel is not None:
+                at.channel, at.channel_id = channel, channel.id
+                message = await self._send_unless_gone(channel, cmd)
+                if message is not None:
+                    return {"channel_id": str(channel.id), "message_id": str(message.id), "thread_id": None}
+                at.channel, at.channel_id = category, category.id
+        name = unique_channel_name(cmd.partner.name, cmd.partner.id, {c.name for c in category.channels})
+        channel = await category.create_text_channel(
+            name, topic=partner_topic(cmd.partner), reason=f"Partnership with {clip(cmd.partner.name, 100)}"
+        )
+        # A new channel has the category's permissions: a refusal names the category (at.channel).
+        try:
+            message = await channel.send(**advertisement_message(cmd.partner, cmd.advertisement))
+        except discord.HTTPException:
+            with contextlib.suppress(discord.HTTPException):  # leave no empty partner channel behind
+                await channel.delete(reason="The partner's advertisement could not be posted")
+            raise
+        return {"channel_id": str(channel.id), "message_id": str(message.id), "thread_id": None}
+
+    @staticmethod
+    async def _send_unless_gone(channel: Any, cmd: ShowcasePost) -> discord.Message | None:
+        """Post in the partner's existing channel or thread; None if Discord says it was deleted (the
+        cache had not heard yet): the caller makes a new one."""
+        try:
+            return await channel.send(**advertisement_message(cmd.partner, cmd.advertisement))
+        except discord.NotFound as exc:
+            if not is_code(exc, UNKNOWN_CHANNEL):
+                raise
+            return None
+
+    async def _partner_channel(
+        self, guild: discord.Guild, channel_id: int, category: discord.CategoryChannel, partner: PartnerServer
+    ) -> discord.TextChannel | None:
+        """The partner's existing channel, if it still is one: a text channel carrying the partner's
+        topic marker, or one under the showcase category named after the partner."""
+        try:
+            channel = await channel_in(self.bot, guild, channel_id)
+        except (discord.NotFound, CommandRefused):
+            return None
+        if not isinstance(channel, discord.TextChannel):
+            return None
+        if is_partner_channel(channel.topic, partner.id):
+            return channel
+        if channel.category_id == category.id and channel.name.startswith(channel_slug(partner.name)):
+            return channel
+        return None
+
+    async def _post_forum(self, guild: discord.Guild, forum: Any, cmd: ShowcasePost, at: _Where) -> dict[str, Any]:
+        if not isinstance(forum, discord.ForumChannel):
+            raise self._wrong_type(forum, FORUM)
+        if cmd.replace is not None and cmd.replace.thread_id is not None:
+            thread = await self._partner_thread(guild, int(cmd.replace.thread_id), forum)
+            if thread is not None:
+                at.channel, at.channel_id = thread, thread.id
+                message = await self._send_unless_gone(thread, cmd)
+                if message is not None:
+                    return {"channel_id": str(forum.id), "message_id": str(message.id), "thread_id": str(thread.id)}
+                at.channel, at.channel_id = forum, forum.id
+        created = await forum.create_thread(
+            name=thread_title(cmd.partner.name),
+            reason=f"Partnership with {clip(cmd.partner.name, 100)}",
+            **advertisement_message(cmd.partner, cmd.advertisement),
+        )
+        return {
+            "channel_id": str(forum.id),
+            "message_id": str(created.message.id),
+            "thread_id": str(created.thread.id),
+        }
+
+    async def _partner_thread(
+        self, guild: discord.Guild, thread_id: int, forum: discord.ForumChannel
+    ) -> discord.Thread | None:
+        """The partner's existing forum post, if it is still usable: in this forum and not locked."""
+        try:
+            thread = await channel_in(self.bot, guild, thread_id)
+        except (discord.NotFound, CommandRefused):
+            return None
+        if not isinstance(thread, discord.Thread) or thread.parent_id != forum.id or thread.locked:
+            return None
+        return thread
+
+    async def _retire(self, guild: discord.Guild, old: Placement, new: dict[str, Any]) -> None:
+        """Remove the replaced post after a bump. Best effort: the new ad is up, so a failure here is
+        logged (and warned about) but never raised: a raise would make the bus redeliver the command
+        and post the ad a second time."""
+        holder = old.thread_id or old.channel_id
+        if old.message_id is not None and holder is not None and str(old.message_id) != new.get("message_id"):
+            try:
+                await self.bot.http.delete_message(int(holder), int(old.message_id), reason="Advertisement bumped")
+            except discord.NotFound:
+                pass
+            except discord.HTTPException as exc:
+                log.warning("guild %s: could not delete the bumped ad %s: %s", guild.id, old.message_id, exc)
+                if exc.status == 403:
+                    channel = guild.get_channel_or_thread(int(holder))
+                    await self.warnings.warn(
+                        guild.id,
+                        GuildWarningCode.MISSING_PERMISSIONS,
+                        f"The bot cannot delete a replaced advertisement in {where(channel, holder)}: "
+                        "give it View Channel and Read Message History there.",
+                    )
+        if old.thread_id is not None and str(old.thread_id) != new.get("thread_id"):
+            # The ad moved out of its old forum post (e.g. the forum changed): archive that post.
+            try:
+                await self._archive_thread(guild, int(old.thread_id))
+            except discord.HTTPException as exc:
+                log.warning("guild %s: could not archive the old forum post %s: %s", guild.id, old.thread_id, exc)
+
+    # ---- showcase.remove --------------------------------------------------------------------------------
+
+    async def on_showcase_remove(self, env: Envelope) -> dict[str, Any]:
+        cmd: ShowcaseRemove = parse(env)
+        guild = guild_or_refuse(self.bot, env.guild_id)
+        placement = cmd.placement
+        if placement.thread_id is not None:
+            at = _Where(int(placement.thread_id), ("view_channel", "manage_threads"), doing="archive partner posts")
+            async with self.warnings.watch(guild.id, permissions=lambda: self._lacking(guild, at)):
+                at.channel = await self._archive_thread(guild, int(placement.thread_id))
+            return {}
+        if placement.channel_id is None:
+            return {}  # nothing was ever posted
+        channel_id = int(placement.channel_id)
+        at = _Where(channel_id, ("view_channel",), doing="take advertisements down")
+        async with self.warnings.watch(guild.id, permissions=lambda: self._lacking(guild, at)):
+            try:
+                channel = at.channel = await channel_in(self.bot, guild, channel_id)
+            except discord.NotFound:
+                return {}  # the channel is gone, and the ad with it
+            if placement.message_id is not None:
+                try:
+                    await self.bot.http.delete_message(
+                        channel_id, int(placement.message_id), reason="Partnership ended"
+                    )
+                except discord.NotFound as exc:
+                    if not is_code(exc, UNKNOWN_MESSAGE, UNKNOWN_CHANNEL):
+                        raise
+            if isinstance(channel, discord.TextChannel) and has_partner_marker(channel.topic):
+                at.needed, at.doing = ("view_channel", "manage_roles"), "lock ended partners' channels"
+                await self._lock(guild, channel)
+        return {}
+
+    async def _lock(self, guild: discord.Guild, channel: discord.TextChannel) -> None:
+        """Deny @everyone Send Messages in an ended partner's channel (one overwrite, nothing else)."""
+        everyone = guild.default_role
+        overwrite = channel.overwrites_for(everyone)
+        if overwrite.send_messages is False:
+            return
+        overwrite.send_messages = False
+        await channel.set_permissions(everyone, overwrite=overwrite, reason="Partnership ended")
+
+    async def _archive_thread(self, guild: discord.Guild, thread_id: int) -> Any:
+        """Archive and lock a forum post; one that is gone (or already archived and locked) is done."""
+        try:
+            thread = await channel_in(self.bot, guild, thread_id)
+        except discord.NotFound:
+            return None
+        if isinstance(thread, discord.Thread) and not (thread.archived and thread.locked):
+            await thread.edit(archived=True, locked=True, reason="Partnership ended")
+        return thread
+
+    # ---- invite.create ----------------------------------------------------------------------------------
+
+    async def on_invite_create(self, env: Envelope) -> dict[str, Any]:
+        cmd: InviteCreate = parse(env)
+        guild = guild_or_refuse(self.bot, env.guild_id)
+        needed = ("view_channel", "create_instant_invite")
+        at = _Where(None, needed, doing="create the partners' tracked invites")
+        gone = None
+        if cmd.channel_id is not None:
+            at.channel_id = int(cmd.channel_id)
+            gone = f"The channel for partner invites ({cmd.channel_id}) no longer exists."
+        async with self.warnings.watch(guild.id, permissions=lambda: self._lacking(guild, at), channel_missing=gone):
+            if at.channel_id is not None:
+                channel = at.channel = await channel_in(self.bot, guild, at.channel_id)
+                if not isinstance(channel, discord.abc.GuildChannel) or isinstance(channel, discord.CategoryChannel):
+                    raise CommandRefused(
+                        CommandErrorCode.INVALID_COMMAND,
+                        f"Invites cannot be created for {where(channel, at.channel_id)}: it is not a channel members can join.",
+                    )
+            else:
+                channel = self._invite_channel(guild)
+                if channel is None:
+                    message = (
+                        "The bot cannot create invites in any text channel: give it View Channel and Create Invite "
+                        "in the system channel or another text channel."
+                    )
+                    await self.warnings.warn(guild.id, GuildWarningCode.MISSING_PERMISSIONS, message)
+                    raise CommandRefused(CommandErrorCode.MISSING_PERMISSIONS, message)
+                at.channel, at.channel_id = channel, channel.id
+            invite = await channel.create_invite(
+                max_age=0, max_uses=0, temporary=False, unique=True, reason="Tracked invite for a partnership"
+            )
+        return {"code": invite.code}
+
+    @staticmethod
+    def _invite_channel(guild: discord.Guild) -> discord.TextChannel | None:
+        """The system channel, else the rules channel, else the first text channel by position, where
+        the bot may create invites (by the cached permissions)."""
+        me = guild.me
+        seen: set[int] = set()
+        for channel in (guild.system_channel, guild.rules_channel, *guild.text_channels):
+            if channel is None or channel.id in seen:
+                continue
+            seen.add(channel.id)
+            if me is not None:
+                perms = channel.permissions_for(me)
+                if not (perms.view_channel and perms.create_instant_invite):
+                    continue
+            return channel
+        return None
+
+    # ---- role.grant / role.revoke -----------------------------------------------------------------------
+
+    async def on_role_grant(self, env: Envelope) -> dict[str, Any]:
+        cmd: RoleGrant = parse(env)
+        guild = guild_or_refuse(self.bot, env.guild_id)
+        role_id, user_id = int(cmd.role_id), int(cmd.user_id)
+        async with self._role_problems(guild, role_id):
+            await self.bot.http.add_role(guild.id, user_id, role_id, reason="Partner contact role (partnership active)")
+        return {}
+
+    async def on_role_revoke(self, env: Envelope) -> dict[str, Any]:
+        cmd: RoleRevoke = parse(env)
+        guild = guild_or_refuse(self.bot, env.guild_id)
+        role_id, user_id = int(cmd.role_id), int(cmd.user_id)
+        try:
+            async with self._role_problems(guild, role_id):
+                await self.bot.http.remove_role(
+                    guild.id, user_id, role_id, reason="Partner contact role (partnership ended)"
+                )
+        except discord.NotFound as exc:
+            if is_code(exc, UNKNOWN_MEMBER, UNKNOWN_ROLE):
+                return {}  # not in the server, or the role is gone: they do not have it
+            raise
+        return {}
+
+    @contextlib.asynccontextmanager
+    async def _role_problems(self, guild: discord.Guild, role_id: int):
+        try:
+            yield
+        except discord.HTTPException as exc:
+            role = guild.get_role(role_id)
+            name = f"@{role.name}" if role is not None else f"the role {role_id}"
+            if is_code(exc, UNKNOWN_ROLE):
+                await self.warnings.warn(
+                    guild.id,
+                    GuildWarningCode.ROLE_MISSING,
+                    f"The partner contact role ({role_id}) no longer exists: choose another one in the partnership settings.",
+                )
+            elif exc.status == 403:
+                me = guild.me
+                if role is not None and me is not None and (role.managed or role >= me.top_role):
+                    await self.warnings.warn(
+                        guild.id,
+                        GuildWarningCode.ROLE_ABOVE_BOT,
+                        f"The bot cannot give or take {name}: it is above the bot's highest role (or managed by an "
+                        "integration). Move the bot's role above it in Server Settings → Roles.",
+                    )
+                else:
+                    await self.warnings.warn(
+                        guild.id,
+                        GuildWarningCode.MISSING_PERMISSIONS,
+                        f"The bot cannot give or take {name}: give it Manage Roles.",
+                    )
+            raise
+
+    # ---- dm.send ----------------------------------------------------------------------------------------
+
+    async def on_dm_send(self, env: Envelope) -> dict[str, Any]:
+        cmd: DmSend = parse(env)
+        channel = await self.bot.create_dm(discord.Object(int(cmd.user_id)))
+        message = await channel.send(clip(cmd.content, CONTENT_LIMIT), allowed_mentions=NO_MENTIONS)
+        return {"channel_id": str(channel.id), "message_id": str(message.id)}
+
 
 async def setup(bot) -> None:
-    return None
+    await bot.add_cog(Showcase(bot))

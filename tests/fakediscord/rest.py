@@ -448,6 +448,7 @@ class RestAPI:
         r("GET", "/channels/{channel_id}", self.get_channel)
         r("PATCH", "/channels/{channel_id}", self.modify_channel)
         r("DELETE", "/channels/{channel_id}", self.delete_channel)
+        r("PUT", "/channels/{channel_id}/permissions/{overwrite_id}", self.edit_channel_permissions)
         r("GET", "/channels/{channel_id}/messages", self.get_messages)
         r("POST", "/channels/{channel_id}/messages", self.create_message)
         r("GET", "/channels/{channel_id}/messages/{message_id}", self.get_message)
@@ -763,6 +764,24 @@ class RestAPI:
                 ch.type = ChannelType(int(body["type"]))
         await self._emit_channel(ch, "UPDATE")
         return w.channel_payload(ch)
+
+    async def edit_channel_permissions(self, req: Req) -> None:
+        """Create or replace one permission overwrite (role type 0 / member type 1); needs Manage Roles."""
+        w = self.world
+        ch = self._visible_channel(req.params["channel_id"])
+        if ch.is_thread or ch.is_dm:
+            raise DiscordHTTPError(400, 50024, "Cannot execute action on this channel type")
+        w.require_bot(self._guild_of(ch), Permissions.MANAGE_ROLES, channel=ch)
+        body = req.json or {}
+        target = str(req.params["overwrite_id"])
+        overwrite = {
+            "id": target,
+            "type": int(body.get("type", 0)),
+            "allow": str(body.get("allow") or "0"),
+            "deny": str(body.get("deny") or "0"),
+        }
+        ch.permission_overwrites = [o for o in ch.permission_overwrites if str(o.get("id")) != target] + [overwrite]
+        await self._emit_channel(ch, "UPDATE")
 
     async def delete_channel(self, req: Req) -> JSON:
         w = self.world

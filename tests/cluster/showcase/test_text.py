@@ -1,0 +1,58 @@
+"""Text rules: clipping to Discord's limits without breaking characters, channel-name slugs."""
+
+from __future__ import annotations
+
+from bus.contracts.common import PartnerServer
+from cluster.showcase.text import (
+    advertisement_message,
+    channel_slug,
+    clip,
+    invite_markdown,
+    is_partner_channel,
+    partner_topic,
+    thread_title,
+    unique_channel_name,
+)
+
+
+def test_clip() -> None:
+    assert clip("short", 10) == "short"
+    assert clip("x" * 20, 10) == "x" * 9 + "…"
+    assert clip(None, 5) == ""
+    family = "👨\u200d👩\u200d👧"
+    clipped = clip("ab" + family + "cdefgh", 5)  # a cut inside the emoji sequence drops all of it
+    assert clipped == "ab…"
+    assert clip("e\u0301" * 10, 4) == "e\u0301…"  # never a lone accent
+
+
+def test_channel_slug() -> None:
+    assert channel_slug("Cool Partner!") == "cool-partner"
+    assert channel_slug("  ✨✨  ") == "partner"
+    assert channel_slug("Café  Über__Server") == "café-über-server"
+    assert channel_slug("日本語 サーバー") == "日本語-サーバー"
+    long = channel_slug("word " * 50)
+    assert len(long) <= 100 and not long.endswith("-")
+    assert unique_channel_name("Cool Partner", 1234567, set()) == "cool-partner"
+    assert unique_channel_name("Cool Partner", 1234567, {"cool-partner"}) == "cool-partner-4567"
+    assert len(unique_channel_name("x" * 200, 1234567, {"x" * 100})) == 100
+
+
+def test_partner_topic_marks_the_partner_exactly() -> None:
+    partner = PartnerServer(id="123", name="@everyone " * 200, invite_code="abc")
+    topic = partner_topic(partner)
+    assert len(topic) <= 1024 and is_partner_channel(topic, "123")
+    assert not is_partner_channel(topic, "12") and not is_partner_channel(topic, "1234")
+
+
+def test_titles_and_links() -> None:
+    assert thread_title("  ") == "Partner" and len(thread_title("n" * 300)) == 100
+    assert invite_markdown("abc-DEF") == "[discord.gg/abc-DEF](https://discord.gg/abc-DEF)"
+    assert invite_markdown("[x](https://evil.example)") == "`[x](https://evil.example)`"  # shown, not linked
+    assert invite_markdown("") == "unknown"
+
+
+async def test_advertisement_message_without_a_usable_invite_has_no_button() -> None:
+    partner = PartnerServer(id="1", name="P", invite_code="bad code")
+    kwargs = advertisement_message(partner, "  ad  ")
+    assert kwargs["content"] == "ad" and "view" not in kwargs
+    assert kwargs["allowed_mentions"].to_dict()["parse"] == []

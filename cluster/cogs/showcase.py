@@ -316,11 +316,17 @@ class Showcase(commands.Cog):
                         channel_id, int(placement.message_id), reason="Partnership ended"
                     )
                 except discord.NotFound as exc:
-                    if not is_code(exc, UNKNOWN_MESSAGE, UNKNOWN_CHANNEL):
+                    if is_code(exc, UNKNOWN_CHANNEL):
+                        return {}  # deleted (the cache had not heard yet)
+                    if not is_code(exc, UNKNOWN_MESSAGE):
                         raise
             if isinstance(channel, discord.TextChannel) and has_partner_marker(channel.topic):
                 at.needed, at.doing = ("view_channel", "manage_roles"), "lock ended partners' channels"
-                await self._lock(guild, channel)
+                try:
+                    await self._lock(guild, channel)
+                except discord.NotFound as exc:
+                    if not is_code(exc, UNKNOWN_CHANNEL):
+                        raise
         return {}
 
     async def _lock(self, guild: discord.Guild, channel: discord.TextChannel) -> None:
@@ -339,7 +345,12 @@ class Showcase(commands.Cog):
         except discord.NotFound:
             return None
         if isinstance(thread, discord.Thread) and not (thread.archived and thread.locked):
-            await thread.edit(archived=True, locked=True, reason="Partnership ended")
+            try:
+                await thread.edit(archived=True, locked=True, reason="Partnership ended")
+            except discord.NotFound as exc:
+                if not is_code(exc, UNKNOWN_CHANNEL):
+                    raise
+                return None  # deleted (the cache had not heard yet)
         return thread
 
     # ---- invite.create ----------------------------------------------------------------------------------

@@ -185,6 +185,14 @@ async def test_remove_channel_per_partner_deletes_the_ad_and_locks_the_channel(h
     assert await home.ok("showcase.remove", remove) == {}
 
 
+@pytest.mark.parametrize("mode", [SINGLE, PER_CHANNEL, FORUM])
+async def test_remove_after_the_channel_was_deleted_is_done(home: Home, mode: str) -> None:
+    target = {SINGLE: home.showcase, PER_CHANNEL: home.category, FORUM: home.forum}[mode]
+    posted = await home.ok("showcase.post", home.showcase_post(mode, target))
+    home.world.delete_channel(int(posted["thread_id"] or posted["channel_id"]))  # the node has not heard yet
+    assert await home.ok("showcase.remove", {"partnership_id": "p1", "channel_mode": mode, "placement": posted}) == {}
+
+
 async def test_remove_never_locks_the_shared_channel(home: Home) -> None:
     posted = await home.ok("showcase.post", home.showcase_post(SINGLE, home.showcase))
     # the guild switched to channel-per-partner after this ad was posted

@@ -27,6 +27,7 @@ from .store import Database, open_database
 from .store.applications import ApplicationRepository
 from .store.audit import AuditRepository
 from .store.blacklist import BlacklistRepository
+from .store.bot_guilds import BotGuildRepository
 from .store.joins import JoinRepository
 from .store.journal import JournalWriter
 from .store.ledgers import LedgerRepository
@@ -49,6 +50,7 @@ class Container:
     join_repo: JoinRepository
     warnings: WarningRepository
     audit_repo: AuditRepository
+    bot_guilds: BotGuildRepository
     writer: GuildWriter
     applications: ApplicationService
     partnerships: PartnershipService
@@ -78,6 +80,7 @@ class Container:
         blacklist = BlacklistRepository(database)
         joins = JoinRepository(database)
         warnings = WarningRepository(database)
+        bot_guilds = BotGuildRepository(database)
         writer = GuildWriter(ledgers, JournalWriter(database), bus, settings.shard_count)
         application_service = ApplicationService(writer, apps, partnerships, ProcessedEvents(database))
         partnership_service = PartnershipService(writer, partnerships)
@@ -89,7 +92,7 @@ class Container:
             warnings,
             application_service,
             partnership_service,
-            settings.shard_count,
+            bot_guilds,
         )
         join_service = JoinService(partnerships, joins, bus, cluster_events.representative_joined)
 
@@ -115,6 +118,7 @@ class Container:
             join_repo=joins,
             warnings=warnings,
             audit_repo=AuditRepository(database),
+            bot_guilds=bot_guilds,
             writer=writer,
             applications=application_service,
             partnerships=partnership_service,

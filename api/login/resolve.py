@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from ..store.bot_guilds import BotGuildRepository
 from ..store.ledgers import LedgerRepository
 from .discord import DiscordClient
 from .permissions import RoleGrants, compute_perms, needs_member_roles
@@ -12,17 +13,19 @@ _MEMBER_CONCURRENCY = 4  # the member endpoint is rate-limited per user; a few a
 
 
 async def resolve_perms(
-    discord: DiscordClient, access_token: str, ledgers: LedgerRepository
+    discord: DiscordClient, access_token: str, ledgers: LedgerRepository, bot_guilds: BotGuildRepository | None = None
 ) -> tuple[int, dict[int, list[str]]]:
     """(user id, perms). Raises DiscordRefused / DiscordUnavailable."""
     user_id = await discord.user_id(access_token)
     guilds = await discord.guilds(access_token)
     ledgers_by_id = await ledgers.load_many([g.id for g in guilds]) if guilds else {}
-    # A guild uses the service once it has a ledger document (version 0 = none stored).
+    # A guild uses the service once the bot is in it (reported by the cluster) or it has a ledger
+    # document (version 0 = none stored); before any settings exist only its managers get in.
+    present = await bot_guilds.present([g.id for g in guilds]) if bot_guilds is not None and guilds else set()
     grants = {
         guild_id: RoleGrants(frozenset(ledger.settings.manager_role_ids), frozenset(ledger.settings.viewer_role_ids))
         for guild_id, ledger in ledgers_by_id.items()
-        if ledger.version > 0
+        if ledger.version > 0 or guild_id in present
     }
     wanted = [g.id for g in guilds if needs_member_roles(g, grants.get(g.id))]
     limit = asyncio.Semaphore(_MEMBER_CONCURRENCY)

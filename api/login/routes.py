@@ -64,6 +64,7 @@ def build_login_router(settings: ApiSettings) -> APIRouter:
                 request.app.state.tokens,
                 sealer,
                 DiscordClient(settings, http),
+                container.bot_guilds,
             )
 
     @router.get("/discord/login")

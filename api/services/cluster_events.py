@@ -11,6 +11,7 @@ from ..domain.enums import ApplicationStatus
 from ..domain.errors import RuleViolation
 from ..domain.models import Problem, ReviewPost, ShowcasePlacement
 from ..store.applications import ApplicationRepository
+from ..store.bot_guilds import BotGuildRepository
 from ..store.clock import utcnow
 from ..store.ledgers import LedgerRepository
 from ..store.partnerships import PartnershipRepository
@@ -43,7 +44,7 @@ class ClusterEventService:
         warnings: WarningRepository,
         application_service: ApplicationService,
         partnership_service: PartnershipService,
-        shard_count: int,
+        bot_guilds: BotGuildRepository,
     ):
         self._writer = writer
         self._ledgers = ledgers
@@ -52,7 +53,7 @@ class ClusterEventService:
         self._warnings = warnings
         self._applications = application_service
         self._partnership_service = partnership_service
-        self._shard_count = shard_count
+        self._bot_guilds = bot_guilds
 
     async def reaction(self, envelope: Envelope) -> None:
         """A 👍/👎 on a review post: a manager's decides; anyone else's is removed and ignored."""
@@ -135,6 +136,7 @@ class ClusterEventService:
     async def shard_ready(self, envelope: Envelope) -> None:
         """A node (re)connected a shard: it keeps settings in memory only, so send them again."""
         data = parse(envelope)
+        await self._bot_guilds.mark_present([int(g) for g in data.guild_ids])
         guild_ids = [int(g) for g in data.guild_ids] or await self._ledgers.all_guild_ids()
         for guild_id, ledger in (await self._ledgers.load_many(guild_ids)).items():
             # Only guilds that configured something; the rest run on defaults the node already has.

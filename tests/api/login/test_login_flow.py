@@ -110,3 +110,15 @@ async def test_no_open_redirect(site, browser, redirect):
     response = await browser.callback(callback)
     assert response.status_code == 303
     assert response.headers["location"].startswith("/#access_token=")
+
+
+async def test_a_guild_the_bot_joined_is_open_to_its_managers_before_any_settings(site, browser, container):
+    from bus import Envelope
+
+    site.fake.add_user(USER, {GUILD_OUTSIDE: Membership(owner=True)})
+    assert site.tokens.decode((await browser.login(USER)).access_token).perms == {}
+    # The cluster reports the bot is in the guild (its shard became ready).
+    ready = Envelope.new("shard.ready", "0", {"shard_id": 0, "shard_count": 1, "guild_ids": [str(GUILD_OUTSIDE)]})
+    await container.cluster_events.shard_ready(ready)
+    perms = site.tokens.decode((await browser.login(USER)).access_token).perms
+    assert perms == {GUILD_OUTSIDE: frozenset({VIEW, EDIT})}

@@ -366,13 +366,14 @@ def _package(frame: str) -> str:
     return top
 
 
-# Stages of a request, by the frames that run them (strawberry 0.34x / graphql-core 3.3 names).
+# Stages of a request, by the frames that run them (strawberry 0.34x / graphql-core 3.3 names). They
+# may overlap: dataloader batches run in tasks of their own, outside the request's execute frame.
 STAGES: list[tuple[str, Callable[[str], bool]]] = [
     ("GraphQL parse", lambda f: f.startswith("parse (graphql/language/parser.py")),
     ("GraphQL validate (incl. depth/alias/token limits)", lambda f: f.startswith("validate (graphql/validation/")),
-    ("GraphQL execute (resolvers, dataloaders, database)", lambda f: f.startswith("Schema._execute_operation (")),
-    ("  of which in the database (mongomock)", lambda f: _package(f) in ("mongomock", "mongomock_motor")),
-    ("  of which JWT decode", lambda f: f.startswith("TokenService.decode (api/auth.py")),
+    ("GraphQL execute (resolvers; not dataloader batches)", lambda f: f.startswith("Schema._execute_operation (")),
+    ("database calls (mongomock), wherever they run", lambda f: _package(f) in ("mongomock", "mongomock_motor")),
+    ("JWT decode", lambda f: f.startswith("TokenService.decode (api/auth.py")),
     ("response JSON encoding", lambda f: f.startswith("GraphQLRouter.create_response (")),
 ]
 

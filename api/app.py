@@ -18,6 +18,7 @@ from .auth import TokenService
 from .container import Container
 from .graphql.context import Context
 from .graphql.schema import build_schema
+from .limits import RequestSizeLimit
 from .login import build_login_router
 from .settings import ApiSettings
 
@@ -62,6 +63,7 @@ def create_app(
         return Context(state["container"], tokens)
 
     app = FastAPI(title="Partnerships", lifespan=lifespan)
+    app.add_middleware(RequestSizeLimit, max_bytes=settings.max_request_bytes)
     app.state.tokens = tokens
     if container is not None:
         state["container"] = container

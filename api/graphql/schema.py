@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import strawberry
-from graphql import GraphQLError
+from graphql import ExecutionResult, GraphQLError
 from strawberry.extensions import (
     DisableIntrospection,
     MaskErrors,
@@ -13,7 +13,9 @@ from strawberry.extensions import (
     SchemaExtension,
 )
 from strawberry.schema.config import StrawberryConfig
+from strawberry.types.graphql import OperationType
 
+from ..limits import MutationRateLimiter
 from ..settings import ApiSettings
 from .mutations import Mutation
 from .queries import Query
@@ -45,12 +47,35 @@ class ErrorCodes(SchemaExtension):
             error.extensions = {**(error.extensions or {}), "code": code}
 
 
+class MutationRateLimit(SchemaExtension):
+    """Refuses a user's mutations beyond their rate with RATE_LIMITED (and `retryAfter` seconds)."""
+
+    def __init__(self, *, limiter: MutationRateLimiter, execution_context=None):
+        self._limiter = limiter
+
+    def on_execute(self):
+        context = self.execution_context
+        if context.operation_type is OperationType.MUTATION:
+            try:
+                user_id = context.context.principal().user_id
+            except GraphQLError:
+                user_id = None  # the resolvers answer UNAUTHENTICATED
+            wait = self._limiter.take(user_id) if user_id is not None else 0.0
+            if wait:
+                message = f"Too many changes at once; try again in {wait:.0f} s."
+                extensions = {"code": "RATE_LIMITED", "retryAfter": round(wait, 1)}
+                context.result = ExecutionResult(data=None, errors=[GraphQLError(message, extensions=extensions)])
+        yield
+
+
 def _is_internal(error: GraphQLError) -> bool:
     return (error.extensions or {}).get("code") == "INTERNAL_SERVER_ERROR"
 
 
-def build_schema(settings: ApiSettings) -> strawberry.Schema:
+def build_schema(settings: ApiSettings, limiter: MutationRateLimiter | None = None) -> strawberry.Schema:
+    limiter = limiter or MutationRateLimiter(settings.mutation_rate_per_minute, settings.mutation_burst)
     extensions: list = [
+        lambda: MutationRateLimit(limiter=limiter),
         lambda: QueryDepthLimiter(max_depth=settings.graphql_max_depth),
         lambda: MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases),
         lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
-from datetime import datetime
+import asyncio
+import contextlib
+from collections.abc import AsyncGenerator, AsyncIterator
+from datetime import UTC, datetime
 
 import strawberry
 
@@ -29,6 +31,29 @@ class PartnerJoinEvent:
     at: datetime
 
 
+TOKEN_EXPIRED = 4401  # graphql-transport-ws "Unauthorized"
+
+
+async def _until_token_expiry(info: Info, kind: str, guild_id: int) -> AsyncIterator:
+    """The hub's events for this guild, while the caller's token is valid. At expiry the websocket is
+    closed with 4401 (the client signs in again and resubscribes), so a revoked or expired session
+    stops receiving data at once, not at the next event."""
+    principal = info.context.require_view(guild_id)
+    async with info.context.container.hub.subscribe(kind, guild_id) as events:
+        iterator = aiter(events)
+        while True:
+            remaining = (principal.expires_at - datetime.now(UTC)).total_seconds()
+            try:
+                async with asyncio.timeout(max(remaining, 0.0)):
+                    event = await anext(iterator)
+            except TimeoutError:
+                websocket = info.context.request
+                with contextlib.suppress(Exception):  # already closing: nothing more to do
+                    await websocket.close(code=TOKEN_EXPIRED, reason="Token expired")
+                return
+            yield event
+
+
 @strawberry.type
 class Subscription:
     @strawberry.subscription(
@@ -36,34 +61,28 @@ class Subscription:
         "in order per guild."
     )
     async def partnership_queue(self, info: Info, guild_id: Snowflake) -> AsyncGenerator[QueueEvent, None]:
-        info.context.require_view(guild_id)
-        async with info.context.container.hub.subscribe("queue", guild_id) as events:
-            async for event in events:
-                info.context.require_view(guild_id)  # ends the stream once the token has expired
-                records = await event.records()
-                data = event.envelope.data
-                app, partnership = records["application"], records["partnership"]
-                yield QueueEvent(
-                    type=QueueEventType(data["event_type"]),
-                    guild_id=guild_id,
-                    at=datetime.fromisoformat(data["at"]),
-                    application=Application(record=app) if app else None,
-                    partnership=Partnership(record=partnership) if partnership else None,
-                )
+        async for event in _until_token_expiry(info, "queue", guild_id):
+            records = await event.records()
+            data = event.envelope.data
+            app, partnership = records["application"], records["partnership"]
+            yield QueueEvent(
+                type=QueueEventType(data["event_type"]),
+                guild_id=guild_id,
+                at=datetime.fromisoformat(data["at"]),
+                application=Application(record=app) if app else None,
+                partnership=Partnership(record=partnership) if partnership else None,
+            )
 
     @strawberry.subscription(description="partnerships.view. Members attributed to a partnership as they join.")
     async def partner_joins(self, info: Info, guild_id: Snowflake) -> AsyncGenerator[PartnerJoinEvent, None]:
-        info.context.require_view(guild_id)
-        async with info.context.container.hub.subscribe("join", guild_id) as events:
-            async for event in events:
-                info.context.require_view(guild_id)
-                partnership = (await event.records())["partnership"]
-                if partnership is None:
-                    continue
-                data = event.envelope.data
-                yield PartnerJoinEvent(
-                    guild_id=guild_id,
-                    partnership=Partnership(record=partnership),
-                    user_id=int(data["user_id"]),
-                    at=datetime.fromisoformat(data["at"]),
-                )
+        async for event in _until_token_expiry(info, "join", guild_id):
+            partnership = (await event.records())["partnership"]
+            if partnership is None:
+                continue
+            data = event.envelope.data
+            yield PartnerJoinEvent(
+                guild_id=guild_id,
+                partnership=Partnership(record=partnership),
+                user_id=int(data["user_id"]),
+                at=datetime.fromisoformat(data["at"]),
+            )

@@ -17,14 +17,20 @@ def decode(body: bytes, kind: Kind) -> Envelope:
     return env
 
 
-def ensure_kind(env: Envelope, kind: Kind) -> None:
-    """Refuse to publish a message on the wrong exchange, or of a type no consumer could parse:
-    a producer bug caught in the producer instead of in the consumer's dead-letter queue."""
+def ensure_publishable(env: Envelope, kind: Kind) -> None:
+    """Refuse to publish what no consumer could handle: a producer bug is caught in the producer
+    instead of in the consumer's dead-letter queue.
+
+    ValueError for a type that is unknown or of another kind (the wrong exchange); MalformedMessage
+    for a body that does not match its contract. Free for envelopes built by Envelope.new, whose
+    typed body is already cached.
+    """
     actual = kind_of(env.type)
     if actual is None:
         raise ValueError(f"{env.type!r} is not a registered message type")
     if actual is not kind:
         raise ValueError(f"{env.type} is a {actual} message where {kind} messages are expected")
+    parse(env)
 
 
 def backoff(base: float, attempt: int, cap: float) -> float:

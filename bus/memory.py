@@ -20,7 +20,7 @@ from typing import Self
 from bus.base import BusStats, Handler
 from bus.contracts.registry import Kind
 from bus.dedup import RecentIds
-from bus.delivery import backoff, decode, ensure_kind
+from bus.delivery import backoff, decode, ensure_publishable
 from bus.envelope import Envelope
 from bus.errors import MalformedMessage
 from bus.ordering import KeyedSerialRunner
@@ -102,13 +102,13 @@ class MemoryBus:
 
     async def publish_event(self, env: Envelope) -> None:
         self._check_open()
-        ensure_kind(env, Kind.EVENT)
+        ensure_publishable(env, Kind.EVENT)
         self._put(self._events, env.to_json())
         self.stats.published += 1
 
     async def publish_command(self, env: Envelope, shard_count: int) -> int:
         self._check_open()
-        ensure_kind(env, Kind.COMMAND)
+        ensure_publishable(env, Kind.COMMAND)
         shard = shard_for(env.guild_id, shard_count)
         self._put(self._command_queue(shard), env.to_json())
         self.stats.published += 1
@@ -116,7 +116,7 @@ class MemoryBus:
 
     async def publish_live(self, env: Envelope) -> None:
         self._check_open()
-        ensure_kind(env, Kind.LIVE)
+        ensure_publishable(env, Kind.LIVE)
         body = env.to_json()
         self.stats.published += 1
         for key, handler in self._live_keys:

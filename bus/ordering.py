@@ -58,6 +58,15 @@ class KeyedSerialRunner:
         """Jobs waiting or running."""
         return sum(len(q) for q in self._queues.values()) + len(self._workers)
 
+    def drop_waiting(self) -> int:
+        """Forget the jobs that have not started (each key's running job goes on); returns how many.
+        For shutdown: their messages stay unacked and go back to the queue when the connection closes."""
+        dropped = 0
+        for queue in self._queues.values():
+            dropped += len(queue)
+            queue.clear()
+        return dropped
+
     async def join(self) -> None:
         """Wait until every submitted job has finished."""
         await self._idle.wait()

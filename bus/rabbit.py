@@ -10,7 +10,7 @@ from typing import Self
 
 from bus.base import BusStats, Handler
 from bus.contracts.registry import Kind
-from bus.delivery import ensure_kind
+from bus.delivery import ensure_publishable
 from bus.envelope import Envelope
 from bus.rabbit_consumer import RabbitConsumer
 from bus.rabbit_publisher import RabbitPublisher
@@ -65,9 +65,14 @@ class RabbitBus:
                 return
             if self._state == "closed":
                 raise RuntimeError("bus is closed")
-            await self._publisher.start()
-            if self._shard_count:
-                await self._publisher.ensure_shard_queues(self._shard_count)
+            try:
+                await self._publisher.start()
+                if self._shard_count:
+                    await self._publisher.ensure_shard_queues(self._shard_count)
+            except BaseException:
+                # A half-started bus must not leave a robust connection reconnecting forever.
+                await self._publisher.close()
+                raise
             self._state = "started"
 
     async def close(self) -> None:
@@ -80,12 +85,12 @@ class RabbitBus:
 
     async def publish_event(self, env: Envelope) -> None:
         self._check_open()
-        ensure_kind(env, Kind.EVENT)
+        ensure_publishable(env, Kind.EVENT)
         await self._publisher.publish(self._publisher.exchanges.events, env.type, env)
 
     async def publish_command(self, env: Envelope, shard_count: int) -> int:
         self._check_open()
-        ensure_kind(env, Kind.COMMAND)
+        ensure_publishable(env, Kind.COMMAND)
         shard = shard_for(env.guild_id, shard_count)
         await self._publisher.ensure_shard_queues(shard_count)
         await self._publisher.publish(self._publisher.exchanges.commands, command_routing_key(shard), env)
@@ -93,7 +98,7 @@ class RabbitBus:
 
     async def publish_live(self, env: Envelope) -> None:
         self._check_open()
-        ensure_kind(env, Kind.LIVE)
+        ensure_publishable(env, Kind.LIVE)
         # Not mandatory: with no replica listening, nobody needs the notification.
         await self._publisher.publish(self._publisher.exchanges.live, "", env, mandatory=False)
 

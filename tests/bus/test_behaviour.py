@@ -10,7 +10,7 @@ from collections import Counter, defaultdict
 
 import pytest
 
-from bus import Bus, Envelope, MemoryBus, make_bus, parse_as, shard_for
+from bus import Bus, Envelope, MalformedMessage, MemoryBus, make_bus, parse_as, shard_for
 from bus.contracts import LiveQueueEvent, MemberJoined
 from bus.topology import command_queue_name
 from tests.bus.conftest import BusMaker
@@ -287,6 +287,9 @@ async def test_publish_guards(maker: BusMaker) -> None:
         await bus.publish_command(joined(1), SHARDS)
     with pytest.raises(ValueError, match="not a registered"):
         await bus.publish_event(Envelope(type="made.up", guild_id=1))
+    with pytest.raises(MalformedMessage, match="user_id"):
+        await bus.publish_event(Envelope(type="member.left", guild_id=1, data={"left_at": "2025-01-01T00:00:00Z"}))
+    assert isinstance(bus, Bus)
     await bus.close()
     with pytest.raises(RuntimeError, match="closed"):
         await bus.publish_event(joined(1))

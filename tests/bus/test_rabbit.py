@@ -110,6 +110,30 @@ async def test_no_event_is_lost_when_connections_are_killed_mid_stream(rabbit, b
     assert len(handled) == len(events)
 
 
+async def test_live_and_command_consumers_come_back_after_a_connection_loss(rabbit, broker_url: str) -> None:
+    api = await rabbit()
+    node = await rabbit()
+    live: list[str] = []
+    commands: list[str] = []
+
+    async def on_live(env: Envelope) -> None:
+        live.append(env.id)
+
+    async def on_command(env: Envelope) -> None:
+        commands.append(env.id)
+
+    await api.consume_live(on_live)
+    await node.consume_commands([0, 1], on_command)
+    await arabbitmqctl("close_all_connections", "--vhost", vhost_of(broker_url), "bus test: connection loss")
+    await eventually(lambda: api.stats.reconnects >= 2 and node.stats.reconnects >= 2, what="reconnects")
+
+    note = Envelope.new("live.partner_join", 1, {"partnership_id": "p", "user_id": 2, "at": "2025-01-01T00:00:00Z"})
+    await api.publish_live(note)
+    command = grant(guild_on_shard(1, 2))
+    await api.publish_command(command, 2)
+    await eventually(lambda: live == [note.id] and commands == [command.id], what="deliveries after the reconnect")
+
+
 async def test_publish_waits_through_a_broker_outage_then_gives_up(rabbit) -> None:
     """Stops the whole broker for a few seconds: the one test here that disturbs other sessions."""
     patient = await rabbit(publish_timeout=60.0)

@@ -94,6 +94,26 @@ class MemoryBus:
             log.warning("memory bus: handlers still running after %ss, cancelling them", self._close_timeout)
             await self._runner.cancel()
 
+    async def stop_consuming(self) -> None:
+        """Graceful shutdown, first step: detach every consumer (later messages wait in their queue, as
+        they would on the broker) and let the handlers already given a message finish (bounded)."""
+        self._events.handlers.clear()
+        for queue in self._commands.values():
+            queue.handlers.clear()
+        self._live_keys.clear()
+        try:
+            async with asyncio.timeout(self._close_timeout):
+                await self._runner.join()
+        except TimeoutError:
+            log.warning("memory bus: handlers still running after %ss, cancelling them", self._close_timeout)
+            await self._runner.cancel()
+
+    def health(self) -> dict[str, object]:
+        """For readiness probes (the in-process bus is always reachable)."""
+        consumers = len(self._events.handlers) + sum(len(q.handlers) for q in self._commands.values())
+        return {"state": self._state, "connected": self._state == "started",
+                "consumers": consumers + len(self._live_keys), "consuming_connected": True}
+
     async def join(self) -> None:
         """Wait until every delivered message has been handled (tests and the embedded default)."""
         await self._runner.join()

@@ -83,6 +83,22 @@ class RabbitBus:
             await self._consumer.close(self._close_timeout)
             await self._publisher.close()
 
+    async def stop_consuming(self) -> None:
+        """Graceful shutdown, first step: cancel every consumer, let the handlers already running finish
+        and ack (bounded by close_timeout), and close the consuming connection, so whatever was not
+        handled goes back to its queue for another consumer. Publishing still works (in-flight requests
+        may publish) until close(). Idempotent; close() does it too."""
+        await self._consumer.close(self._close_timeout)
+
+    def health(self) -> dict[str, object]:
+        """For readiness probes: is the broker connection up, and how many consumers run."""
+        return {
+            "state": self._state,
+            "connected": self._publisher.connected,
+            "consumers": self._consumer.consumer_count,
+            "consuming_connected": self._consumer.connected,
+        }
+
     async def publish_event(self, env: Envelope) -> None:
         self._check_open()
         ensure_publishable(env, Kind.EVENT)

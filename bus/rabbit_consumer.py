@@ -31,6 +31,7 @@ from bus.dedup import RecentIds
 from bus.delivery import backoff, decode
 from bus.envelope import Envelope
 from bus.errors import MalformedMessage
+from bus.logs import message_context
 from bus.ordering import KeyedSerialRunner
 from bus.rabbit_connection import connect
 from bus.topology import (
@@ -66,6 +67,7 @@ class RabbitConsumer:
         self._live: AbstractChannel | None = None
         self._consumers: dict[str, tuple[AbstractQueue, str]] = {}
         self._lock = asyncio.Lock()
+        self._stopped = False  # close() began: no new consumers (e.g. a shard getting ready while draining)
 
     async def _channel(self, live: bool) -> AbstractChannel:
         # The consumer has its own connection: when the broker throttles publishers (flow control),
@@ -82,8 +84,19 @@ class RabbitConsumer:
             setattr(self, attr, channel)
         return channel
 
+    @property
+    def consumer_count(self) -> int:
+        return len(self._consumers)
+
+    @property
+    def connected(self) -> bool:
+        """The consuming connection is up (False while it reconnects, or before any consumer)."""
+        return self._connection is not None and self._connection.connected.is_set()
+
     async def consume_events(self, handler: Handler) -> None:
         async with self._lock:
+            if self._refuse("events"):
+                return
             channel = await self._channel(live=False)
             queue = await declare_events_queue(channel, self._delivery_limit)
             # Each call adds a consumer: several in one process compete like several replicas do.
@@ -92,6 +105,8 @@ class RabbitConsumer:
 
     async def consume_commands(self, shard_ids: list[int], handler: Handler) -> None:
         async with self._lock:
+            if self._refuse(f"shards {shard_ids}"):
+                return
             todo = [s for s in shard_ids if f"shard:{s}" not in self._consumers]
             if not todo:
                 return
@@ -103,6 +118,8 @@ class RabbitConsumer:
 
     async def consume_live(self, handler: Handler) -> None:
         async with self._lock:
+            if self._refuse("live"):
+                return
             channel = await self._channel(live=True)
             # Exclusive + auto-delete: the queue lives and dies with this replica's connection.
             queue = await channel.declare_queue(live_queue_name(self._name), exclusive=True, auto_delete=True)
@@ -111,15 +128,26 @@ class RabbitConsumer:
             tag = await queue.consume(partial(self._on_live, key, handler))
             self._consumers[key] = (queue, tag)
 
+    def _refuse(self, what: str) -> bool:
+        if self._stopped:
+            log.info("not consuming %s: the bus is shutting down", what)
+        return self._stopped
+
     async def close(self, grace: float) -> None:
-        # Stop deliveries first, then let the handlers already given a message finish and ack it;
-        # whatever is still unacked when the connection closes goes back to its queue.
+        # Stop deliveries first, then let the handlers already running finish and ack; the messages
+        # prefetched but not started are dropped here, unacked, and like anything else still unacked
+        # when the connection closes they go back to their queue (redelivered to another consumer).
+        # Idempotent: a second call finds nothing left to do.
+        self._stopped = True
         for queue, tag in list(self._consumers.values()):
             try:
                 await queue.cancel(tag)
             except Exception as exc:
                 log.debug("cancel of consumer %s failed: %r", tag, exc)
         self._consumers.clear()
+        dropped = self._runner.drop_waiting()
+        if dropped:
+            log.info("rabbit bus: %d prefetched messages left unacked for redelivery", dropped)
         try:
             async with asyncio.timeout(grace):
                 await self._runner.join()
@@ -140,12 +168,18 @@ class RabbitConsumer:
             self._stats.malformed += 1
             self._stats.dead_lettered += 1
             log.warning("dead-lettering malformed message %s (type %s) from %s: %s",
-                        message.message_id, message.type, queue, exc.reason)
+                        message.message_id, message.type, queue, exc.reason,
+                        extra={"message_id": message.message_id})
             await _settle(message.reject(requeue=False), message, "reject")
             return
         self._runner.submit(env.guild_id, partial(self._handle, handler, queue, message, env))
 
     async def _handle(self, handler: Handler, queue: str, message: AbstractIncomingMessage, env: Envelope) -> None:
+        with message_context(env):  # every log line about this message carries its guild and id
+            await self._handle_in_context(handler, queue, message, env)
+
+    async def _handle_in_context(self, handler: Handler, queue: str, message: AbstractIncomingMessage,
+                                 env: Envelope) -> None:
         if env.id in self._recent:
             self._stats.duplicates += 1
             await _settle(message.ack(), message, "ack")

@@ -49,6 +49,11 @@ class RabbitPublisher:
             raise RuntimeError("bus not started: call start() first")
         return self._exchanges
 
+    @property
+    def connected(self) -> bool:
+        """The publishing connection is up (False while it reconnects)."""
+        return self._connection is not None and self._connection.connected.is_set()
+
     async def start(self) -> None:
         self._connection = await connect(self._url, name=f"{self._name}:publish",
                                          reconnect_interval=self._reconnect_interval,

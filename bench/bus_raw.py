@@ -6,8 +6,8 @@ In a fresh vhost (created with rabbitmqctl, deleted at the end), with realistic 
 envelopes (~350-byte JSON bodies) spread over 1,000 guilds:
 
 1. raw publish: plain aio-pika, persistent messages with the bus's properties, publisher confirms
-   pipelined (a window of --window publishes in flight), into a quorum queue shaped like
-   partners.events.api (dead-letter exchange, delivery limit);
+   pipelined (a window of --window publishes in flight), through a topic exchange into a quorum
+   queue shaped like partners.events.api (dead-letter exchange, delivery limit);
 2. raw consume: manual ack per message, prefetch --prefetch, queue filled beforehand;
 3. bus publish: RabbitBus.publish_event with --window concurrent publishes (envelope encoding,
    kind check, confirms, retry wrapper);
@@ -42,6 +42,7 @@ from bus import Envelope, RabbitBus
 from bus.contracts import MemberJoined
 from bus.topology import work_queue_arguments
 
+RAW_EXCHANGE = "bench.raw"
 RAW_QUEUE = "bench.raw"
 
 
@@ -92,16 +93,18 @@ async def raw(url: str, envs: list[Envelope], window: int, prefetch: int) -> tup
     consumer = await aio_pika.connect(url)
     try:
         channel = await publisher.channel(publisher_confirms=True)
+        # The same path as an event: a topic exchange bound with "#" to a quorum queue.
         await channel.declare_exchange("partners.dlx", aio_pika.ExchangeType.FANOUT, durable=True)
-        await channel.declare_queue(RAW_QUEUE, durable=True, arguments=work_queue_arguments(5))
-        exchange = channel.default_exchange
+        exchange = await channel.declare_exchange(RAW_EXCHANGE, aio_pika.ExchangeType.TOPIC, durable=True)
+        queue = await channel.declare_queue(RAW_QUEUE, durable=True, arguments=work_queue_arguments(5))
+        await queue.bind(exchange, "#")
         # Encoding is part of publishing (the bus encodes each envelope too).
         bodies = [e.to_json() for e in envs]
 
         started = time.perf_counter()
         for i in range(0, n, window):
             await asyncio.gather(
-                *(exchange.publish(message(envs[j], bodies[j]), RAW_QUEUE) for j in range(i, min(n, i + window)))
+                *(exchange.publish(message(envs[j], bodies[j]), envs[j].type) for j in range(i, min(n, i + window)))
             )
         publish_rate = n / (time.perf_counter() - started)
 

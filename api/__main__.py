@@ -9,10 +9,15 @@ import logging
 
 import uvicorn
 
+from bus.logs import configure_logging
+
 from .app import create_app
 from .auth import EDIT, VIEW, TokenService
 from .container import Container
+from .lifecycle import GracefulServer
 from .settings import load_settings_or_exit
+
+log = logging.getLogger("api")
 
 
 def main() -> None:
@@ -20,7 +25,7 @@ def main() -> None:
     parser.add_argument("--demo", action="store_true", help="fill the demo guild with a realistic queue and partners")
     args = parser.parse_args()
     settings = load_settings_or_exit()
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging(settings.log_level, settings.log_format, static={"service": "api"})
     asyncio.run(_serve(settings, args.demo))
 
 
@@ -38,18 +43,41 @@ async def _serve(settings, demo: bool) -> None:
 
         await fill_demo_guild(container, guild_id)
     url = f"http://{settings.host}:{settings.port}/graphql"
-    print(f"GraphiQL: {url}", flush=True)
+    if settings.log_format == "json":
+        log.info("serving GraphQL on %s", url)
+    else:
+        print(f"GraphiQL: {url}", flush=True)
     if made_up:
         from datetime import timedelta
 
         token = tokens.issue(1, {guild_id: [VIEW, EDIT]}, lifetime=timedelta(hours=12))
         print(f"Demo guild {guild_id}. Token (12 h, header 'Authorization: Bearer <token>'):\n{token}", flush=True)
     app = create_app(settings, container=container, tokens=tokens)
-    server = uvicorn.Server(uvicorn.Config(app, host=settings.host, port=settings.port, log_level="warning"))
+    grace = settings.shutdown_grace_seconds
+
+    async def drain() -> None:
+        """SIGTERM: /readyz 503, websockets closed with 1001, event consumers cancelled and the running
+        handlers finished (bounded); uvicorn then finishes the requests in flight (same bound)."""
+        container.draining = True
+        closed, _ = await asyncio.gather(
+            app.state.websockets.close_all(wait=min(grace, 5.0)), container.stop_consuming()
+        )
+        log.info("drained: %d websockets closed, consumers stopped", closed)
+
+    config = uvicorn.Config(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level="warning",
+        log_config=None,
+        timeout_graceful_shutdown=grace,
+    )
+    server = GracefulServer(config, drain)
     try:
         await server.serve()
     finally:
         await container.close()
+        log.info("stopped")
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse, Response
 from graphql import GraphQLError
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.fastapi import GraphQLRouter
@@ -16,8 +17,10 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_P
 
 from .auth import TokenService
 from .container import Container
+from .dashboard import mount_dashboard
 from .graphql.context import Context
 from .graphql.schema import build_schema
+from .lifecycle import OpenWebSockets, TrackWebSockets, check_readiness
 from .limits import RequestSizeLimit
 from .login import build_login_router
 from .settings import ApiSettings
@@ -64,6 +67,8 @@ def create_app(
 
     app = FastAPI(title="Partnerships", lifespan=lifespan)
     app.add_middleware(RequestSizeLimit, max_bytes=settings.max_request_bytes)
+    app.state.websockets = OpenWebSockets()  # closed with 1001 on shutdown (api/lifecycle.py)
+    app.add_middleware(TrackWebSockets, registry=app.state.websockets)
     app.state.tokens = tokens
     if container is not None:
         state["container"] = container
@@ -76,6 +81,7 @@ def create_app(
     )
     app.include_router(router, prefix="/graphql")
     app.include_router(build_login_router(settings))  # /auth/discord/login, /callback, /auth/refresh, /logout
+    mount_dashboard(app)  # /dashboard/: the staff dashboard's static files
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -87,5 +93,18 @@ def create_app(
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
+
+    @app.get("/readyz")
+    async def readyz() -> JSONResponse:
+        """200 when the database answers and (with a broker) the bus is connected and consuming; else 503
+        with the failing parts named."""
+        ready, body = await check_readiness(state["container"])
+        return JSONResponse(body, status_code=200 if ready else 503)
+
+    @app.get("/metrics")
+    async def metrics() -> Response:
+        """Prometheus metrics of this process (api/metrics.py); keep it off the public proxy."""
+        registry = state["container"].metrics
+        return Response(await registry.render(), media_type=registry.content_type)
 
     return app

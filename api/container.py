@@ -14,6 +14,7 @@ from typing import Any
 from bus import Bus, Envelope, make_bus
 
 from .live import LiveHub
+from .metrics import ApiMetrics
 from .services.applications import ApplicationService
 from .services.blacklist import BlacklistService
 from .services.cluster_events import ClusterEventService
@@ -60,6 +61,13 @@ class Container:
     cluster_events: ClusterEventService
     hub: LiveHub
     _tasks: list[asyncio.Task] = field(default_factory=list)
+    metrics: ApiMetrics = field(default_factory=ApiMetrics)  # this process's registry, served at /metrics
+    draining: bool = False  # shutting down: /readyz answers 503
+    expected_consumers: int = 0  # bus consumers this container started (live, events), for /readyz
+
+    def __post_init__(self) -> None:
+        self.metrics.bind(self)
+        self.joins.metrics = self.metrics
 
     @classmethod
     async def open(cls, settings: ApiSettings, database: Database | None = None, bus: Bus | None = None) -> Container:
@@ -72,6 +80,7 @@ class Container:
                 prefetch=settings.bus_prefetch,
                 publish_timeout=settings.publish_timeout_seconds,
                 shard_count=settings.shard_count,
+                close_timeout=settings.shutdown_grace_seconds,
             )
             await bus.start()
         ledgers = LedgerRepository(database)
@@ -131,11 +140,13 @@ class Container:
 
     async def start_live(self) -> None:
         await self.bus.consume_live(self.hub.receive)
+        self.expected_consumers += 1
 
     async def start_worker(self) -> None:
         from .worker import EventWorker
 
         await self.bus.consume_events(EventWorker(self).handle)
+        self.expected_consumers += 1
         self._tasks.append(asyncio.create_task(self._journal_relay(), name="journal-relay"))
 
     async def _journal_relay(self) -> None:
@@ -147,6 +158,11 @@ class Container:
                     await self.writer.finish_guild(guild_id)
             except Exception:
                 log.exception("journal relay pass failed; retrying")
+
+    async def stop_consuming(self) -> None:
+        """Shutdown, first step: no new events or live messages; the running handlers finish (bounded)."""
+        self.draining = True
+        await self.bus.stop_consuming()
 
     async def close(self) -> None:
         for task in self._tasks:

@@ -52,6 +52,10 @@ class ApiSettings(BaseSettings):
     publish_timeout_seconds: float = Field(30.0, gt=0, le=3600)
     demo_guild_id: str = "1100000000000000000"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["text", "json"] = Field("text", description="json: one JSON object per line (production).")
+    shutdown_grace_seconds: float = Field(
+        10.0, gt=0, le=600, description="On SIGTERM: how long running handlers and requests may take to finish."
+    )
 
     @field_validator("mongodb_url")
     @classmethod

@@ -16,6 +16,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types.graphql import OperationType
 
 from ..limits import MutationRateLimiter
+from ..metrics import GraphQLMetrics
 from ..settings import ApiSettings
 from .mutations import Mutation
 from .queries import Query
@@ -75,6 +76,7 @@ def _is_internal(error: GraphQLError) -> bool:
 def build_schema(settings: ApiSettings, limiter: MutationRateLimiter | None = None) -> strawberry.Schema:
     limiter = limiter or MutationRateLimiter(settings.mutation_rate_per_minute, settings.mutation_burst)
     extensions: list = [
+        GraphQLMetrics,  # first = outermost: times everything else too
         lambda: MutationRateLimit(limiter=limiter),
         lambda: QueryDepthLimiter(max_depth=settings.graphql_max_depth),
         lambda: MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases),

@@ -113,7 +113,7 @@ class ApplicationService:
             else:
                 items += effects.review_post(app, ledger.settings)
                 content = notices.queued(app.partner)
-            items.append(effects.reply_to_submission(guild_id, reply, representative, ticket, content))
+            items.append(effects.reply_to_submission(guild_id, reply, representative, ticket, content, closes=denied))
             return Change(outcome.ledger, items, app)
 
         try:

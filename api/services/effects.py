@@ -93,7 +93,12 @@ def tell_applicant(app: Application, content: str, ticket_thread_id: int | None 
 
 
 def reply_to_submission(
-    guild_id: int, reply: dict[str, Any] | None, representative_id: int, ticket_channel_id: int | None, content: str
+    guild_id: int,
+    reply: dict[str, Any] | None,
+    representative_id: int,
+    ticket_channel_id: int | None,
+    content: str,
+    closes: bool = False,
 ) -> dict[str, Any]:
     """The answer to a fresh submission: the interaction follow-up when there is one, else the
     ticket thread, else a DM (the `$partnership` DM flow)."""
@@ -106,7 +111,9 @@ def reply_to_submission(
         }
         return J.command("interaction.followup", guild_id, data)
     if ticket_channel_id is not None:
-        return J.command("ticket.close", guild_id, {"thread_id": str(ticket_channel_id), "content": content})
+        # A fresh submission only gets a notice; the ticket stays open for questions until the decision.
+        data = {"thread_id": str(ticket_channel_id), "content": content, "archive": closes}
+        return J.command("ticket.close", guild_id, data)
     return J.command("dm.send", guild_id, {"user_id": str(representative_id), "content": content})
 
 

@@ -21,6 +21,7 @@ class JoinService:
         self._joins = joins
         self._bus = bus
         self._on_representative_join = on_representative_join
+        self.metrics = None  # api.metrics.ApiMetrics, set by the container
 
     async def joined(self, envelope: Envelope) -> bool:
         """Handles `member.joined`; True when the join was attributed to a partnership now.
@@ -29,6 +30,8 @@ class JoinService:
         remember recent event ids (see `PartnershipRepository.count_event`)."""
         data = parse(envelope)
         guild_id, user_id = int(envelope.guild_id), int(data.user_id)
+        if self.metrics is not None:
+            self.metrics.join_attributed(data.join_type)
         if self._on_representative_join is not None and not data.bot:
             await self._on_representative_join(guild_id, user_id)
         if data.bot or data.join_type != JoinType.INVITE or not data.invite_code:

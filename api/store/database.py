@@ -96,6 +96,10 @@ class Database:
             [IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0), IndexModel([("family_id", ASCENDING)])]
         )
 
+    async def ping(self) -> None:
+        """Raises when the server cannot be reached (readiness probes)."""
+        await self.client.admin.command("ping")
+
     def close(self) -> None:
         self.client.close()
 

@@ -63,5 +63,10 @@ class LedgerRepository:
         cursor = self._guilds.find({"todo.id": {"$exists": True}}, {"_id": 1}).limit(limit)
         return [int(d["_id"]) async for d in cursor]
 
+    async def count_with_unfinished_work(self, cap: int = 100_000) -> int:
+        """How many guilds have journal items waiting (the outbox backlog), counted on the sparse
+        `todo.id` index and stopped at `cap` so a scrape stays cheap however large the backlog."""
+        return await self._guilds.count_documents({"todo.id": {"$exists": True}}, limit=cap)
+
     async def all_guild_ids(self) -> list[int]:
         return [int(d["_id"]) async for d in self._guilds.find({}, {"_id": 1})]

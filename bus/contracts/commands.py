@@ -174,10 +174,14 @@ class InteractionFollowup(Command):
 
 @register("ticket.close", kind=Kind.COMMAND)
 class TicketClose(Command):
-    """Post a closing message in an application ticket thread, then lock and archive it."""
+    """Post a message in an application ticket thread, then (archive=true) lock and archive it.
+
+    archive=false posts without closing: the "queued" notice, after which the applicant and staff
+    can still talk in the ticket until the decision closes it."""
 
     thread_id: Snowflake
     content: str | None = None
+    archive: bool = True
 
 
 @register("panel.post", kind=Kind.COMMAND)

@@ -333,6 +333,8 @@ class Intake(commands.Cog):
                 thread = await thread.edit(archived=False, reason="Partnership application: posting the outcome")
             await thread.send(_fit(data.content))
         result: dict[str, Any] = {"thread_id": str(thread.id)}
+        if not data.archive:
+            return result  # a notice only (e.g. "queued"): the ticket stays open until the decision
         if not (thread.archived and thread.locked):
             try:
                 await thread.edit(archived=True, locked=True, reason="Partnership application answered")

@@ -63,3 +63,13 @@ async def test_joins_through_a_tracked_invite_are_counted_exactly_once(api, cont
     node = data["partnerships"]["edges"][0]["node"]
     assert (node["joinCount"], node["retainedCount"]) == (2, 1)
     assert data["joinStats"] == [{"joins": 2, "retained": 1, "partnership": {"id": node["id"]}}]
+
+
+async def test_a_ticket_gets_the_queued_notice_and_stays_open_until_the_decision(api, worker, container, commands):
+    await container.guild_settings.update(GUILD, {"application_mode": "TICKET", "ticket_channel_id": 42})
+    app = await container.applications.submit(submitted(source="TICKET", ticket_channel_id=777))
+    notice = (await commands.wait_for("ticket.close"))[0]
+    assert notice.data["thread_id"] == "777" and notice.data["archive"] is False
+    await container.applications.deny(app, actor=5, reason="not a fit", blacklist=False)
+    decision = (await commands.wait_for("ticket.close", 2))[1]
+    assert decision.data["archive"] is True and "not a fit" in decision.data["content"]

@@ -86,6 +86,22 @@ async def test_ticket_close_posts_then_archives_and_locks_even_twice(
     assert gone["ok"] is False and gone["error_code"] in ("UNKNOWN_CHANNEL", "NOT_FOUND")
 
 
+async def test_a_notice_without_archive_leaves_the_ticket_open(
+    fake_discord: FakeDiscord, start_node, home: Home
+) -> None:
+    w = fake_discord.world
+    bus = LocalBus()
+    bot = await start_node(bus=bus)
+    await configure(bus, bot, home.guild, application_mode="TICKET", ticket_channel_id=str(home.tickets.id))
+    await open_ticket(fake_discord, home)
+    (thread,) = w.threads_of(home.guild)
+    data = {"thread_id": str(thread.id), "content": "Queued: staff will review it.", "archive": False}
+    done = await command(bus, bot, home.guild, "ticket.close", data)
+    assert done["ok"] is True
+    assert [m.content for m in w.messages_in(thread)][-1] == "Queued: staff will review it."
+    assert not thread.archived and not thread.locked
+
+
 async def test_ticket_setup_problems_answer_the_applicant_and_warn_staff(
     fake_discord: FakeDiscord, start_node, home: Home
 ) -> None:

@@ -1,0 +1,340 @@
+// Every GraphQL document the dashboard sends, and the small client that sends them.
+//
+// This module doubles as the reference for other dashboard authors: the API (schema.graphql at the
+// repository root) is the only thing the page talks to, besides the login endpoints under /auth.
+//
+// Conventions of the API that shape these documents:
+// - Snowflakes (Discord ids) are decimal STRINGS both ways: never parse them as JS numbers (they
+//   exceed 2^53 and would be silently rounded).
+// - Business-rule failures are data: every mutation payload has `userErrors { code message field }`,
+//   where `field` is the input path, e.g. ["input", "maxActive"]. Show them next to that field.
+// - Authentication and permission failures are GraphQL errors with `extensions.code`
+//   UNAUTHENTICATED (refresh the token and retry once) or FORBIDDEN (say "not permitted").
+// - Lists are cursor connections: pass `pageInfo.endCursor` as `after` while `hasNextPage`.
+//   `first` is at most 100.
+// - The server limits depth (12), aliases (30) and tokens (5000) per document: keep each one small,
+//   one document per view rather than one giant query.
+
+// ---------------------------------------------------------------------------------------------
+// Fragments: the fields each view shows, kept in one place so live events and queries agree.
+// A document lists each fragment it uses once (GraphQL refuses a fragment defined twice).
+
+const PARTNER_SERVER = `
+fragment PartnerServerFields on PartnerServer {
+  id
+  name
+  iconUrl
+  memberCount   # approximate, from the partner's invite; may be null
+  inviteCode    # the partner server's own invite (what the applicant submitted)
+}`;
+
+const APPLICATION = `
+fragment ApplicationFields on Application {
+  id
+  status
+  source
+  representativeId
+  advertisement   # user-written text: render with textContent, never as HTML
+  submittedAt
+  decidedAt
+  decidedBy       # null when the decision was automatic (e.g. a blacklisted server re-applied)
+  reason
+  partner { ...PartnerServerFields }
+}`;
+
+const PARTNERSHIP = `
+fragment PartnershipFields on Partnership {
+  id
+  status
+  representativeId
+  advertisement
+  startedAt
+  endedAt
+  endReason
+  lastBumpedAt
+  nextBumpAt          # when the partner may bump next
+  trackedInviteCode   # invite to THIS server made for the partner; joins through it are attributed
+  showcase { channelId messageId threadId postedAt }   # null until the bot has posted the ad
+  showcaseError       # why the last showcase post failed, in plain words
+  problems { action code message at }
+  joinCount
+  retainedCount
+  partner { ...PartnerServerFields }
+}`;
+
+const USER_ERRORS = `userErrors { code message field }`;
+
+// ---------------------------------------------------------------------------------------------
+// Queries
+
+/** Who is signed in and which guilds they may view (ids only: guild names are not in the API). */
+export const VIEWER = `query Viewer { viewer { userId guildIds } }`;
+
+/** The numbers shown wherever a limit bites, and setup problems staff should fix. */
+export const GUILD_OVERVIEW = `
+query GuildOverview($guildId: Snowflake!) {
+  guild(id: $guildId) {
+    id
+    limits { activeCount activeMax pendingCount pendingMax blacklistCount blacklistMax }
+    warnings { code message at }
+  }
+}`;
+
+/** The review queue: pending applications, oldest first, one page at a time ("load more"). */
+export const QUEUE = `
+query Queue($guildId: Snowflake!, $first: Int!, $after: String) {
+  guild(id: $guildId) {
+    id
+    applications(status: PENDING, order: OLDEST_FIRST, first: $first, after: $after) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      edges { node { ...ApplicationFields } }
+    }
+  }
+}
+${APPLICATION}
+${PARTNER_SERVER}`;
+
+/** Partnerships of one status (ACTIVE or ENDED). Ended ones are listed newest first. */
+export const PARTNERSHIPS = `
+query Partnerships($guildId: Snowflake!, $status: PartnershipStatus!, $order: SortOrder!, $first: Int!, $after: String) {
+  guild(id: $guildId) {
+    id
+    partnerships(status: $status, order: $order, first: $first, after: $after) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      edges { node { ...PartnershipFields } }
+    }
+  }
+}
+${PARTNERSHIP}
+${PARTNER_SERVER}`;
+
+/** Attributed joins per partnership for members who joined in [since, until); null = unbounded. */
+export const JOIN_STATS = `
+query JoinStats($guildId: Snowflake!, $since: DateTime) {
+  guild(id: $guildId) {
+    id
+    joinStats(since: $since) {
+      joins
+      retained
+      partnership { id status partner { id name } }
+    }
+  }
+}`;
+
+/** Every setting; the settings form shows them all. */
+export const SETTINGS_FIELDS = `
+applicationMode
+channelMode
+showcaseChannelId
+showcaseCategoryId
+showcaseForumId
+reviewChannelId
+reviewPingRoleId
+ticketChannelId
+managerRoleIds
+viewerRoleIds
+partnerContactRoleId
+minPartnerMemberCount
+applicationCooldownHours
+maxActive
+bumpIntervalDays
+trackJoins
+advertisement`;
+
+export const SETTINGS = `
+query Settings($guildId: Snowflake!) {
+  guild(id: $guildId) { id settings { ${SETTINGS_FIELDS} } }
+}`;
+
+/** Blacklisted partner servers, newest first. */
+export const BLACKLIST = `
+query Blacklist($guildId: Snowflake!, $first: Int!, $after: String) {
+  guild(id: $guildId) {
+    id
+    blacklist(first: $first, after: $after) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      edges { node { partnerGuildId reason addedBy addedAt } }
+    }
+  }
+}`;
+
+/** The audit log needs partnerships.edit: viewers get a FORBIDDEN error for this field. */
+export const AUDIT_LOG = `
+query AuditLog($guildId: Snowflake!, $first: Int!, $after: String) {
+  guild(id: $guildId) {
+    id
+    auditLog(first: $first, after: $after) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      edges { node { at actorId action targetId before after reason } }
+    }
+  }
+}`;
+
+// ---------------------------------------------------------------------------------------------
+// Mutations (all need partnerships.edit). Each returns userErrors instead of failing.
+
+export const APPROVE = `
+mutation Approve($id: ID!) {
+  approveApplication(id: $id) {
+    application { ...ApplicationFields }
+    partnership { id status }
+    ${USER_ERRORS}
+  }
+}
+${APPLICATION}
+${PARTNER_SERVER}`;
+
+/** blacklist: true also blacklists the partner server, so its re-applications are denied automatically. */
+export const DENY = `
+mutation Deny($id: ID!, $reason: String, $blacklist: Boolean!) {
+  denyApplication(id: $id, reason: $reason, blacklist: $blacklist) {
+    application { ...ApplicationFields }
+    ${USER_ERRORS}
+  }
+}
+${APPLICATION}
+${PARTNER_SERVER}`;
+
+/** BUMP_TOO_SOON before nextBumpAt. */
+export const BUMP = `
+mutation Bump($id: ID!) {
+  bumpPartnership(id: $id) { partnership { ...PartnershipFields } ${USER_ERRORS} }
+}
+${PARTNERSHIP}
+${PARTNER_SERVER}`;
+
+export const END = `
+mutation End($id: ID!, $reason: String) {
+  endPartnership(id: $id, reason: $reason) { partnership { ...PartnershipFields } ${USER_ERRORS} }
+}
+${PARTNERSHIP}
+${PARTNER_SERVER}`;
+
+/** Manual mode: staff add a partner directly (same caps and blacklist apply). */
+export const CREATE_PARTNERSHIP = `
+mutation CreatePartnership($input: CreatePartnershipInput!) {
+  createPartnership(input: $input) { partnership { ...PartnershipFields } ${USER_ERRORS} }
+}
+${PARTNERSHIP}
+${PARTNER_SERVER}`;
+
+/** `input` holds only the settings that changed; null clears an optional id. */
+export const UPDATE_SETTINGS = `
+mutation UpdateSettings($guildId: Snowflake!, $input: PartnershipSettingsInput!) {
+  updatePartnershipSettings(guildId: $guildId, input: $input) {
+    settings { ${SETTINGS_FIELDS} }
+    ${USER_ERRORS}
+  }
+}`;
+
+export const BLACKLIST_ADD = `
+mutation BlacklistServer($guildId: Snowflake!, $partnerGuildId: Snowflake!, $reason: String) {
+  blacklistServer(guildId: $guildId, partnerGuildId: $partnerGuildId, reason: $reason) {
+    entry { partnerGuildId reason addedBy addedAt }
+    ${USER_ERRORS}
+  }
+}`;
+
+export const BLACKLIST_REMOVE = `
+mutation UnblacklistServer($guildId: Snowflake!, $partnerGuildId: Snowflake!) {
+  unblacklistServer(guildId: $guildId, partnerGuildId: $partnerGuildId) {
+    entry { partnerGuildId }
+    ${USER_ERRORS}
+  }
+}`;
+
+// ---------------------------------------------------------------------------------------------
+// Subscription (graphql-transport-ws, see live.js): every change to the guild's queue and
+// partnerships, in order. A client that was disconnected must refetch: events are not replayed.
+
+export const QUEUE_EVENTS = `
+subscription QueueEvents($guildId: Snowflake!) {
+  partnershipQueue(guildId: $guildId) {
+    type      # APPLICATION_SUBMITTED | _APPROVED | _DENIED | _WITHDRAWN | PARTNERSHIP_CREATED | _BUMPED | _ENDED | SHOWCASE_POSTED | SETTINGS_UPDATED
+    guildId
+    at
+    application { ...ApplicationFields }
+    partnership { ...PartnershipFields }
+  }
+}
+${APPLICATION}
+${PARTNERSHIP}
+${PARTNER_SERVER}`;
+
+// ---------------------------------------------------------------------------------------------
+// The client
+
+/** A GraphQL error the page can act on: `code` is extensions.code (UNAUTHENTICATED, FORBIDDEN, ...). */
+export class GraphQLFailure extends Error {
+  constructor(message, code, errors = []) {
+    super(message);
+    this.name = "GraphQLFailure";
+    this.code = code;
+    this.errors = errors;
+  }
+}
+
+/**
+ * POSTs documents to /graphql with the session's bearer token. On UNAUTHENTICATED it asks the
+ * session for a fresh token (POST /auth/refresh) and retries once.
+ */
+export class ApiClient {
+  /** @param {{token: () => string|null, refresh: () => Promise<boolean>}} session */
+  constructor(session, endpoint = "/graphql") {
+    this.session = session;
+    this.endpoint = endpoint;
+  }
+
+  /** Resolves to `data`; rejects with GraphQLFailure (errors) or TypeError (network). */
+  async request(document, variables = {}) {
+    let body = await this.#send(document, variables);
+    if (codeOf(body) === "UNAUTHENTICATED" && (await this.session.refresh())) {
+      body = await this.#send(document, variables);
+    }
+    if (body.errors && body.errors.length) {
+      const code = codeOf(body) || "ERROR";
+      throw new GraphQLFailure(body.errors.map((e) => e.message).join(" "), code, body.errors);
+    }
+    return body.data;
+  }
+
+  async #send(document, variables) {
+    const headers = { "Content-Type": "application/json", Accept: "application/json" };
+    const token = this.session.token();
+    if (token) headers.Authorization = `Bearer ${token}`;
+    const response = await fetch(this.endpoint, {
+      method: "POST",
+      headers,
+      credentials: "same-origin",
+      body: JSON.stringify({ query: document, variables }),
+    });
+    let body;
+    try {
+      body = await response.json();
+    } catch {
+      throw new GraphQLFailure(`The API answered ${response.status} without JSON.`, `HTTP_${response.status}`);
+    }
+    return body;
+  }
+}
+
+function codeOf(body) {
+  const first = body && body.errors && body.errors[0];
+  return (first && first.extensions && first.extensions.code) || null;
+}
+
+/** userErrors -> {fieldName: [messages]} plus `_form` for errors without a field. */
+export function errorsByField(userErrors) {
+  const out = {};
+  for (const error of userErrors || []) {
+    // ["input", "managerRoleIds", "3"] -> "managerRoleIds"; ["id"] -> "id"
+    const path = (error.field || []).filter((part) => part !== "input" && !/^\d+$/.test(part));
+    const key = path[0] || "_form";
+    (out[key] ||= []).push(error.message);
+  }
+  return out;
+}

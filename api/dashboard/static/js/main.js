@@ -1,0 +1,374 @@
+// The dashboard's shell: sign-in, the guild picker, the section tabs, limits and warnings, and the
+// live connection that feeds the open section.
+
+import { ApiClient, GraphQLFailure, GUILD_OVERVIEW, QUEUE_EVENTS, VIEWER } from "./api.js";
+import { announce, h, replace } from "./dom.js";
+import { ago, count, when } from "./format.js";
+import { LiveConnection } from "./live.js";
+import { Session } from "./session.js";
+import { auditView } from "./views/audit.js";
+import { blacklistView } from "./views/blacklist.js";
+import { partnersView } from "./views/partners.js";
+import { queueView } from "./views/queue.js";
+import { settingsView } from "./views/settings.js";
+
+const VIEWS = {
+  queue: { title: "Queue", make: queueView },
+  partners: { title: "Partners", make: partnersView },
+  settings: { title: "Settings", make: settingsView },
+  blacklist: { title: "Blacklist", make: blacklistView },
+  audit: { title: "Audit log", make: auditView },
+};
+const GUILD_KEY = "partners-dashboard.guild";
+
+const session = new Session();
+const api = new ApiClient(session);
+const live = new LiveConnection(session);
+
+const $ = (id) => document.getElementById(id);
+
+const state = {
+  guildIds: [],
+  guildId: null,
+  viewName: null,
+  view: null,
+  unsubscribe: null,
+  overviewTimer: null,
+  limits: null,
+};
+
+// A handle for the browser console and the end-to-end tests (they use it to bypass the page's own
+// settings checks and to look at the live connection). It exposes nothing the page's scripts
+// could not reach anyway.
+window.partnersDashboard = { session, api, live, state, skipPageValidation: false };
+
+// ---------------------------------------------------------------------------------------------
+// Sign-in and sign-out
+
+async function boot() {
+  wireShell();
+  const signedIn = await session.start();
+  $("loading").hidden = true;
+  if (signedIn) await enter();
+  else showSignIn(null);
+}
+
+function wireShell() {
+  $("sign-out").addEventListener("click", () => session.signOut());
+  $("guild-picker").addEventListener("change", (event) => selectGuild(event.target.value));
+  window.addEventListener("hashchange", () => route());
+  $("token-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const input = $("token-input");
+    const error = $("token-error");
+    try {
+      session.useToken(input.value.trim());
+      input.value = "";
+      error.hidden = true;
+      input.removeAttribute("aria-invalid");
+      await enter();
+    } catch (failure) {
+      error.textContent = failure.message;
+      error.hidden = false;
+      input.setAttribute("aria-invalid", "true");
+      input.focus();
+    }
+  });
+  session.addEventListener("signedout", (event) => {
+    live.stop();
+    leaveGuild();
+    showSignIn(event.detail && event.detail.reason);
+  });
+  // A new token: the websocket is redone with it (the server would close the old one at expiry).
+  session.addEventListener("refreshed", () => live.renew());
+  live.addEventListener("state", (event) => showLiveState(event.detail));
+  live.addEventListener("resync", () => {
+    // Events sent while the connection was down are lost: catch up by refetching.
+    refreshOverview();
+    if (state.view && state.view.refresh) state.view.refresh();
+  });
+  // The sign-in link comes back to this same address (server and section included).
+  const link = $("sign-in");
+  link.addEventListener("click", () => {
+    sessionStorage.setItem("partners-dashboard.view", location.hash.slice(1));
+  });
+  const redirect = location.pathname + location.search;
+  link.href = `/auth/discord/login?redirect=${encodeURIComponent(redirect)}`;
+}
+
+function showSignIn(reason) {
+  $("app").hidden = true;
+  $("account").hidden = true;
+  $("signin").hidden = false;
+  const message = $("signin-message");
+  message.textContent = reason || "";
+  message.hidden = !reason;
+  document.title = "Sign in · Partnerships";
+}
+
+async function enter() {
+  $("signin").hidden = true;
+  $("account").hidden = false;
+  $("who").textContent = `Signed in as user ${session.userId}`;
+  let viewer;
+  try {
+    viewer = (await api.request(VIEWER)).viewer;
+  } catch (failure) {
+    if (!session.signedIn) return; // signed out meanwhile: the sign-in page is shown
+    showSignIn(`Could not load your servers: ${failure.message}`);
+    return;
+  }
+  state.guildIds = viewer.guildIds;
+  const picker = $("guild-picker");
+  replace(
+    picker,
+    viewer.guildIds.map((id) => h("option", { value: id, text: `Server ${id}` })),
+  );
+  $("app").hidden = false;
+  if (!viewer.guildIds.length) {
+    picker.disabled = true;
+    replace(
+      $("main"),
+      h("h1", { text: "No servers" }),
+      h("p", {
+        text:
+          "Your Discord account has no partnership permissions in a server that uses the bot. " +
+          "Ask the server's owner for a manager or viewer role, then sign in again.",
+      }),
+    );
+    return;
+  }
+  picker.disabled = false;
+  const wanted = new URLSearchParams(location.search).get("guild") || sessionStorage.getItem(GUILD_KEY);
+  const restored = sessionStorage.getItem("partners-dashboard.view");
+  sessionStorage.removeItem("partners-dashboard.view");
+  if (restored && VIEWS[restored] && !location.hash) history.replaceState(null, "", `#${restored}`);
+  await selectGuild(viewer.guildIds.includes(wanted) ? wanted : viewer.guildIds[0]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Guild, live subscription, overview
+
+async function selectGuild(guildId) {
+  leaveGuild();
+  state.guildId = guildId;
+  $("guild-picker").value = guildId;
+  sessionStorage.setItem(GUILD_KEY, guildId);
+  const url = new URL(location.href);
+  url.searchParams.set("guild", guildId);
+  history.replaceState(history.state, "", url.pathname + url.search + url.hash);
+  state.unsubscribe = live.subscribe(
+    QUEUE_EVENTS,
+    { guildId },
+    (data) => onQueueEvent(data.partnershipQueue),
+    (errors) => showLiveProblem(errors),
+  );
+  refreshOverview();
+  route(true);
+}
+
+function leaveGuild() {
+  if (state.unsubscribe) state.unsubscribe();
+  state.unsubscribe = null;
+  if (state.view && state.view.dispose) state.view.dispose();
+  state.view = null;
+  state.viewName = null;
+}
+
+function onQueueEvent(event) {
+  if (!event || event.guildId !== state.guildId) return;
+  if (event.type === "APPLICATION_SUBMITTED" && event.application) {
+    announce(`New application from ${event.application.partner.name}.`);
+  }
+  if (state.view && state.view.onEvent) state.view.onEvent(event);
+  scheduleOverview();
+}
+
+function scheduleOverview() {
+  clearTimeout(state.overviewTimer);
+  state.overviewTimer = setTimeout(refreshOverview, 250);
+}
+
+async function refreshOverview() {
+  const guildId = state.guildId;
+  if (!guildId) return;
+  let guild;
+  try {
+    guild = (await api.request(GUILD_OVERVIEW, { guildId })).guild;
+  } catch (failure) {
+    if (guildId !== state.guildId) return;
+    replace($("limits"), h("p", { class: "message error", role: "alert", text: explain(failure) }));
+    return;
+  }
+  if (guildId !== state.guildId || !guild) return;
+  state.limits = guild.limits;
+  renderLimits(guild.limits);
+  renderWarnings(guild.warnings);
+  if (state.view && state.view.onLimits) state.view.onLimits(guild.limits);
+}
+
+/** "98 / 100 active": each with a meter, and in words where a limit bites. */
+function renderLimits(limits) {
+  const rows = [
+    {
+      label: "Active partnerships",
+      value: limits.activeCount,
+      max: limits.activeMax,
+      unit: "active",
+      full: "full: approvals are refused until a partnership ends",
+    },
+    {
+      label: "Pending applications",
+      value: limits.pendingCount,
+      max: limits.pendingMax,
+      unit: "pending",
+      full: "full: new applications are refused",
+    },
+    {
+      label: "Blacklisted servers",
+      value: limits.blacklistCount,
+      max: limits.blacklistMax,
+      unit: "blacklisted",
+      full: "full: remove an entry before adding another",
+    },
+  ];
+  replace(
+    $("limits"),
+    rows.map((row) => {
+      const isFull = row.value >= row.max;
+      const near = !isFull && row.value >= row.max * 0.9;
+      const status = isFull ? row.full : near ? "nearly full" : "";
+      return h(
+        "div",
+        { class: `limit ${isFull ? "is-full" : near ? "is-near" : ""}` },
+        h("span", { class: "limit-label", text: row.label }),
+        h(
+          "span",
+          { class: "limit-value" },
+          `${count(row.value)} / ${count(row.max)} ${row.unit}`,
+          status ? h("strong", { class: "limit-status", text: `: ${status}` }) : null,
+        ),
+        h("meter", {
+          min: 0,
+          max: row.max,
+          value: row.value,
+          low: row.max * 0.75,
+          high: row.max * 0.9,
+          optimum: 0,
+          "aria-hidden": "true",
+        }),
+      );
+    }),
+  );
+}
+
+function renderWarnings(warnings) {
+  const box = $("warnings");
+  if (!warnings.length) {
+    replace(box);
+    return;
+  }
+  replace(
+    box,
+    h(
+      "div",
+      { class: "callout warning", role: "region", "aria-label": "Setup problems" },
+      h("h2", { text: `Setup problems (${warnings.length})` }),
+      h(
+        "ul",
+        {},
+        warnings.map((w) =>
+          h(
+            "li",
+            {},
+            h("strong", { text: "Warning: " }),
+            w.message,
+            " ",
+            h("span", { class: "muted" }, "(", h("code", { text: w.code }), ", ", timeEl(w.at), ")"),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sections
+
+function route(force = false) {
+  if (!state.guildId) return;
+  const hash = location.hash.slice(1);
+  if (hash.includes("access_token")) return; // handled by the session at start
+  // Other fragments (the skip link's #main) keep the current section.
+  const name = VIEWS[hash] ? hash : state.viewName || "queue";
+  if (!force && name === state.viewName) return;
+  if (state.view && state.view.dispose) state.view.dispose();
+  state.viewName = name;
+  for (const link of document.querySelectorAll(".tabs a")) {
+    if (link.dataset.view === name) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
+  }
+  document.title = `${VIEWS[name].title} · Server ${state.guildId} · Partnerships`;
+  const ctx = {
+    api,
+    session,
+    guildId: state.guildId,
+    canEdit: session.canEdit(state.guildId),
+    limits: () => state.limits,
+    refreshOverview: scheduleOverview,
+    explain,
+    timeEl,
+  };
+  state.view = VIEWS[name].make(ctx);
+  replace($("main"), state.view.element);
+  if (state.limits && state.view.onLimits) state.view.onLimits(state.limits);
+  // Move focus to the new section when the user switched sections, not on first load.
+  if (!force) $("main").focus({ preventScroll: true });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers shared with the views
+
+function showLiveState({ state: liveState, retryAt }) {
+  const box = $("live-status");
+  box.dataset.state = liveState;
+  const seconds = retryAt ? Math.max(1, Math.round((retryAt - Date.now()) / 1000)) : 0;
+  box.textContent = {
+    live: "Live updates: on",
+    connecting: "Live updates: connecting…",
+    waiting: `Live updates: reconnecting in ${seconds} s…`,
+    offline: "Live updates: off",
+  }[liveState];
+}
+
+function showLiveProblem(errors) {
+  const box = $("live-status");
+  box.dataset.state = "offline";
+  box.textContent = `Live updates: off (${errors.map((e) => e.message).join(" ")})`;
+}
+
+/** A failure in words for people. */
+function explain(failure) {
+  if (failure instanceof GraphQLFailure) {
+    if (failure.code === "FORBIDDEN") return "Not permitted: your roles do not allow this.";
+    if (failure.code === "UNAUTHENTICATED") return "Your session has ended. Sign in again.";
+    if (failure.code === "RATE_LIMITED") return `Too many changes at once. ${failure.message}`;
+    return failure.message;
+  }
+  if (failure instanceof TypeError) return "The server could not be reached. Check your connection and try again.";
+  return String(failure.message || failure);
+}
+
+/** <time> showing "3 h ago", the full date in its title. */
+function timeEl(iso, prefix = "") {
+  return h("time", { datetime: iso, title: when(iso), "data-relative": prefix, text: `${prefix}${ago(iso)}` });
+}
+
+// Keep "3 h ago" true while the page stays open.
+setInterval(() => {
+  for (const el of document.querySelectorAll("time[datetime][data-relative]")) {
+    el.textContent = `${el.dataset.relative}${ago(el.getAttribute("datetime"))}`;
+  }
+}, 60000);
+
+boot();

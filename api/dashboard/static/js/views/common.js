@@ -1,0 +1,82 @@
+// Pieces shared by the sections: the partner server's header, status labels, paging.
+
+import { h } from "../dom.js";
+import { count, inviteUrl, safeImageUrl, STATUS_LABELS } from "../format.js";
+
+/** Icon, name (as the card's heading), member count and invite of a partner server. */
+export function partnerHeader(partner, headingId, status) {
+  const icon = safeImageUrl(partner.iconUrl);
+  const invite = inviteUrl(partner.inviteCode);
+  return h(
+    "header",
+    { class: "card-head" },
+    icon
+      ? h("img", { class: "avatar", src: icon, alt: "", width: 48, height: 48, loading: "lazy" })
+      : h("span", { class: "avatar placeholder", "aria-hidden": "true", text: initial(partner.name) }),
+    h(
+      "div",
+      { class: "card-title" },
+      h("h3", { id: headingId, text: partner.name }),
+      h(
+        "p",
+        { class: "meta" },
+        partner.memberCount === null || partner.memberCount === undefined
+          ? "member count unknown"
+          : `${count(partner.memberCount)} members`,
+        " · invite ",
+        invite
+          ? h("a", { href: invite, target: "_blank", rel: "noopener noreferrer", text: partner.inviteCode })
+          : h("code", { text: partner.inviteCode }),
+        " · server id ",
+        h("code", { text: partner.id }),
+      ),
+    ),
+    status ? statusBadge(status) : null,
+  );
+}
+
+function initial(name) {
+  const first = Array.from((name || "?").trim())[0] || "?";
+  return first.toUpperCase();
+}
+
+/** Status in words (with a symbol), never colour alone. */
+export function statusBadge(status, extra = "") {
+  const symbol = { PENDING: "⏳", APPROVED: "✔", ACTIVE: "✔", DENIED: "✖", ENDED: "■", WITHDRAWN: "↩" }[status] || "";
+  return h(
+    "p",
+    { class: `badge status-${status.toLowerCase()}` },
+    h("span", { "aria-hidden": "true", text: symbol ? `${symbol} ` : "" }),
+    h("span", { class: "visually-hidden", text: "Status: " }),
+    `${STATUS_LABELS[status] || status}${extra}`,
+  );
+}
+
+/** A definition list from [term, description] pairs (null descriptions are left out). */
+export function facts(pairs) {
+  return h(
+    "dl",
+    { class: "facts" },
+    pairs
+      .filter(([, value]) => value !== null && value !== undefined && value !== false)
+      .map(([term, value]) => h("div", {}, h("dt", { text: term }), h("dd", {}, value))),
+  );
+}
+
+/** A "Load more" button that hides itself when there is nothing more. */
+export function loadMoreButton(label, onClick) {
+  const button = h("button", { type: "button", class: "secondary load-more", hidden: true, text: label });
+  button.addEventListener("click", onClick);
+  return button;
+}
+
+/** Text that may be long and was written by someone outside staff: shown as text, scrollable. */
+export function userText(text, label) {
+  // tabindex: a scrolling box must be reachable by keyboard to be scrolled without a mouse.
+  return h(
+    "div",
+    { class: "user-block" },
+    h("h4", { class: "label", text: label }),
+    h("div", { class: "user-text", tabindex: "0" }, h("p", { text })),
+  );
+}

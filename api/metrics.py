@@ -1,0 +1,150 @@
+"""Prometheus metrics of one API process, served at `GET /metrics`.
+
+One `ApiMetrics` (with its own registry, never the global default) per container, so several apps
+can run in one process (tests) without sharing counters. Exported:
+
+    partners_graphql_operations_total{operation_name, operation_type, outcome}   outcome = ok | error
+    partners_graphql_operation_duration_seconds{operation_name, operation_type}  histogram (not subscriptions)
+    partners_graphql_subscriptions_open                                          live subscriptions held here
+    partners_joins_attributed_total{join_type}        member.joined events handled, by the cluster's label
+    partners_outbox_backlog_guilds                    guilds with journal items waiting (read at scrape time)
+    partners_bus_*_total                              the bus counters (see bus/metrics.py)
+
+Operation names come from clients: anonymous operations are "anonymous", and past MAX_OPERATION_NAMES
+distinct names the rest are "other", so a client cannot blow up the series count.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from strawberry.extensions import SchemaExtension
+
+from bus.metrics import BusStatsCollector
+
+if TYPE_CHECKING:
+    from .container import Container
+
+log = logging.getLogger(__name__)
+
+MAX_OPERATION_NAMES = 200
+OUTBOX_CACHE_SECONDS = 5.0
+OUTBOX_TIMEOUT_SECONDS = 2.0
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+
+class ApiMetrics:
+    content_type = CONTENT_TYPE_LATEST
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.operations = Counter(
+            "partners_graphql_operations",
+            "GraphQL operations handled, by operation name and type.",
+            ["operation_name", "operation_type", "outcome"],
+            registry=self.registry,
+        )
+        self.operation_seconds = Histogram(
+            "partners_graphql_operation_duration_seconds",
+            "Time to answer a GraphQL query or mutation.",
+            ["operation_name", "operation_type"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.subscriptions_open = Gauge(
+            "partners_graphql_subscriptions_open", "GraphQL subscriptions open on this process.", registry=self.registry
+        )
+        self.joins = Counter(
+            "partners_joins_attributed",
+            "member.joined events handled, by the join type the cluster attributed.",
+            ["join_type"],
+            registry=self.registry,
+        )
+        self.outbox_backlog = Gauge(
+            "partners_outbox_backlog_guilds",
+            "Guilds whose journal has unfinished items (commands or writes waiting).",
+            registry=self.registry,
+        )
+        self._names: set[str] = set()
+        self._outbox_read_at = -OUTBOX_CACHE_SECONDS
+        self._container: Container | None = None
+
+    def bind(self, container: Container) -> None:
+        """Reads the container's bus counters and live hub at scrape time."""
+        self._container = container
+        self.registry.register(BusStatsCollector(lambda: container.bus.stats))
+        self.subscriptions_open.set_function(container.hub.subscriber_count)
+
+    # recording
+
+    def operation_label(self, name: str | None) -> str:
+        if not name:
+            return "anonymous"
+        if name in self._names:
+            return name
+        if len(self._names) >= MAX_OPERATION_NAMES:
+            return "other"
+        self._names.add(name)
+        return name
+
+    def observe_operation(self, name: str | None, operation_type: str, seconds: float | None, ok: bool) -> None:
+        label = self.operation_label(name)
+        self.operations.labels(label, operation_type, "ok" if ok else "error").inc()
+        if seconds is not None:
+            self.operation_seconds.labels(label, operation_type).observe(seconds)
+
+    def join_attributed(self, join_type: Any) -> None:
+        self.joins.labels(str(getattr(join_type, "value", join_type))).inc()
+
+    # scraping
+
+    async def refresh(self) -> None:
+        """Values read from the database at scrape time, at most every OUTBOX_CACHE_SECONDS and with a
+        timeout, so frequent scrapes or a slow database cannot pile up queries."""
+        container = self._container
+        now = time.monotonic()
+        if container is None or now - self._outbox_read_at < OUTBOX_CACHE_SECONDS:
+            return
+        self._outbox_read_at = now
+        try:
+            async with asyncio.timeout(OUTBOX_TIMEOUT_SECONDS):
+                self.outbox_backlog.set(await container.ledgers.count_with_unfinished_work())
+        except Exception as exc:  # a metric must never fail the scrape
+            log.warning("outbox backlog not read: %r", exc)
+
+    async def render(self) -> bytes:
+        await self.refresh()
+        return generate_latest(self.registry)
+
+
+class GraphQLMetrics(SchemaExtension):
+    """Counts every operation by name and type, and times queries and mutations, into the metrics of
+    the container serving it (found through the request's context)."""
+
+    def on_operation(self):
+        started = time.perf_counter()
+        yield
+        context = self.execution_context
+        metrics: ApiMetrics | None = getattr(getattr(context.context, "container", None), "metrics", None)
+        if metrics is None:
+            return
+        try:
+            operation_type = context.operation_type.value
+        except Exception:  # unparsable document, or an unknown operation name
+            operation_type = "unknown"
+        result = context.result
+        ok = not (context.pre_execution_errors or (result is not None and getattr(result, "errors", None)))
+        seconds = None if operation_type == "subscription" else time.perf_counter() - started
+        metrics.observe_operation(_safe_name(lambda: context.operation_name), operation_type, seconds, ok)
+
+
+def _safe_name(get: Callable[[], str | None]) -> str | None:
+    try:
+        return get()
+    except Exception:
+        return None

@@ -10,10 +10,12 @@ import discord
 from discord.ext import commands
 
 from bus import Envelope
+from bus.logs import message_context
 from cluster.bus_seam import ClusterBus, LocalBus
 from cluster.command_results import CommandRunner
 from cluster.guild_config import GuildConfigs
 from cluster.identify import IdentifyPacer
+from cluster.metrics import ClusterMetrics
 from cluster.readiness import ShardReadiness
 from cluster.settings import ClusterSettings
 from cluster.sharding import shard_for_guild
@@ -93,7 +95,9 @@ class PartnersBot(commands.AutoShardedBot):
         self.readiness = ShardReadiness(shard_ids)
         self.pacer = pacer
         self.command_handlers: dict[str, CommandHandler] = {}
-        self.commands_run = CommandRunner(self.bus.publish_event)
+        self.metrics = ClusterMetrics(self)  # served at /metrics on the health port
+        self.commands_run = CommandRunner(self.bus.publish_event, metrics=self.metrics)
+        self.draining = False  # close() began: /readyz answers 503
         self.configs = GuildConfigs()
         self._initial_extensions = tuple(extensions)
         self._consuming: set[int] = set()
@@ -123,6 +127,17 @@ class PartnersBot(commands.AutoShardedBot):
             await self.pacer.wait(shard_id)
 
     async def close(self) -> None:
+        """Graceful: stop taking commands first (consumers cancelled; the commands already running
+        finish, bounded by the bus's close_timeout, while Discord is still connected; the rest stay
+        unacked and wait in their shard queue for the next owner), then leave the gateway, then close
+        the bus (events published until then are delivered)."""
+        self.draining = True
+        stop_consuming = getattr(self.bus, "stop_consuming", None)
+        if stop_consuming is not None:
+            try:
+                await stop_consuming()
+            except Exception:
+                log.exception("stopping the command consumers failed; closing anyway")
         try:
             await super().close()
         finally:
@@ -179,10 +194,11 @@ class PartnersBot(commands.AutoShardedBot):
     async def handle_command(self, env: Envelope) -> None:
         """The bus consumer callback. Unknown types raise, so the bus retries and then dead-letters them
         instead of dropping them silently (e.g. an api newer than this node)."""
-        handler = self.command_handlers.get(env.type)
-        if handler is None:
-            raise LookupError(f"no handler for command type {env.type!r}")
-        await self.commands_run.run(env, handler)
+        with message_context(env):  # guild_id and message_id on every log line while it runs
+            handler = self.command_handlers.get(env.type)
+            if handler is None:
+                raise LookupError(f"no handler for command type {env.type!r}")
+            await self.commands_run.run(env, handler)
 
     # ---- helpers -------------------------------------------------------------------------------------
 

@@ -71,4 +71,8 @@ class LocalBus:
 
 
 def make_bus(settings: ClusterSettings) -> ClusterBus:
-    return _make_bus(settings.rabbitmq_url.get_secret_value(), shard_count=settings.shard_count)
+    return _make_bus(
+        settings.rabbitmq_url.get_secret_value(),
+        shard_count=settings.shard_count,
+        close_timeout=settings.shutdown_grace_seconds,
+    )

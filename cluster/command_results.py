@@ -17,6 +17,7 @@ import discord
 
 from bus import Envelope, command_completed
 from bus.contracts.common import CommandErrorCode as Code
+from cluster.metrics import ClusterMetrics
 
 log = logging.getLogger(__name__)
 
@@ -84,15 +85,19 @@ class CommandRunner:
     A redelivered command that already ran in this process (the ack was lost) is not run again: its
     recorded outcome is re-published, so an ad is never posted twice by one node."""
 
-    def __init__(self, publish: Callable[[Envelope], Awaitable[None]], remember: int = 5000):
+    def __init__(self, publish: Callable[[Envelope], Awaitable[None]], remember: int = 5000,
+                 metrics: ClusterMetrics | None = None):
         self._publish = publish
+        self.metrics = metrics or ClusterMetrics()
         self._done: OrderedDict[str, Envelope] = OrderedDict()
         self._remember = remember
 
     async def run(self, env: Envelope, handler: Handler) -> None:
         outcome = self._done.get(env.id)
         if outcome is None:
-            outcome = await self._execute(env, handler)
+            with self.metrics.command(env) as record:  # counted by type and outcome, and timed
+                outcome = await self._execute(env, handler)
+                record(outcome)
             self._done[env.id] = outcome
             while len(self._done) > self._remember:
                 self._done.popitem(last=False)

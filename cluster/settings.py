@@ -6,10 +6,9 @@ CLUSTER_INDEX of CLUSTER_COUNT (an even, contiguous split), or, with neither, al
 
 from __future__ import annotations
 
-import logging
 import re
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -51,6 +50,10 @@ class ClusterSettings(BaseSettings):
     guild_ready_timeout: float = Field(2.0, ge=0, le=60, description="discord.py's wait for GUILD_CREATEs.")
     sync_commands: bool = Field(False, description="Sync the application commands at start-up (one node only).")
     log_level: str = "INFO"
+    log_format: Literal["text", "json"] = Field("text", description="json: one JSON object per line (production).")
+    shutdown_grace_seconds: float = Field(
+        10.0, gt=0, le=600, description="On SIGTERM: how long the commands already running may take to finish."
+    )
 
     @field_validator("shard_ids", mode="before")
     @classmethod
@@ -186,7 +189,11 @@ def load_settings(**overrides: Any) -> ClusterSettings:
 
 
 def configure_logging(settings: ClusterSettings) -> None:
-    logging.basicConfig(
-        level=settings.log_level,
-        format=f"%(asctime)s %(levelname)s [{settings.node_name}] %(name)s: %(message)s",
+    from bus.logs import configure_logging as configure
+
+    configure(
+        settings.log_level,
+        settings.log_format,
+        static={"service": "cluster", "node": settings.node_name},
+        text_format=f"%(asctime)s %(levelname)s [{settings.node_name}] %(name)s: %(message)s",
     )

@@ -5,13 +5,16 @@ from __future__ import annotations
 import strawberry
 from graphql import ExecutionResult, GraphQLError
 from strawberry.extensions import (
+    AddValidationRules,
     DisableIntrospection,
     MaskErrors,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
-    QueryDepthLimiter,
+    ParserCache,
     SchemaExtension,
+    ValidationCache,
 )
+from strawberry.extensions.max_aliases import create_validator as aliases_validator
+from strawberry.extensions.query_depth_limiter import create_validator as depth_validator
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types.graphql import OperationType
 
@@ -75,12 +78,19 @@ def _is_internal(error: GraphQLError) -> bool:
 
 def build_schema(settings: ApiSettings, limiter: MutationRateLimiter | None = None) -> strawberry.Schema:
     limiter = limiter or MutationRateLimiter(settings.mutation_rate_per_minute, settings.mutation_burst)
+    # The depth and alias rules are built once, not per request as the limiter extensions do, so the
+    # parse and validation caches can hit: a dashboard sends the same few documents all day long.
+    rules = [
+        depth_validator(settings.graphql_max_depth, None, None),
+        aliases_validator(settings.graphql_max_aliases),
+    ]
     extensions: list = [
         GraphQLMetrics,  # first = outermost: times everything else too
         lambda: MutationRateLimit(limiter=limiter),
-        lambda: QueryDepthLimiter(max_depth=settings.graphql_max_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases),
         lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
+        lambda: ParserCache(maxsize=512),
+        lambda: AddValidationRules(rules),
+        lambda: ValidationCache(maxsize=512),
     ]
     if settings.environment == "production":
         extensions.append(lambda: MaskErrors(should_mask_error=_is_internal))

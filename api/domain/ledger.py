@@ -76,6 +76,16 @@ class Ledger:
     def active_partner_ids(self) -> set[int]:
         return {slot.partner_id for slot in self.active.values()}
 
+    def pending_page(
+        self, first: int, after: tuple[datetime, str] | None, newest_first: bool
+    ) -> tuple[list[tuple[datetime, str]], bool]:
+        """The queue straight from the ledger: (submitted_at, application id) in queue order after the
+        key `after`, at most `first`, and whether more follow. Same order and keys as the database list."""
+        keys = sorted(((slot.submitted_at, app_id) for app_id, slot in self.pending.items()), reverse=newest_first)
+        if after is not None:
+            keys = [k for k in keys if (k < after if newest_first else k > after)]
+        return keys[:first], len(keys) > first
+
     def next_bump_at(self, partnership_id: str) -> datetime | None:
         slot = self.active.get(partnership_id)
         if slot is None or slot.last_posted_at is None:

@@ -78,12 +78,19 @@ class Guild:
         repo = info.context.container.application_repo
         order = order or SortOrder.OLDEST_FIRST
         scope = f"applications:{self.id}:{status.value if status else '*'}:{order.value}"
-        records, more = await repo.page(
-            self.id, status, check_first(first), decode_cursor(after, scope), order == SortOrder.NEWEST_FIRST
-        )
+        newest_first = order == SortOrder.NEWEST_FIRST
+        if status is E.ApplicationStatus.PENDING:
+            # The queue comes from the ledger (loaded once per request anyway), then the page by id.
+            ledger = await info.context.loaders.ledger.load(self.id)
+            keys, more = ledger.pending_page(check_first(first), decode_cursor(after, scope), newest_first)
+            found = await info.context.loaders.application.load_many([app_id for _, app_id in keys])
+            records = [r for r in found if r is not None]  # None: its journal is being finished right now
+        else:
+            records, more = await repo.page(
+                self.id, status, check_first(first), decode_cursor(after, scope), newest_first
+            )
         edges = [
-            ApplicationEdge(cursor=encode_cursor(scope, r.submitted_at, r.id), node=Application(record=r))
-            for r in records
+            ApplicationEdge(cursor=encode_cursor(scope, r.submitted_at, r.id), node=Application.of(r)) for r in records
         ]
 
         async def count() -> int:
@@ -109,8 +116,7 @@ class Guild:
             self.id, status, check_first(first), decode_cursor(after, scope), order == SortOrder.NEWEST_FIRST
         )
         edges = [
-            PartnershipEdge(cursor=encode_cursor(scope, r.started_at, r.id), node=Partnership(record=r))
-            for r in records
+            PartnershipEdge(cursor=encode_cursor(scope, r.started_at, r.id), node=Partnership.of(r)) for r in records
         ]
 
         async def count() -> int:
@@ -146,9 +152,7 @@ class Guild:
         for pid, record in zip(stats, [await r for r in records], strict=True):
             if record is not None:
                 joins, retained = stats[pid]
-                result.append(
-                    PartnershipJoinStat(partnership=Partnership(record=record), joins=joins, retained=retained)
-                )
+                result.append(PartnershipJoinStat(partnership=Partnership.of(record), joins=joins, retained=retained))
         return sorted(result, key=lambda s: (-s.joins, s.partnership.record.id))
 
     @strawberry.field(

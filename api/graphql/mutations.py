@@ -129,8 +129,8 @@ class Mutation:
         except RuleViolation as exc:
             return DecisionPayload(application=node, partnership=None, user_errors=_errors(exc))
         return DecisionPayload(
-            application=Application(record=decision.application),
-            partnership=Partnership(record=decision.partnership) if decision.partnership else None,
+            application=Application.of(decision.application),
+            partnership=Partnership.of(decision.partnership) if decision.partnership else None,
             user_errors=[],
         )
 
@@ -148,7 +148,7 @@ class Mutation:
             decision = await info.context.container.applications.deny(node.record, actor, reason, bool(blacklist))
         except RuleViolation as exc:
             return DecisionPayload(application=node, partnership=None, user_errors=_errors(exc))
-        return DecisionPayload(application=Application(record=decision.application), partnership=None, user_errors=[])
+        return DecisionPayload(application=Application.of(decision.application), partnership=None, user_errors=[])
 
     @strawberry.mutation(
         description="partnerships.edit. Manual mode: staff add a partner directly (ACTIVE, source MANUAL); "
@@ -171,7 +171,7 @@ class Mutation:
             record = await info.context.container.partnerships.create_manual(manual, info.context.principal().user_id)
         except RuleViolation as exc:
             return PartnershipPayload(partnership=None, user_errors=_errors(exc))
-        return PartnershipPayload(partnership=Partnership(record=record), user_errors=[])
+        return PartnershipPayload(partnership=Partnership.of(record), user_errors=[])
 
     @strawberry.mutation(description="partnerships.edit. Re-posts the ad; BUMP_TOO_SOON before nextBumpAt.")
     async def bump_partnership(self, info: Info, id: strawberry.ID) -> PartnershipPayload:
@@ -182,7 +182,7 @@ class Mutation:
             record = await info.context.container.partnerships.bump(node.record, info.context.principal().user_id)
         except RuleViolation as exc:
             return PartnershipPayload(partnership=node, user_errors=_errors(exc))
-        return PartnershipPayload(partnership=Partnership(record=record), user_errors=[])
+        return PartnershipPayload(partnership=Partnership.of(record), user_errors=[])
 
     @strawberry.mutation(description="partnerships.edit.")
     async def end_partnership(self, info: Info, id: strawberry.ID, reason: str | None = None) -> PartnershipPayload:
@@ -195,7 +195,7 @@ class Mutation:
             )
         except RuleViolation as exc:
             return PartnershipPayload(partnership=node, user_errors=_errors(exc))
-        return PartnershipPayload(partnership=Partnership(record=record), user_errors=[])
+        return PartnershipPayload(partnership=Partnership.of(record), user_errors=[])
 
     @strawberry.mutation(description="partnerships.edit.")
     async def blacklist_server(

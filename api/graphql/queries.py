@@ -26,10 +26,10 @@ async def visible_node(info: Info, global_id: str) -> Application | Partnership 
     type_name, record_id = decoded
     if type_name == "Application":
         record = await info.context.loaders.application.load(record_id)
-        node = None if record is None else Application(record=record)
+        node = None if record is None else Application.of(record)
     else:
         record = await info.context.loaders.partnership.load(record_id)
-        node = None if record is None else Partnership(record=record)
+        node = None if record is None else Partnership.of(record)
     if node is None or not principal.can_view(node.record.guild_id):
         return None
     return node

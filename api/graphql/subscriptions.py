@@ -69,8 +69,8 @@ class Subscription:
                 type=QueueEventType(data["event_type"]),
                 guild_id=guild_id,
                 at=datetime.fromisoformat(data["at"]),
-                application=Application(record=app) if app else None,
-                partnership=Partnership(record=partnership) if partnership else None,
+                application=Application.of(app) if app else None,
+                partnership=Partnership.of(partnership) if partnership else None,
             )
 
     @strawberry.subscription(description="partnerships.view. Members attributed to a partnership as they join.")
@@ -82,7 +82,7 @@ class Subscription:
             data = event.envelope.data
             yield PartnerJoinEvent(
                 guild_id=guild_id,
-                partnership=Partnership(record=partnership),
+                partnership=Partnership.of(partnership),
                 user_id=int(data["user_id"]),
                 at=datetime.fromisoformat(data["at"]),
             )

@@ -158,58 +158,46 @@ class Limits:
 
 @strawberry.type
 class Application(Node):
+    # Plain attributes, filled once from the record: far cheaper per field than method resolvers
+    # when a page of applications is resolved.
+    id: strawberry.ID
+    guild_id: Snowflake
+    partner: PartnerServer
+    representative_id: Snowflake
+    advertisement: str
+    source: ApplicationSource
+    status: ApplicationStatus
+    submitted_at: datetime
+    decided_at: datetime | None
+    decided_by: Snowflake | None = strawberry.field(
+        description="Null when the decision was automatic (e.g. blacklisted re-application)."
+    )
+    reason: str | None
     record: strawberry.Private[M.Application]
 
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(to_global_id("Application", self.record.id))
-
-    @strawberry.field
-    def guild_id(self) -> Snowflake:
-        return self.record.guild_id
-
-    @strawberry.field
-    def partner(self) -> PartnerServer:
-        return PartnerServer.of(self.record.partner)
-
-    @strawberry.field
-    def representative_id(self) -> Snowflake:
-        return self.record.representative_id
-
-    @strawberry.field
-    def advertisement(self) -> str:
-        return self.record.advertisement
-
-    @strawberry.field
-    def source(self) -> ApplicationSource:
-        return self.record.source
-
-    @strawberry.field
-    def status(self) -> ApplicationStatus:
-        return self.record.status
-
-    @strawberry.field
-    def submitted_at(self) -> datetime:
-        return self.record.submitted_at
-
-    @strawberry.field
-    def decided_at(self) -> datetime | None:
-        return self.record.decided_at
-
-    @strawberry.field(description="Null when the decision was automatic (e.g. blacklisted re-application).")
-    def decided_by(self) -> Snowflake | None:
-        return self.record.decided_by
-
-    @strawberry.field
-    def reason(self) -> str | None:
-        return self.record.reason
+    @classmethod
+    def of(cls, r: M.Application) -> Application:
+        return cls(
+            id=strawberry.ID(to_global_id("Application", r.id)),
+            guild_id=r.guild_id,
+            partner=PartnerServer.of(r.partner),
+            representative_id=r.representative_id,
+            advertisement=r.advertisement,
+            source=r.source,
+            status=r.status,
+            submitted_at=r.submitted_at,
+            decided_at=r.decided_at,
+            decided_by=r.decided_by,
+            reason=r.reason,
+            record=r,
+        )
 
     @strawberry.field(description="Set once the application is approved.")
     async def partnership(self, info: Info) -> Partnership | None:
         if self.record.partnership_id is None:
             return None
         found = await info.context.loaders.partnership.load(self.record.partnership_id)
-        return None if found is None else Partnership(record=found)
+        return None if found is None else Partnership.of(found)
 
 
 @strawberry.type
@@ -230,47 +218,33 @@ class Problem:
 
 @strawberry.type
 class Partnership(Node):
+    id: strawberry.ID
+    guild_id: Snowflake
+    partner: PartnerServer
+    representative_id: Snowflake
+    advertisement: str
+    status: PartnershipStatus
+    started_at: datetime
+    ended_at: datetime | None
+    end_reason: str | None
+    last_bumped_at: datetime | None
     record: strawberry.Private[M.Partnership]
 
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(to_global_id("Partnership", self.record.id))
-
-    @strawberry.field
-    def guild_id(self) -> Snowflake:
-        return self.record.guild_id
-
-    @strawberry.field
-    def partner(self) -> PartnerServer:
-        return PartnerServer.of(self.record.partner)
-
-    @strawberry.field
-    def representative_id(self) -> Snowflake:
-        return self.record.representative_id
-
-    @strawberry.field
-    def advertisement(self) -> str:
-        return self.record.advertisement
-
-    @strawberry.field
-    def status(self) -> PartnershipStatus:
-        return self.record.status
-
-    @strawberry.field
-    def started_at(self) -> datetime:
-        return self.record.started_at
-
-    @strawberry.field
-    def ended_at(self) -> datetime | None:
-        return self.record.ended_at
-
-    @strawberry.field
-    def end_reason(self) -> str | None:
-        return self.record.end_reason
-
-    @strawberry.field
-    def last_bumped_at(self) -> datetime | None:
-        return self.record.last_bumped_at
+    @classmethod
+    def of(cls, r: M.Partnership) -> Partnership:
+        return cls(
+            id=strawberry.ID(to_global_id("Partnership", r.id)),
+            guild_id=r.guild_id,
+            partner=PartnerServer.of(r.partner),
+            representative_id=r.representative_id,
+            advertisement=r.advertisement,
+            status=r.status,
+            started_at=r.started_at,
+            ended_at=r.ended_at,
+            end_reason=r.end_reason,
+            last_bumped_at=r.last_bumped_at,
+            record=r,
+        )
 
     @strawberry.field(description="When the partner may bump next.")
     async def next_bump_at(self, info: Info) -> datetime | None:
@@ -313,7 +287,7 @@ class Partnership(Node):
     @strawberry.field(description="The application this partnership came from (source MANUAL when staff added it).")
     async def application(self, info: Info) -> Application | None:
         found = await info.context.loaders.application.load(self.record.application_id)
-        return None if found is None else Application(record=found)
+        return None if found is None else Application.of(found)
 
 
 @strawberry.type

@@ -153,8 +153,9 @@ class ApplicationService:
                 "partnership_id": partnership_id,
             }
             items = [
-                J.update("applications", app.id, {"status": "PENDING"}, decided),
+                # The partnership first: a reader never sees an approved application pointing at nothing.
                 J.insert("partnerships", partnership_to_doc(partnership)),
+                J.update("applications", app.id, {"status": "PENDING"}, decided),
                 J.live(QueueEventType.APPLICATION_APPROVED, app.guild_id, new.version, now, app.id, partnership_id),
                 J.live(
                     QueueEventType.PARTNERSHIP_CREATED, app.guild_id, new.version, now, app.id, partnership_id, part=1

@@ -83,8 +83,8 @@ class PartnershipService:
                 started_at=now,
             )
             items = [
+                J.insert("partnerships", partnership_to_doc(partnership)),  # before what refers to it
                 J.insert("applications", application_to_doc(app)),
-                J.insert("partnerships", partnership_to_doc(partnership)),
                 J.live(QueueEventType.PARTNERSHIP_CREATED, guild_id, new.version, now, app_id, partnership_id),
                 audit.entry(
                     guild_id, now, actor, "partnership.create", partnership_id, None,

@@ -13,6 +13,9 @@
 // - Sign out: POST /auth/logout revokes every token of the login and clears the cookie.
 
 const REFRESH_LOCK = "partners-dashboard-refresh";
+// Not a secret: only whether this browser signed in here, so a first visit does not ask /auth/refresh
+// for a cookie it cannot have. (The cookie itself is HttpOnly: scripts cannot see whether it exists.)
+const HINT_KEY = "partners-dashboard.signed-in";
 const RETRY_SECONDS = 15;
 
 export class Session extends EventTarget {
@@ -58,6 +61,7 @@ export class Session extends EventTarget {
       this.#set(token, seconds);
       return true;
     }
+    if (!localStorage.getItem(HINT_KEY)) return false;
     try {
       return await this.refresh();
     } catch {
@@ -91,6 +95,7 @@ export class Session extends EventTarget {
 
   async signOut() {
     this.#clear();
+    localStorage.removeItem(HINT_KEY);
     try {
       await fetch("/auth/logout", { method: "POST", credentials: "same-origin" });
     } finally {
@@ -124,6 +129,7 @@ export class Session extends EventTarget {
       return true;
     }
     if (response.status === 401 || response.status === 400) {
+      localStorage.removeItem(HINT_KEY);
       return this.#endLocally(this.#token ? "Your session has ended. Sign in again." : null);
     }
     // 502 (Discord unreachable), 503 (login not configured), ...: keep what we have, try again later.
@@ -139,6 +145,7 @@ export class Session extends EventTarget {
 
   #set(token, seconds, extra = {}) {
     const hadToken = this.#token !== null;
+    if (!extra.pasted) localStorage.setItem(HINT_KEY, "1");
     this.#token = token;
     this.#claims = { ...(decodeClaims(token) || {}), ...extra };
     this.#expiresAt = Date.now() + seconds * 1000;

@@ -42,7 +42,7 @@ function initial(name) {
 
 /** Status in words (with a symbol), never colour alone. */
 export function statusBadge(status, extra = "") {
-  const symbol = { PENDING: "⏳", APPROVED: "✔", ACTIVE: "✔", DENIED: "✖", ENDED: "■", WITHDRAWN: "↩" }[status] || "";
+  const symbol = { PENDING: "○", APPROVED: "✓", ACTIVE: "✓", DENIED: "✕", ENDED: "■", WITHDRAWN: "↩" }[status] || "";
   return h(
     "p",
     { class: `badge status-${status.toLowerCase()}` },

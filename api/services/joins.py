@@ -26,8 +26,9 @@ class JoinService:
     async def joined(self, envelope: Envelope) -> bool:
         """Handles `member.joined`; True when the join was attributed to a partnership now.
 
-        Idempotent: the join document is keyed by the event id and the partnership counters
-        remember recent event ids (see `PartnershipRepository.count_event`)."""
+        Idempotent: the join document is keyed by the event id and says whether it was counted; the
+        partnership counters also remember recent event ids, for a crash between counting and that mark
+        (see `PartnershipRepository.count_event`)."""
         data = parse(envelope)
         guild_id, user_id = int(envelope.guild_id), int(data.user_id)
         if self.metrics is not None:
@@ -39,8 +40,10 @@ class JoinService:
         partnership = await self._partnerships.by_invite_code(guild_id, data.invite_code)
         if partnership is None or partnership.status is not PartnershipStatus.ACTIVE:
             return False
-        await self._joins.record_join(envelope.id, guild_id, partnership.id, user_id, data.joined_at)
+        if not await self._joins.record_join(envelope.id, guild_id, partnership.id, user_id, data.joined_at):
+            return False  # counted already: a redelivery
         counted = await self._partnerships.count_event(partnership.id, envelope.id, joins=1, retained=1)
+        await self._joins.mark_counted(envelope.id)
         if counted:
             live = Envelope.new(
                 LIVE_JOIN, guild_id, {"partnership_id": partnership.id, "user_id": str(user_id), "at": data.joined_at}

@@ -11,9 +11,11 @@ from .database import Database
 from .documents import partnership_from_doc
 from .paging import keyset_page
 
-# How many recent join/leave event ids a partnership remembers to make its counters idempotent.
-# Redeliveries arrive within seconds; a window this size covers any prefetch or outage backlog.
-RECENT_EVENTS_WINDOW = 2000
+# How many recent join/leave event ids a partnership remembers to make its counters idempotent. A join
+# document records that it was counted, so a redelivery normally stops there; these ids only cover a
+# crash between the increment and that mark, a gap of one event per worker: a small window suffices
+# (and keeps the document small: it is rewritten on every join).
+RECENT_EVENTS_WINDOW = 100
 
 
 class PartnershipRepository:

@@ -73,3 +73,29 @@ async def test_a_ticket_gets_the_queued_notice_and_stays_open_until_the_decision
     await container.applications.deny(app, actor=5, reason="not a fit", blacklist=False)
     decision = (await commands.wait_for("ticket.close", 2))[1]
     assert decision.data["archive"] is True and "not a fit" in decision.data["content"]
+
+
+async def test_a_join_stored_but_not_counted_before_a_crash_is_counted_on_redelivery(api, container, worker):
+    from api.services.partnerships import ManualPartner
+
+    p = await container.partnerships.create_manual(
+        ManualPartner.parse({"guildId": GUILD, "partnerGuildId": "1234500000000000000", "partnerName": "Chess",
+                             "inviteCode": "chess", "representativeId": "1300000000000000001", "advertisement": "ad"}),
+        actor=1,
+    )  # fmt: skip
+    await container.partnerships.tracked_invite_created(p.id, "trk")
+    event = joined(GUILD, "trk", user_id=901)
+    real = container.partnership_repo.count_event
+
+    async def crash(*args, **kwargs):
+        raise ConnectionError("the process died here")
+
+    container.partnership_repo.count_event = crash
+    try:
+        await worker.handle(event)
+    except ConnectionError:
+        pass
+    container.partnership_repo.count_event = real
+    await worker.handle(event)  # the broker delivers it again
+    await worker.handle(event)  # and once more, for good measure
+    assert (await container.partnership_repo.get(p.id)).join_count == 1

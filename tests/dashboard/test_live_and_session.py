@@ -62,6 +62,32 @@ async def test_the_token_is_renewed_before_it_expires(site, page):
     await live_on(page)
 
 
+async def test_an_expired_token_is_refreshed_when_the_api_refuses_it(site, page):
+    await sign_in(page, site)
+    # The page believes its token lasts 10 minutes; it dies in 2 s. The API then closes the websocket
+    # with 4401 and answers UNAUTHENTICATED over HTTP: both must lead to a refresh and carry on.
+    short = site.tokens.issue(
+        1300000000000090001,
+        {1100000000000000000: ["partnerships.view", "partnerships.edit"]},
+        lifetime=timedelta(seconds=2),
+    )
+    refreshes: list[int] = []
+    page.on("response", lambda r: refreshes.append(r.status) if r.url.endswith("/auth/refresh") else None)
+    await page.goto("about:blank")
+    await page.goto(
+        f"{site.base}/dashboard/?guild=1100000000000000000#access_token={short}&token_type=Bearer&expires_in=600"
+    )
+    await page.get_by_role("heading", name="Review queue").wait_for()
+    await live_on(page)
+    await asyncio.sleep(2.5)
+
+    app = await site.submit(name="Heard After 4401")
+    await expect_text(app_card(page, app), "Heard After 4401")
+    await page.get_by_role("link", name="Blacklist").click()
+    await expect_text(page.locator(".view-blacklist"), "No server is blacklisted.")
+    assert refreshes and set(refreshes) == {200}
+
+
 async def test_a_reload_keeps_the_session_and_sign_out_ends_it(site, page):
     await sign_in(page, site)
     await page.reload()
@@ -123,3 +149,17 @@ async def test_the_dashboard_is_served_with_a_strict_content_security_policy(sit
     assert index.status_code == 200 and "Sign in with Discord" in index.text
     assert "script-src 'self'" in index.headers["content-security-policy"]
     assert module.headers["content-type"].split(";")[0] in ("text/javascript", "application/javascript")
+
+
+async def test_a_developer_can_paste_an_api_token(site, page):
+    await page.goto(site.base + "/dashboard/")
+    await page.get_by_text("Developers: use an API token").click()
+    await page.get_by_label("Bearer token").fill("not.a.token")
+    await page.get_by_role("button", name="Use token").click()
+    await expect_text(page.locator("#token-error"), "not a dashboard token")
+
+    token = site.tokens.issue(1300000000000090003, {1100000000000000000: ["partnerships.view"]})
+    await page.get_by_label("Bearer token").fill(token)
+    await page.get_by_role("button", name="Use token").click()
+    await page.get_by_role("heading", name="Review queue").wait_for()
+    await expect_text(page.locator("#who"), "1300000000000090003")

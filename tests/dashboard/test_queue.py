@@ -129,3 +129,19 @@ async def test_a_viewer_sees_the_queue_without_actions_and_no_audit_log(site, pa
 
     await page.get_by_role("link", name="Audit log").click()
     await expect_text(page.locator(".view-audit"), "Not permitted.")
+
+
+async def test_limits_show_where_they_bite(site, page):
+    await site.container.guild_settings.update(GUILD, {"max_active": 1})
+    first = await site.submit(name="First In", members=5000)
+    second = await site.submit(name="Second In", members=5000)
+    await sign_in(page, site)
+    await expect_text(page.locator("#limits"), "0 / 1 active")
+
+    await app_card(page, first).get_by_role("button", name="Approve").click()
+    await expect_text(page.locator("#limits"), "1 / 1 active: approvals are refused until a partnership ends")
+
+    card = app_card(page, second)
+    await card.get_by_role("button", name="Approve").click()
+    await expect_text(card.get_by_role("alert"), "active")  # ACTIVE_LIMIT_REACHED, in the card
+    await expect_text(card.locator(".badge"), "Pending")

@@ -87,6 +87,7 @@ export class LiveConnection extends EventTarget {
   #connectNow() {
     clearTimeout(this.#retryTimer);
     if (this.#stopped) return;
+    this.#teardown(1000, "replaced"); // at most one socket at a time
     const token = this.#session.token();
     if (!token) return;
     this.#setState("connecting");
@@ -99,7 +100,8 @@ export class LiveConnection extends EventTarget {
     }
     this.#ws = ws;
     ws.addEventListener("open", () => {
-      this.#send({ type: "connection_init", payload: { Authorization: `Bearer ${token}` } });
+      if (ws !== this.#ws) return;
+      ws.send(JSON.stringify({ type: "connection_init", payload: { Authorization: `Bearer ${token}` } }));
       this.#ackTimer = setTimeout(() => this.#drop(ws, 4408, "no connection_ack"), ACK_WITHIN_MS);
     });
     ws.addEventListener("message", (event) => this.#onMessage(ws, event));
@@ -169,6 +171,7 @@ export class LiveConnection extends EventTarget {
       } catch {
         ok = false;
       }
+      if (this.#stopped || this.#ws) return; // signed out, or already reconnected by renew()
       if (!ok) {
         if (!this.#session.token()) return this.#setState("offline"); // signed out
         return this.#scheduleReconnect();

@@ -215,21 +215,21 @@ function renderLimits(limits) {
       value: limits.activeCount,
       max: limits.activeMax,
       unit: "active",
-      full: "full: approvals are refused until a partnership ends",
+      full: "approvals are refused until a partnership ends",
     },
     {
       label: "Pending applications",
       value: limits.pendingCount,
       max: limits.pendingMax,
       unit: "pending",
-      full: "full: new applications are refused",
+      full: "new applications are refused",
     },
     {
       label: "Blacklisted servers",
       value: limits.blacklistCount,
       max: limits.blacklistMax,
       unit: "blacklisted",
-      full: "full: remove an entry before adding another",
+      full: "remove an entry before adding another",
     },
   ];
   replace(

@@ -182,7 +182,7 @@ export function settingsView(ctx) {
     "form",
     { class: "settings-form", novalidate: true },
     fieldsetBox,
-    h("div", { class: "actions sticky-actions" }, save, discard, formMessage, formError),
+    h("div", { class: "actions form-actions" }, save, discard, formMessage, formError),
   );
   const element = h(
     "section",

@@ -121,6 +121,20 @@ class Partnership:
     problems: tuple[Problem, ...] = ()
 
 
+def partnership_from(application: Application, partnership_id: str, started_at: datetime) -> Partnership:
+    """The ACTIVE partnership an approved (or staff-added) application starts."""
+    return Partnership(
+        id=partnership_id,
+        guild_id=application.guild_id,
+        application_id=application.id,
+        partner=application.partner,
+        representative_id=application.representative_id,
+        advertisement=application.advertisement,
+        status=PartnershipStatus.ACTIVE,
+        started_at=started_at,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class BlacklistEntry:
     guild_id: int

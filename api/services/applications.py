@@ -10,9 +10,9 @@ from bus.contracts import parse
 
 from ..domain import ledger as rules
 from ..domain import text
-from ..domain.enums import ApplicationSource, ApplicationStatus, PartnershipStatus, QueueEventType
+from ..domain.enums import ApplicationSource, ApplicationStatus, QueueEventType
 from ..domain.errors import ErrorCode, RuleViolation
-from ..domain.models import Application, PartnerServer, Partnership, Submission
+from ..domain.models import Application, PartnerServer, Partnership, Submission, partnership_from
 from ..domain.snowflake import parse_snowflake
 from ..store.applications import ApplicationRepository
 from ..store.documents import application_to_doc, blacklist_doc, partnership_to_doc, sid
@@ -136,16 +136,7 @@ class ApplicationService:
 
         def decide(ledger: rules.Ledger, now) -> Change[Partnership]:
             new = rules.approve(ledger, app.id, partnership_id, now)
-            partnership = Partnership(
-                id=partnership_id,
-                guild_id=app.guild_id,
-                application_id=app.id,
-                partner=app.partner,
-                representative_id=app.representative_id,
-                advertisement=app.advertisement,
-                status=PartnershipStatus.ACTIVE,
-                started_at=now,
-            )
+            partnership = partnership_from(app, partnership_id, now)
             decided = {
                 "status": "APPROVED",
                 "decided_at": now,

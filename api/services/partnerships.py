@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 from ..domain import ledger as rules
 from ..domain import text
-from ..domain.enums import ApplicationSource, ApplicationStatus, PartnershipStatus, QueueEventType
+from ..domain.enums import ApplicationSource, ApplicationStatus, QueueEventType
 from ..domain.errors import ErrorCode, RuleViolation
-from ..domain.models import Application, PartnerServer, Partnership, ShowcasePlacement
+from ..domain.models import Application, PartnerServer, Partnership, ShowcasePlacement, partnership_from
 from ..domain.snowflake import parse_snowflake
 from ..store.documents import application_to_doc, partnership_to_doc, placement_to_doc
 from ..store.partnerships import PartnershipRepository
@@ -72,16 +72,7 @@ class PartnershipService:
                 decided_by=actor,
                 partnership_id=partnership_id,
             )
-            partnership = Partnership(
-                id=partnership_id,
-                guild_id=guild_id,
-                application_id=app_id,
-                partner=manual.partner,
-                representative_id=manual.representative_id,
-                advertisement=manual.advertisement,
-                status=PartnershipStatus.ACTIVE,
-                started_at=now,
-            )
+            partnership = partnership_from(app, partnership_id, now)
             items = [
                 J.insert("partnerships", partnership_to_doc(partnership)),  # before what refers to it
                 J.insert("applications", application_to_doc(app)),

@@ -17,6 +17,7 @@ from ..domain.models import (
     ReviewPost,
     ShowcasePlacement,
 )
+from ..domain.settings_rules import ID_FIELDS
 from .clock import as_utc
 
 
@@ -30,15 +31,7 @@ def iid(value: str | None) -> int | None:
 
 # --- settings -----------------------------------------------------------------------------------
 
-_ID_SETTINGS = {
-    "showcase_channel_id",
-    "showcase_category_id",
-    "showcase_forum_id",
-    "review_channel_id",
-    "review_ping_role_id",
-    "ticket_channel_id",
-    "partner_contact_role_id",
-}
+_ID_SETTINGS = frozenset(ID_FIELDS)
 
 
 def settings_to_doc(settings: GuildSettings) -> dict[str, Any]:

@@ -161,7 +161,7 @@ class Joins(commands.Cog):
         """The guild's snapshot once any fetch in progress is done (tests and tools)."""
         task = self._snapshot_tasks.get(guild_id)
         if task is not None:
-            await asyncio.shield(task)
+            await asyncio.wait({task})  # never raises, also when the fetch was cancelled
         return self.snapshots.get(guild_id)
 
     async def _take_snapshot(self, guild_id: int) -> None:

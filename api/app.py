@@ -96,8 +96,8 @@ def create_app(
 
     @app.get("/readyz")
     async def readyz() -> JSONResponse:
-        """200 when the database answers and (with a broker) the bus is connected and consuming; else 503
-        with the failing parts named."""
+        """503 when the database does not answer or the process is shutting down; 200 otherwise, with
+        status "degraded" and the failing parts named when the broker or consumers are down."""
         ready, body = await check_readiness(state["container"])
         return JSONResponse(body, status_code=200 if ready else 503)
 

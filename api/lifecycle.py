@@ -1,9 +1,10 @@
 """Readiness and graceful shutdown of an API process.
 
-Readiness (`GET /readyz`): 200 when the database answers a ping within READY_TIMEOUT and, with a broker
-configured, the broker connection is up and this process's consumers run (live fan-out, and the event
-worker when it runs here); else 503 naming what fails. While shutting down it answers 503 "shutdown",
-so a balancer stops sending new work.
+Readiness (`GET /readyz`): 503 when the database does not answer a ping within READY_TIMEOUT, or while
+shutting down ("shutdown"), so a balancer stops sending work here. The broker and this process's
+consumers are checked and reported too, but their failure only makes the replica "degraded" (200):
+during a broker outage every replica would fail alike, and pulling them all would turn a partial
+outage (no live updates, commands held in the journal until the broker is back) into a total one.
 
 Shutdown on SIGTERM (`python -m api`): readiness goes 503; open websockets are closed with 1001 (going
 away), so dashboard clients reconnect to another replica at once; event consumers are cancelled, the
@@ -55,8 +56,10 @@ async def check_readiness(container: Container) -> tuple[bool, dict[str, Any]]:
         else:
             checks["consumers"] = "ok"
     failing = [name for name, state in checks.items() if state != "ok"]
-    body = {"status": "ready" if not failing else "not ready", "failing": failing, "checks": checks}
-    return not failing, body
+    critical = [name for name in failing if name in ("database", "shutdown")]
+    status = "not ready" if critical else ("degraded" if failing else "ready")
+    body = {"status": status, "failing": failing, "checks": checks}
+    return not critical, body
 
 
 class OpenWebSockets:

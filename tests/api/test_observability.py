@@ -63,6 +63,17 @@ async def test_readyz_names_the_failing_part(api, monkeypatch) -> None:
     assert response.status_code == 503 and response.json()["failing"] == ["shutdown"]
 
 
+async def test_a_broker_outage_degrades_but_keeps_the_replica_in_service(api, monkeypatch) -> None:
+    from pydantic import SecretStr
+
+    monkeypatch.setattr(api.container, "settings", api.container.settings.model_copy(
+        update={"rabbitmq_url": SecretStr("amqp://guest:guest@127.0.0.1:1/")}))  # fmt: skip
+    monkeypatch.setattr(api.container.bus, "health", lambda: {"connected": False, "consumers": 0}, raising=False)
+    response = await api.http.get("/readyz")
+    assert response.status_code == 200
+    assert response.json()["status"] == "degraded" and "broker" in response.json()["failing"]
+
+
 async def test_each_app_has_its_own_registry() -> None:
     settings = make_settings()
     one, two = await Container.open(settings), await Container.open(settings)

@@ -38,7 +38,7 @@ async def test_approve_changes_the_application_and_the_limits(site, page):
 
     await card.get_by_role("button", name="Approve").click()
 
-    await expect_text(card, "Approved by you.")
+    await expect_text(card, "Approved by you. A partnership was created.")
     await expect_text(card.locator(".badge"), "Approved")  # the status in words, not a colour
     assert await card.get_by_role("button", name="Approve").count() == 0
     await expect_text(page.locator("#limits"), "1 / 100 active")
@@ -96,6 +96,7 @@ async def test_deny_with_blacklist_puts_the_server_in_the_blacklist(site, page):
     await page.get_by_label("Reason (optional)").fill("Known scam network")
     await page.get_by_role("button", name="Add to blacklist").click()
     await expect_text(page.locator('.view-blacklist tr[data-id="1234567890123456789"]'), "Known scam network")
+    await expect_text(page.locator("#limits"), "2 / 500 blacklisted")
     await screenshot(page, "blacklist")
 
     await page.get_by_role("button", name="Remove server 1234567890123456789 from the blacklist").click()
@@ -145,3 +146,25 @@ async def test_limits_show_where_they_bite(site, page):
     await card.get_by_role("button", name="Approve").click()
     await expect_text(card.get_by_role("alert"), "active")  # ACTIVE_LIMIT_REACHED, in the card
     await expect_text(card.locator(".badge"), "Pending")
+
+
+async def test_the_guild_picker_switches_server_and_its_live_events(site, page):
+    from tests.api.factories import OTHER_GUILD, submitted
+    from tests.support.fake_oauth import Membership
+
+    from .conftest import EDITOR
+
+    await site.container.guild_settings.update(OTHER_GUILD, {"max_active": 5})
+    site.fake.users[EDITOR].guilds[OTHER_GUILD] = Membership(owner=True)
+    await site.submit(name="Here In The First")
+    await sign_in(page, site)
+    await expect_text(page.locator(".view-queue"), "Here In The First")
+
+    await page.get_by_label("Server", exact=True).select_option(str(OTHER_GUILD))
+    await page.wait_for_url(f"**guild={OTHER_GUILD}*")
+    await expect_text(page.locator(".view-queue .summary"), "Nothing waiting for review.")
+    await expect_text(page.locator("#limits"), "0 / 5 active")
+    await live_on(page)
+    other = await site.container.applications.submit(submitted(OTHER_GUILD, name="Over In The Other"))
+    await expect_text(app_card(page, other), "Over In The Other")
+    assert await page.get_by_text("Here In The First").count() == 0

@@ -206,12 +206,15 @@ export function queueView(ctx) {
     return payload;
   }
 
-  /** The card stays where it was, with its new status in words and no more actions. */
+  /** The card stays where it was, with its new status in words and no more actions. Called by the
+   * mutation's answer and by the live event, in either order: the first marks it, a later answer
+   * from this page only completes the wording. */
   function markDecided(entry, app, byMe, extra = "") {
-    if (!app || entry.decided) return;
+    if (!app) return;
+    const first = !entry.decided;
+    if (!first && !byMe) return;
     entry.decided = true;
     entry.app = app;
-    total = Math.max(0, total - 1);
     entry.el.classList.add("decided");
     entry.el.querySelector(".badge").replaceWith(statusBadge(app.status));
     if (entry.form) entry.form.remove();
@@ -220,7 +223,10 @@ export function queueView(ctx) {
     const label = STATUS_LABELS[app.status] || app.status;
     const reason = app.reason ? ` Reason: ${app.reason}.` : "";
     replace(entry.actions, h("p", { class: "decision", text: `${label} ${who}.${extra}${reason}` }));
-    announce(`${app.partner.name}: ${label.toLowerCase()} ${who}.`);
+    if (first) {
+      total = Math.max(0, total - 1);
+      announce(`${app.partner.name}: ${label.toLowerCase()} ${who}.`);
+    }
     render();
   }
 

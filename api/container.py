@@ -91,7 +91,8 @@ class Container:
         warnings = WarningRepository(database)
         bot_guilds = BotGuildRepository(database)
         writer = GuildWriter(ledgers, JournalWriter(database), bus, settings.shard_count)
-        application_service = ApplicationService(writer, apps, partnerships, ProcessedEvents(database))
+        processed = ProcessedEvents(database)
+        application_service = ApplicationService(writer, apps, partnerships, processed)
         partnership_service = PartnershipService(writer, partnerships)
         cluster_events = ClusterEventService(
             writer,
@@ -103,7 +104,7 @@ class Container:
             partnership_service,
             bot_guilds,
         )
-        join_service = JoinService(partnerships, joins, bus, cluster_events.representative_joined)
+        join_service = JoinService(partnerships, joins, processed, bus, cluster_events.representative_joined)
 
         async def load_records(envelope: Envelope) -> dict[str, Any]:
             data = envelope.data

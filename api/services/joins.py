@@ -10,13 +10,22 @@ from bus.contracts import parse
 from ..domain.enums import JoinType, PartnershipStatus
 from ..store.joins import JoinRepository
 from ..store.partnerships import PartnershipRepository
+from ..store.processed import ProcessedEvents
 from .journal_items import LIVE_JOIN
 
 log = logging.getLogger(__name__)
 
 
 class JoinService:
-    def __init__(self, partnerships: PartnershipRepository, joins: JoinRepository, bus, on_representative_join=None):
+    def __init__(
+        self,
+        partnerships: PartnershipRepository,
+        joins: JoinRepository,
+        processed: ProcessedEvents,
+        bus,
+        on_representative_join=None,
+    ):
+        self._processed = processed
         self._partnerships = partnerships
         self._joins = joins
         self._bus = bus
@@ -26,9 +35,9 @@ class JoinService:
     async def joined(self, envelope: Envelope) -> bool:
         """Handles `member.joined`; True when the join was attributed to a partnership now.
 
-        Idempotent: the join document is keyed by the event id and says whether it was counted; the
-        partnership counters also remember recent event ids, for a crash between counting and that mark
-        (see `PartnershipRepository.count_event`)."""
+        Idempotent: the join document is keyed by the event id, a counted join is marked in the processed
+        events, and the partnership counters remember recent event ids for a crash between counting and
+        that mark (see `PartnershipRepository.count_event`)."""
         data = parse(envelope)
         guild_id, user_id = int(envelope.guild_id), int(data.user_id)
         if self.metrics is not None:
@@ -40,10 +49,14 @@ class JoinService:
         partnership = await self._partnerships.by_invite_code(guild_id, data.invite_code)
         if partnership is None or partnership.status is not PartnershipStatus.ACTIVE:
             return False
-        if not await self._joins.record_join(envelope.id, guild_id, partnership.id, user_id, data.joined_at):
-            return False  # counted already: a redelivery
+        stored = await self._joins.record_join(envelope.id, guild_id, partnership.id, user_id, data.joined_at)
+        if not stored and await self._processed.seen(envelope.id):
+            return False  # a redelivery of a join already counted
+        # First delivery, or a crash came between storing and counting: count (the partnership's recent
+        # event ids cover a crash between counting and marking), then mark. Marking is an insert, which
+        # stays cheap however many joins are stored.
         counted = await self._partnerships.count_event(partnership.id, envelope.id, joins=1, retained=1)
-        await self._joins.mark_counted(envelope.id)
+        await self._processed.mark(envelope.id)
         if counted:
             live = Envelope.new(
                 LIVE_JOIN, guild_id, {"partnership_id": partnership.id, "user_id": str(user_id), "at": data.joined_at}

@@ -83,8 +83,11 @@ class Database:
                 IndexModel([("guild_id", ASCENDING), ("left_event", ASCENDING)], sparse=True),
             ]
         )
-        # Processed event ids are kept a week: far longer than any redelivery window.
-        await self.processed.create_indexes([IndexModel([("at", ASCENDING)], expireAfterSeconds=7 * 24 * 3600)])
+        # Processed event ids are kept a week: far longer than any redelivery window. Not in memory:
+        # mongomock emulates TTL by scanning the whole collection on every insert (a cost that grows
+        # with every event), and an in-memory database lives no longer than its process anyway.
+        if not self.in_memory:
+            await self.processed.create_indexes([IndexModel([("at", ASCENDING)], expireAfterSeconds=7 * 24 * 3600)])
         from .audit import INDEXES as AUDIT_INDEXES
 
         await self.db["audit_log"].create_indexes(AUDIT_INDEXES)

@@ -15,19 +15,15 @@ class JoinRepository:
         self._coll = database.joins
 
     async def record_join(self, event_id: str, guild_id: int, partnership_id: str, user_id: int, at: datetime) -> bool:
-        """Stores the join once per event id. Returns False when it was already counted (a redelivery)."""
+        """Stores the join once per event id; False when it was stored before (a redelivery)."""
         try:
             await self._coll.insert_one(
                 {"_id": event_id, "guild_id": str(guild_id), "partnership_id": partnership_id, "user_id": str(user_id),
-                 "joined_at": at, "left_at": None, "counted": False}
+                 "joined_at": at, "left_at": None}
             )  # fmt: skip
         except DuplicateKeyError:
-            existing = await self._coll.find_one({"_id": event_id}, {"counted": 1})
-            return not (existing or {}).get("counted", True)  # stored, but a crash came before counting
+            return False
         return True
-
-    async def mark_counted(self, event_id: str) -> None:
-        await self._coll.update_one({"_id": event_id}, {"$set": {"counted": True}})
 
     async def mark_left(self, event_id: str, guild_id: int, user_id: int, at: datetime) -> str | None:
         """Marks the member's latest attributed, still-present join as left; returns its partnership.

@@ -240,3 +240,66 @@ async def eventually_async(probe, timeout: float = 15.0):
             if value:
                 return value
             await asyncio.sleep(0.1)
+
+
+PARTNERSHIPS = """query($g: Snowflake!) { guild(id: $g) { partnerships(first: 10) { edges { node {
+  id partner { name } trackedInviteCode joinCount retainedCount } } } } }"""
+
+
+async def test_thirty_joins_through_partner_invites_the_vanity_and_unknown_paths_are_attributed_exactly(
+    system: System,
+) -> None:
+    fake = system.fake
+    home = build_home(fake, shard=3)  # node b's
+    await system.start_node("a", "0-1")
+    node_b = await system.start_node("b", "2-3")
+    await configure(system, home, node_b, trackJoins=True)
+    joins_cog = node_b.get_cog("Joins")
+    await eventually(lambda: home.guild.id in joins_cog.snapshots, timeout=10)
+    for n in range(2):
+        created = await system.gql(CREATE, {"input": {"guildId": str(home.guild.id), "partnerGuildId": f"12345000000000000{n}0",
+                                                      "partnerName": f"Partner {'AB'[n]}", "inviteCode": f"p{n}x",
+                                                      "representativeId": str(home.rep), "advertisement": "ad"}},
+                                   guild=home.guild.id)  # fmt: skip
+        assert created["createPartnership"]["userErrors"] == []
+
+    async def partnerships() -> dict[str, dict]:
+        data = await system.gql(PARTNERSHIPS, {"g": str(home.guild.id)}, guild=home.guild.id)
+        return {e["node"]["partner"]["name"]: e["node"] for e in data["guild"]["partnerships"]["edges"]}
+
+    async def codes():
+        found = await partnerships()
+        return found if all(p["trackedInviteCode"] for p in found.values()) and len(found) == 2 else None
+
+    tracked = await eventually_async(codes)  # the cluster made each partner's invite and reported it
+    a, b = tracked["Partner A"]["trackedInviteCode"], tracked["Partner B"]["trackedInviteCode"]
+    await eventually(lambda: {a, b} <= set(joins_cog.snapshots[home.guild.id].uses), timeout=10)
+
+    async def at_once(paths: list[str | None]) -> None:
+        await asyncio.gather(*(
+            fake.member_join(home.guild, vanity=True) if p == "vanity" else fake.member_join(home.guild, invite=p)
+            for p in paths
+        ))  # fmt: skip
+
+    async def joins_of() -> tuple[int, int]:
+        found = await partnerships()
+        return found["Partner A"]["joinCount"], found["Partner B"]["joinCount"]
+
+    await at_once([a] * 8)
+    await eventually_async(lambda: _equals(joins_of, (8, 0)))
+    await at_once([b] * 7)
+    await eventually_async(lambda: _equals(joins_of, (8, 7)))
+    await at_once(["vanity"] * 6)
+    await at_once([None] * 3)  # no invite count rises: unknown
+    # Simultaneous rises of A, B and the vanity cannot be told apart: labelled AMBIGUOUS, never guessed.
+    before = joins_cog.snapshots[home.guild.id].uses[a]
+    await at_once([a, b, "vanity", None, a, "vanity"])
+    await eventually(lambda: joins_cog.snapshots[home.guild.id].uses[a] == before + 2, timeout=10)
+    await asyncio.sleep(1.5)  # time for any wrongly attributed join to reach the API
+    assert await joins_of() == (8, 7)
+    final = await partnerships()
+    assert (final["Partner A"]["retainedCount"], final["Partner B"]["retainedCount"]) == (8, 7)
+
+
+async def _equals(probe, expected) -> bool:
+    return await probe() == expected

@@ -299,6 +299,7 @@ class Joins(commands.Cog):
             bot=member.bot,
         )
         await self._publish(Envelope.new("member.joined", member.guild.id, body))
+        self.bot.metrics.join_attributed(label.join_type)
 
     @commands.Cog.listener()
     async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:

@@ -215,3 +215,15 @@ async def test_a_reidentified_shard_takes_its_snapshots_again(fake_discord: Fake
     await eventually(lambda: n.cog.snapshots.get(guild.id) and n.cog.snapshots[guild.id].generation > first)
     await fake_discord.member_join(guild, invite="partnerB")
     assert label((await n.wait_joined(1))[0]) == ("INVITE", "partnerB", [])
+
+
+async def test_published_joins_are_counted_in_the_metrics_by_type(fake_discord: FakeDiscord, node) -> None:
+    guild = home(fake_discord)
+    n = await node(window=0.3)
+    await n.track(guild)
+    await asyncio.gather(*(fake_discord.member_join(guild, invite="partnerA") for _ in range(4)))
+    await n.wait_joined(4)
+    await fake_discord.member_join(guild, vanity=True)
+    await n.wait_joined(5)
+    counter = n.cog.bot.metrics.joins
+    assert counter.labels("INVITE")._value.get() == 4 and counter.labels("VANITY")._value.get() == 1

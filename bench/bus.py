@@ -791,7 +791,9 @@ def pipeline_details(args: argparse.Namespace, raw: Ceiling, pipe: Pipeline) -> 
     print(f"  pipeline (a) per join, in the worker: {per_join:.2f} ms of wall time = {cpu:.2f} ms on a CPU + "
           f"{waited:.2f} ms runnable, waiting for a CPU + {per_join - cpu - waited:.2f} ms idle (awaiting the broker, "
           f"or nothing to do)")  # fmt: skip
-    print(f"  pipeline (a) CPU over {pipe.seconds:.1f} s (100% = one core): {_cpu(pipe.cpu, pipe.waited, pipe.seconds)}")
+    print(
+        f"  pipeline (a) CPU over {pipe.seconds:.1f} s (100% = one core): {_cpu(pipe.cpu, pipe.waited, pipe.seconds)}"
+    )
     print(f"  pipeline (b): latency from the publish call to the notification's arrival here; the publisher fell "
           f"behind its schedule by {_ms(pipe.generator_lag)} at most; duplicate notifications: {pipe.duplicates}")  # fmt: skip
     stats = {k: v for k, v in pipe.stats_after.items() if k not in ("join_count", "join_docs")}

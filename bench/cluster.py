@@ -261,9 +261,19 @@ async def child(mode: str, api_base: str, gateway_url: str, token: str) -> None:
     async with running(bot, token, timeout=1800):
         ready_s = time.perf_counter() - t0
         chunk_requests = sum(1 for g in bot.guilds if g.member_count and g.member_count > 1)
+        unchunked: list[discord.Guild] = []
         if mode == "default":
-            while not all(g.chunked for g in bot.guilds):
-                await asyncio.sleep(0.2)
+            deadline = time.monotonic() + 600
+            while True:
+                unchunked = [g for g in bot.guilds if not g.chunked]
+                if not unchunked or time.monotonic() > deadline:
+                    break
+                print(
+                    f"waiting for {len(unchunked)} guilds to be chunked, e.g. {unchunked[0].id}: member_count={unchunked[0].member_count} cached={len(unchunked[0].members)}",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                await asyncio.sleep(10)
         # Our settings: the api syncs every guild; every 5th tracks joins (snapshot fetched)
         cog = bot.get_cog("Joins")
         for i, g in enumerate(sorted(bot.guilds, key=lambda g: g.id)):
@@ -281,6 +291,7 @@ async def child(mode: str, api_base: str, gateway_url: str, token: str) -> None:
             "users_cached": len(bot.users),
             "snapshots": len(cog.snapshots),  # type: ignore[union-attr]
             "chunk_requests": chunk_requests if mode == "default" else 0,
+            "unchunked": len(unchunked),
             "rss_before_kib": before,
             "rss_kib": after,
             "ready_s": ready_s,

@@ -102,7 +102,5 @@ class Envelope(BaseModel):
             errors = exc.errors()
             if errors and errors[0]["type"] == "json_invalid":
                 raise MalformedMessage(f"body is not JSON: {errors[0]['msg']}") from None
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in e['loc']) or '(body)'}: {e['msg']}" for e in errors[:5]
-            )
+            problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or '(body)'}: {e['msg']}" for e in errors[:5])
             raise MalformedMessage(f"bad envelope: {problems}") from None

@@ -57,8 +57,14 @@ class _Queue:
 
 
 class MemoryBus:
-    def __init__(self, *, delivery_limit: int = 5, retry_delay: float = 0.05, dedup_size: int = 10_000,
-                 close_timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        *,
+        delivery_limit: int = 5,
+        retry_delay: float = 0.05,
+        dedup_size: int = 10_000,
+        close_timeout: float = 10.0,
+    ) -> None:
         self.stats = BusStats()
         self.dead_letters: list[DeadLetter] = []
         self._delivery_limit = delivery_limit
@@ -111,8 +117,12 @@ class MemoryBus:
     def health(self) -> dict[str, object]:
         """For readiness probes (the in-process bus is always reachable)."""
         consumers = len(self._events.handlers) + sum(len(q.handlers) for q in self._commands.values())
-        return {"state": self._state, "connected": self._state == "started",
-                "consumers": consumers + len(self._live_keys), "consuming_connected": True}
+        return {
+            "state": self._state,
+            "connected": self._state == "started",
+            "consumers": consumers + len(self._live_keys),
+            "consuming_connected": True,
+        }
 
     async def join(self) -> None:
         """Wait until every delivered message has been handled (tests and the embedded default)."""
@@ -174,17 +184,16 @@ class MemoryBus:
             target = self._events
         else:
             prefix = command_queue_name(0)[:-1]
-            if not queue.startswith(prefix) or not queue[len(prefix):].isdigit():
+            if not queue.startswith(prefix) or not queue[len(prefix) :].isdigit():
                 raise ValueError(f"no queue named {queue!r}")
-            target = self._command_queue(int(queue[len(prefix):]))
+            target = self._command_queue(int(queue[len(prefix) :]))
         self._put(target, body)
 
     # internals
 
     def _check_open(self) -> None:
         if self._state != "started":
-            raise RuntimeError(f"bus is {self._state}: call start() first" if self._state == "new"
-                               else "bus is closed")
+            raise RuntimeError(f"bus is {self._state}: call start() first" if self._state == "new" else "bus is closed")
 
     def _command_queue(self, shard: int) -> _Queue:
         queue = self._commands.get(shard)
@@ -227,9 +236,15 @@ class MemoryBus:
             except Exception:
                 self.stats.failed += 1
                 last = attempt == tries
-                log.exception("memory bus: handler failed for %s %s of guild %s (attempt %d of %d)%s",
-                              env.type, env.id, env.guild_id, attempt, tries,
-                              ", dead-lettering it" if last else "")
+                log.exception(
+                    "memory bus: handler failed for %s %s of guild %s (attempt %d of %d)%s",
+                    env.type,
+                    env.id,
+                    env.guild_id,
+                    attempt,
+                    tries,
+                    ", dead-lettering it" if last else "",
+                )
                 if last:
                     self.stats.dead_lettered += 1
                     self.dead_letters.append(DeadLetter(queue.name, body, "delivery_limit"))

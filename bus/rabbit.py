@@ -32,21 +32,43 @@ class RabbitBus:
     name: shows in the broker's connection list and as app_id of published messages.
     """
 
-    def __init__(self, url: str, *, prefetch: int = 100, delivery_limit: int = 5, publish_timeout: float = 30.0,
-                 retry_delay: float = 0.5, dedup_size: int = 10_000, reconnect_interval: float = 1.0,
-                 connect_timeout: float = 30.0, close_timeout: float = 10.0, shard_count: int | None = None,
-                 name: str | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        prefetch: int = 100,
+        delivery_limit: int = 5,
+        publish_timeout: float = 30.0,
+        retry_delay: float = 0.5,
+        dedup_size: int = 10_000,
+        reconnect_interval: float = 1.0,
+        connect_timeout: float = 30.0,
+        close_timeout: float = 10.0,
+        shard_count: int | None = None,
+        name: str | None = None,
+    ) -> None:
         self.stats = BusStats()
         name = name or f"partners-{socket.gethostname()}-{os.getpid()}"
         self._shard_count = shard_count
         self._close_timeout = close_timeout
         self._publisher = RabbitPublisher(
-            url, stats=self.stats, delivery_limit=delivery_limit, publish_timeout=publish_timeout,
-            reconnect_interval=reconnect_interval, connect_timeout=connect_timeout, name=name,
+            url,
+            stats=self.stats,
+            delivery_limit=delivery_limit,
+            publish_timeout=publish_timeout,
+            reconnect_interval=reconnect_interval,
+            connect_timeout=connect_timeout,
+            name=name,
         )
         self._consumer = RabbitConsumer(
-            url, stats=self.stats, prefetch=prefetch, delivery_limit=delivery_limit, retry_delay=retry_delay,
-            dedup_size=dedup_size, reconnect_interval=reconnect_interval, connect_timeout=connect_timeout,
+            url,
+            stats=self.stats,
+            prefetch=prefetch,
+            delivery_limit=delivery_limit,
+            retry_delay=retry_delay,
+            dedup_size=dedup_size,
+            reconnect_interval=reconnect_interval,
+            connect_timeout=connect_timeout,
             name=name,
         )
         self._state = "new"

@@ -15,8 +15,9 @@ from bus.errors import BrokerUnavailable
 log = logging.getLogger(__name__)
 
 
-async def connect(url: str, *, name: str, reconnect_interval: float, give_up_after: float,
-                  stats: BusStats) -> AbstractRobustConnection:
+async def connect(
+    url: str, *, name: str, reconnect_interval: float, give_up_after: float, stats: BusStats
+) -> AbstractRobustConnection:
     """A robust connection: after a loss it reconnects every reconnect_interval seconds and restores
     its channels, exchanges, queues, bindings and consumers by itself.
 

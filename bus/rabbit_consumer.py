@@ -50,8 +50,19 @@ _SETTLE_TIMEOUT = 5.0
 
 
 class RabbitConsumer:
-    def __init__(self, url: str, *, stats: BusStats, prefetch: int, delivery_limit: int, retry_delay: float,
-                 dedup_size: int, reconnect_interval: float, connect_timeout: float, name: str) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        stats: BusStats,
+        prefetch: int,
+        delivery_limit: int,
+        retry_delay: float,
+        dedup_size: int,
+        reconnect_interval: float,
+        connect_timeout: float,
+        name: str,
+    ) -> None:
         self._url = url
         self._stats = stats
         self._prefetch = prefetch
@@ -73,9 +84,13 @@ class RabbitConsumer:
         # The consumer has its own connection: when the broker throttles publishers (flow control),
         # acks on this connection still flow.
         if self._connection is None:
-            self._connection = await connect(self._url, name=f"{self._name}:consume",
-                                             reconnect_interval=self._reconnect_interval,
-                                             give_up_after=self._connect_timeout, stats=self._stats)
+            self._connection = await connect(
+                self._url,
+                name=f"{self._name}:consume",
+                reconnect_interval=self._reconnect_interval,
+                give_up_after=self._connect_timeout,
+                stats=self._stats,
+            )
         attr = "_live" if live else "_work"
         channel = getattr(self, attr)
         if channel is None:
@@ -167,9 +182,14 @@ class RabbitConsumer:
         except MalformedMessage as exc:
             self._stats.malformed += 1
             self._stats.dead_lettered += 1
-            log.warning("dead-lettering malformed message %s (type %s) from %s: %s",
-                        message.message_id, message.type, queue, exc.reason,
-                        extra={"message_id": message.message_id})
+            log.warning(
+                "dead-lettering malformed message %s (type %s) from %s: %s",
+                message.message_id,
+                message.type,
+                queue,
+                exc.reason,
+                extra={"message_id": message.message_id},
+            )
             await _settle(message.reject(requeue=False), message, "reject")
             return
         self._runner.submit(env.guild_id, partial(self._handle, handler, queue, message, env))
@@ -178,8 +198,9 @@ class RabbitConsumer:
         with message_context(env):  # every log line about this message carries its guild and id
             await self._handle_in_context(handler, queue, message, env)
 
-    async def _handle_in_context(self, handler: Handler, queue: str, message: AbstractIncomingMessage,
-                                 env: Envelope) -> None:
+    async def _handle_in_context(
+        self, handler: Handler, queue: str, message: AbstractIncomingMessage, env: Envelope
+    ) -> None:
         if env.id in self._recent:
             self._stats.duplicates += 1
             await _settle(message.ack(), message, "ack")
@@ -192,9 +213,16 @@ class RabbitConsumer:
             last = attempt > self._delivery_limit
             if last:
                 self._stats.dead_lettered += 1
-            log.exception("handler failed for %s %s of guild %s from %s (attempt %d of %d)%s",
-                          env.type, env.id, env.guild_id, queue, attempt, self._delivery_limit + 1,
-                          ", dead-lettering it" if last else ", will retry")
+            log.exception(
+                "handler failed for %s %s of guild %s from %s (attempt %d of %d)%s",
+                env.type,
+                env.id,
+                env.guild_id,
+                queue,
+                attempt,
+                self._delivery_limit + 1,
+                ", dead-lettering it" if last else ", will retry",
+            )
             if not last:
                 # A short pause before the redelivery, so a brief outage of the handler's own
                 # dependencies (the database) does not burn through every attempt in milliseconds.
@@ -252,8 +280,7 @@ async def _settle(action: Coroutine[Any, Any, None], message: AbstractIncomingMe
     settle = asyncio.ensure_future(action)
     closed = channel.closing  # an observer: cancelling it does not close anything
     try:
-        done, _ = await asyncio.wait({settle, closed}, timeout=_SETTLE_TIMEOUT,
-                                     return_when=asyncio.FIRST_COMPLETED)
+        done, _ = await asyncio.wait({settle, closed}, timeout=_SETTLE_TIMEOUT, return_when=asyncio.FIRST_COMPLETED)
     finally:
         closed.cancel()
     if settle not in done:

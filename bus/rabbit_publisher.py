@@ -28,8 +28,17 @@ _ATTEMPT_TIMEOUT = 5.0
 
 
 class RabbitPublisher:
-    def __init__(self, url: str, *, stats: BusStats, delivery_limit: int, publish_timeout: float,
-                 reconnect_interval: float, connect_timeout: float, name: str) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        stats: BusStats,
+        delivery_limit: int,
+        publish_timeout: float,
+        reconnect_interval: float,
+        connect_timeout: float,
+        name: str,
+    ) -> None:
         self._url = url
         self._stats = stats
         self._delivery_limit = delivery_limit
@@ -55,9 +64,13 @@ class RabbitPublisher:
         return self._connection is not None and self._connection.connected.is_set()
 
     async def start(self) -> None:
-        self._connection = await connect(self._url, name=f"{self._name}:publish",
-                                         reconnect_interval=self._reconnect_interval,
-                                         give_up_after=self._connect_timeout, stats=self._stats)
+        self._connection = await connect(
+            self._url,
+            name=f"{self._name}:publish",
+            reconnect_interval=self._reconnect_interval,
+            give_up_after=self._connect_timeout,
+            stats=self._stats,
+        )
         # on_return_raises: with mandatory=True, a message no queue takes raises PublishError
         # instead of vanishing, which is how an unroutable command is noticed.
         self._channel = await self._connection.channel(publisher_confirms=True, on_return_raises=True)
@@ -78,8 +91,9 @@ class RabbitPublisher:
         if self._connection is not None:
             await self._connection.close()
 
-    async def publish(self, exchange: AbstractExchange, routing_key: str, env: Envelope, *,
-                      mandatory: bool = True) -> None:
+    async def publish(
+        self, exchange: AbstractExchange, routing_key: str, env: Envelope, *, mandatory: bool = True
+    ) -> None:
         """Publish and wait for the broker's confirm. Retries through outages and nacks with backoff
         for up to publish_timeout seconds, then raises PublishFailed; an unroutable message raises
         Unroutable at once. A retry after a lost confirm can duplicate the message: consumers
@@ -105,8 +119,7 @@ class RabbitPublisher:
                     await exchange.publish(message, routing_key, mandatory=mandatory)
             except PublishError as exc:
                 raise Unroutable(
-                    f"no queue bound for {env.type} {env.id} on {exchange.name!r} "
-                    f"with routing key {routing_key!r}"
+                    f"no queue bound for {env.type} {env.id} on {exchange.name!r} with routing key {routing_key!r}"
                 ) from exc
             except _RETRYABLE as exc:
                 remaining = deadline - loop.time()
@@ -116,9 +129,14 @@ class RabbitPublisher:
                         f"({attempt} attempts): {exc!r}"
                     ) from exc
                 self._stats.publish_retries += 1
-                log.log(logging.WARNING if attempt == 1 else logging.DEBUG,
-                        "publish of %s %s failed (%r), retrying for up to %.1fs",
-                        env.type, env.id, exc, remaining)
+                log.log(
+                    logging.WARNING if attempt == 1 else logging.DEBUG,
+                    "publish of %s %s failed (%r), retrying for up to %.1fs",
+                    env.type,
+                    env.id,
+                    exc,
+                    remaining,
+                )
                 await asyncio.sleep(min(remaining, backoff(0.05, attempt, 1.0)))
             else:
                 self._stats.published += 1

@@ -10,8 +10,14 @@ from bus.contracts.registry import parse
 from bus.envelope import Envelope
 
 
-def command_completed(command: Envelope, *, ok: bool = True, error_code: str | None = None,
-                      error: str | None = None, result: dict[str, Any] | None = None) -> Envelope:
+def command_completed(
+    command: Envelope,
+    *,
+    ok: bool = True,
+    error_code: str | None = None,
+    error: str | None = None,
+    result: dict[str, Any] | None = None,
+) -> Envelope:
     """The command.completed envelope for a command, same guild, refs copied from the command.
 
     command_completed(cmd, result={"channel_id": ..., "message_id": ...}) on success;

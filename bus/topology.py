@@ -75,9 +75,7 @@ async def declare_base(channel: AbstractChannel, delivery_limit: int) -> Exchang
 
 async def declare_events_queue(channel: AbstractChannel, delivery_limit: int) -> AbstractQueue:
     try:
-        queue = await channel.declare_queue(
-            EVENTS_QUEUE, durable=True, arguments=work_queue_arguments(delivery_limit)
-        )
+        queue = await channel.declare_queue(EVENTS_QUEUE, durable=True, arguments=work_queue_arguments(delivery_limit))
     except ChannelPreconditionFailed as exc:
         raise TopologyMismatch(f"{EVENTS_QUEUE} exists with other arguments: {exc}") from exc
     await queue.bind(EVENTS_EXCHANGE, routing_key="#")

@@ -85,8 +85,12 @@ class CommandRunner:
     A redelivered command that already ran in this process (the ack was lost) is not run again: its
     recorded outcome is re-published, so an ad is never posted twice by one node."""
 
-    def __init__(self, publish: Callable[[Envelope], Awaitable[None]], remember: int = 5000,
-                 metrics: ClusterMetrics | None = None):
+    def __init__(
+        self,
+        publish: Callable[[Envelope], Awaitable[None]],
+        remember: int = 5000,
+        metrics: ClusterMetrics | None = None,
+    ):
         self._publish = publish
         self.metrics = metrics or ClusterMetrics()
         self._done: OrderedDict[str, Envelope] = OrderedDict()

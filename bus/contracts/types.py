@@ -62,4 +62,3 @@ NODE_GUILD_ID = "0"
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-

@@ -12,8 +12,14 @@ from bus import Bus, MemoryBus, RabbitBus, make_bus
 from tests.support.broker import rabbitmq_url, reset_topology  # noqa: F401
 
 # Small limits keep failure tests fast: 2 redeliveries, 10 ms backoff, quick reconnects.
-FAST = {"delivery_limit": 2, "retry_delay": 0.01, "reconnect_interval": 0.2, "publish_timeout": 10.0,
-        "connect_timeout": 5.0, "close_timeout": 5.0}
+FAST = {
+    "delivery_limit": 2,
+    "retry_delay": 0.01,
+    "reconnect_interval": 0.2,
+    "publish_timeout": 10.0,
+    "connect_timeout": 5.0,
+    "close_timeout": 5.0,
+}
 
 
 class BusMaker:
@@ -78,4 +84,3 @@ async def rabbit(broker_url: str) -> AsyncIterator[Callable[..., Any]]:
     finally:
         for bus in reversed(made):
             await bus.close()
-

@@ -22,8 +22,15 @@ def guild_on_shard(shard: int, shard_count: int, nth: int = 0) -> int:
 
 def joined(guild_id: int | str, user_id: int = 80351110224678912, seq: int = 0) -> Envelope:
     now = datetime.now(UTC)
-    data = MemberJoined(user_id=user_id + seq, invite_code="abc", join_type="INVITE", candidates=["abc"],
-                        joined_at=now, account_created_at=datetime(2016, 1, 1, tzinfo=UTC), bot=False)
+    data = MemberJoined(
+        user_id=user_id + seq,
+        invite_code="abc",
+        join_type="INVITE",
+        candidates=["abc"],
+        joined_at=now,
+        account_created_at=datetime(2016, 1, 1, tzinfo=UTC),
+        bot=False,
+    )
     return Envelope.new("member.joined", guild_id, data)
 
 

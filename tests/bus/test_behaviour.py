@@ -51,8 +51,10 @@ async def test_commands_land_only_in_their_shard_queue(maker: BusMaker) -> None:
     node = await maker.peer(api)
     got: dict[int, list[str]] = defaultdict(list)
     for shard in range(SHARDS):
+
         async def handler(env: Envelope, shard: int = shard) -> None:
             got[shard].append(env.guild_id)
+
         await node.consume_commands([shard], handler)
 
     await eventually(lambda: sum(map(len, got.values())) == len(guilds), what="all commands")
@@ -177,8 +179,7 @@ async def test_each_guild_is_handled_in_order_while_guilds_run_concurrently(make
             await bus.publish_event(joined(guild, user_id=BASE_USER, seq=seq))
 
     await asyncio.gather(*(produce(g) for g in guilds))
-    await eventually(lambda: sum(map(len, seen.values())) == per_guild * len(guilds), within=20,
-                     what="all 500 events")
+    await eventually(lambda: sum(map(len, seen.values())) == per_guild * len(guilds), within=20, what="all 500 events")
     for guild in guilds:
         assert seen[str(guild)] == list(range(per_guild)), f"guild {guild} out of order"
     assert overlap["same_guild"] == 1
@@ -218,9 +219,15 @@ async def test_live_notifications_reach_every_replica_in_order(maker: BusMaker) 
     await first.consume_live(on_first)
     await second.consume_live(on_second)
     notes = [
-        Envelope.new("live.queue_event", n % 3 + 1,
-                     LiveQueueEvent(event_type="APPLICATION_SUBMITTED", at=Envelope(type="a.b", guild_id=1).occurred_at,
-                                    application_id=f"a{n}"))
+        Envelope.new(
+            "live.queue_event",
+            n % 3 + 1,
+            LiveQueueEvent(
+                event_type="APPLICATION_SUBMITTED",
+                at=Envelope(type="a.b", guild_id=1).occurred_at,
+                application_id=f"a{n}",
+            ),
+        )
         for n in range(60)
     ]
     for note in notes:
@@ -231,8 +238,9 @@ async def test_live_notifications_reach_every_replica_in_order(maker: BusMaker) 
 
 async def test_live_without_listeners_is_not_an_error(maker: BusMaker) -> None:
     bus = await maker()
-    await bus.publish_live(Envelope.new("live.partner_join", 1, {"partnership_id": "p", "user_id": 2,
-                                                                 "at": "2025-01-01T00:00:00Z"}))
+    await bus.publish_live(
+        Envelope.new("live.partner_join", 1, {"partnership_id": "p", "user_id": 2, "at": "2025-01-01T00:00:00Z"})
+    )
 
 
 async def test_events_are_shared_between_competing_consumers(maker: BusMaker) -> None:
@@ -246,6 +254,7 @@ async def test_events_are_shared_between_competing_consumers(maker: BusMaker) ->
             await asyncio.sleep(0.001)
             handled[env.id] += 1
             by[name] += 1
+
         return handler
 
     await one.consume_events(handler_for("one"))

@@ -18,15 +18,24 @@ SUBMITTED = {
     "source": "DM",
     "representative_id": "80351110224678912",
     "advertisement": "Join **Cozy Corner**!",
-    "partner": {"id": "175928847299117063", "name": "Cozy Corner", "icon_url": None,
-                "member_count": 1234, "invite_code": "abc"},
+    "partner": {
+        "id": "175928847299117063",
+        "name": "Cozy Corner",
+        "icon_url": None,
+        "member_count": 1234,
+        "invite_code": "abc",
+    },
     "reply": {"application_id": "1100000000000000001", "token": "tok"},
     "ticket_channel_id": None,
 }
 JOINED = {
-    "user_id": "80351110224678912", "invite_code": None, "join_type": "AMBIGUOUS",
-    "candidates": ["abc", "def"], "joined_at": "2025-01-31T12:00:00Z",
-    "account_created_at": "2016-01-01T00:00:00Z", "bot": False,
+    "user_id": "80351110224678912",
+    "invite_code": None,
+    "join_type": "AMBIGUOUS",
+    "candidates": ["abc", "def"],
+    "joined_at": "2025-01-31T12:00:00Z",
+    "account_created_at": "2016-01-01T00:00:00Z",
+    "bot": False,
 }
 
 
@@ -65,8 +74,19 @@ def test_snowflakes_are_strings_on_the_wire() -> None:
         ("member.joined", 1, {k: v for k, v in JOINED.items() if k != "bot"}, "bot: Field required"),
         ("member.joined", 1, dict(JOINED, join_type="GUESSED"), "join_type"),
         ("member.joined", 1, dict(JOINED, user_id="0"), "user_id"),
-        ("review.reaction", 1, {"channel_id": "1", "message_id": "2", "user_id": "3", "emoji": "🎉",
-                                "member_permissions": 8, "is_owner": False}, "emoji"),
+        (
+            "review.reaction",
+            1,
+            {
+                "channel_id": "1",
+                "message_id": "2",
+                "user_id": "3",
+                "emoji": "🎉",
+                "member_permissions": 8,
+                "is_owner": False,
+            },
+            "emoji",
+        ),
     ],
 )
 def test_parse_refuses_with_a_reason(type_: str, version: int, data: dict, reason: str) -> None:
@@ -105,9 +125,17 @@ def test_shard_ready_is_a_node_level_event() -> None:
 
 
 def test_command_completed_echoes_the_commands_refs() -> None:
-    cmd = Envelope.new("showcase.post", 175928847299117063, c.ShowcasePost(
-        partnership_id="p1", channel_mode="SINGLE_CHANNEL", target_id=9, advertisement="ad",
-        partner=c.PartnerServer(id=5, name="P", invite_code="abc")))
+    cmd = Envelope.new(
+        "showcase.post",
+        175928847299117063,
+        c.ShowcasePost(
+            partnership_id="p1",
+            channel_mode="SINGLE_CHANNEL",
+            target_id=9,
+            advertisement="ad",
+            partner=c.PartnerServer(id=5, name="P", invite_code="abc"),
+        ),
+    )
     done = command_completed(cmd, result={"channel_id": "9", "message_id": "10"})
     data = parse_as(done, c.CommandCompleted)
     assert done.guild_id == cmd.guild_id
@@ -115,13 +143,24 @@ def test_command_completed_echoes_the_commands_refs() -> None:
     assert data.refs == c.CommandRefs(partnership_id="p1")
 
     dm = Envelope.new("dm.send", 1, c.DmSend(user_id=2, content="hi", refs={"application_id": "a1"}))
-    failed = parse_as(command_completed(dm, ok=False, error_code=c.CommandErrorCode.FORBIDDEN_DM,
-                                        error="DMs closed"), c.CommandCompleted)
+    failed = parse_as(
+        command_completed(dm, ok=False, error_code=c.CommandErrorCode.FORBIDDEN_DM, error="DMs closed"),
+        c.CommandCompleted,
+    )
     assert (failed.ok, failed.error_code, failed.refs.application_id) == (False, "FORBIDDEN_DM", "a1")
 
-    review = Envelope.new("review.post", 1, c.ReviewPost(
-        application_id="a2", channel_id=3, representative_id=4, advertisement="ad", source="SLASH",
-        partner=c.PartnerServer(id=5, name="P", invite_code="abc")))
+    review = Envelope.new(
+        "review.post",
+        1,
+        c.ReviewPost(
+            application_id="a2",
+            channel_id=3,
+            representative_id=4,
+            advertisement="ad",
+            source="SLASH",
+            partner=c.PartnerServer(id=5, name="P", invite_code="abc"),
+        ),
+    )
     assert parse_as(command_completed(review), c.CommandCompleted).refs.application_id == "a2"
 
 

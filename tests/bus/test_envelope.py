@@ -14,8 +14,11 @@ from bus.contracts import NODE_GUILD_ID, MemberLeft
 
 
 def test_json_form_matches_the_design() -> None:
-    env = Envelope.new("member.left", 175928847299117063,
-                       MemberLeft(user_id=80351110224678912, left_at=datetime(2025, 1, 31, 12, tzinfo=UTC)))
+    env = Envelope.new(
+        "member.left",
+        175928847299117063,
+        MemberLeft(user_id=80351110224678912, left_at=datetime(2025, 1, 31, 12, tzinfo=UTC)),
+    )
     body = json.loads(env.to_json())
     assert list(body) == ["id", "type", "version", "guild_id", "occurred_at", "data"]
     assert uuid.UUID(body["id"]).version == 4
@@ -36,8 +39,12 @@ def test_round_trip() -> None:
 
 def test_occurred_at_is_normalised_to_utc() -> None:
     paris = timezone(timedelta(hours=1))
-    env = Envelope.new("member.left", 42, {"user_id": "7", "left_at": datetime.now(UTC)},
-                       occurred_at=datetime(2025, 1, 31, 13, tzinfo=paris))
+    env = Envelope.new(
+        "member.left",
+        42,
+        {"user_id": "7", "left_at": datetime.now(UTC)},
+        occurred_at=datetime(2025, 1, 31, 13, tzinfo=paris),
+    )
     assert env.occurred_at == datetime(2025, 1, 31, 12, tzinfo=UTC)
     assert env.occurred_at.utcoffset() == timedelta(0)
 

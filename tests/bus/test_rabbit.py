@@ -91,7 +91,7 @@ async def test_no_event_is_lost_when_connections_are_killed_mid_stream(rabbit, b
     async def produce() -> None:
         # 20 batches of 50 concurrent publishes, paced so the fault lands mid-stream.
         for start in range(0, len(events), 50):
-            await asyncio.gather(*(cluster.publish_event(e) for e in events[start:start + 50]))
+            await asyncio.gather(*(cluster.publish_event(e) for e in events[start : start + 50]))
             await asyncio.sleep(0.1)
 
     producer = asyncio.create_task(produce())

@@ -34,5 +34,8 @@ def test_bad_shard_count() -> None:
 def test_names() -> None:
     assert command_routing_key(3) == "shard.3"
     assert command_queue_name(3) == "partners.commands.shard.3"
-    assert work_queue_arguments(5) == {"x-queue-type": "quorum", "x-dead-letter-exchange": "partners.dlx",
-                                       "x-delivery-limit": 5}
+    assert work_queue_arguments(5) == {
+        "x-queue-type": "quorum",
+        "x-dead-letter-exchange": "partners.dlx",
+        "x-delivery-limit": 5,
+    }

@@ -67,7 +67,9 @@ def test_services_healthchecks_and_start_order(config: dict) -> None:
 
 def test_one_public_port_and_websockets_proxied(config: dict) -> None:
     services = config["services"]
-    public = {name for name, s in services.items() for p in s.get("ports", []) if p.get("host_ip") in (None, "", "0.0.0.0")}
+    public = {
+        name for name, s in services.items() for p in s.get("ports", []) if p.get("host_ip") in (None, "", "0.0.0.0")
+    }
     assert public == {"proxy"}
     nginx = (ROOT / "infra/nginx/nginx.conf").read_text()
     assert "server api-1:8000" in nginx and "server api-2:8000" in nginx
@@ -92,7 +94,11 @@ def test_processes_commands_and_shards(config: dict) -> None:
 
 def test_every_setting_is_a_valid_setting_of_its_process(config: dict, monkeypatch: pytest.MonkeyPatch) -> None:
     services = config["services"]
-    for name, settings_class in (("api-1", ApiSettings), ("cluster-0", ClusterSettings), ("cluster-1", ClusterSettings)):
+    for name, settings_class in (
+        ("api-1", ApiSettings),
+        ("cluster-0", ClusterSettings),
+        ("cluster-1", ClusterSettings),
+    ):
         env = services[name]["environment"]
         unknown = {k for k in env if k.lower() not in settings_class.model_fields}
         assert not unknown, f"{name}: {unknown} are not settings of {settings_class.__name__}"
@@ -117,7 +123,9 @@ def test_every_variable_comes_from_the_example_env() -> None:
 
 def test_an_env_without_the_secrets_is_refused(tmp_path: Path) -> None:
     env = tmp_path / "partial.env"
-    env.write_text("\n".join(line for line in ENV_EXAMPLE.read_text().splitlines() if not line.startswith("AUTH_SECRET")))
+    env.write_text(
+        "\n".join(line for line in ENV_EXAMPLE.read_text().splitlines() if not line.startswith("AUTH_SECRET"))
+    )
     proc, _ = compose_config(env)
     assert proc.returncode != 0 and "AUTH_SECRET" in proc.stderr
 
@@ -158,6 +166,7 @@ async def test_the_bus_accepts_queues_declared_as_the_definitions_declare_them(b
     bus = make_bus(broker_url, shard_count=2)
     await bus.start()  # a TopologyMismatch here would stop every process of a compose deployment
     try:
+
         async def handler(_env) -> None:
             return None
 

@@ -118,7 +118,9 @@ async def test_api_sigterm_closes_websockets_with_going_away(shared_settings, tm
                 assert time.monotonic() < deadline, log_path.read_text()[-3000:]
                 await asyncio.sleep(0.1)
             token = TokenService(SECRET, 15).issue(1, {GUILD: [VIEW, EDIT]})
-            async with websockets.connect(f"ws://127.0.0.1:{port}/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+            async with websockets.connect(
+                f"ws://127.0.0.1:{port}/graphql", subprotocols=["graphql-transport-ws"]
+            ) as ws:
                 await ws.send(json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}))
                 assert json.loads(await asyncio.wait_for(ws.recv(), 5))["type"] == "connection_ack"
                 query = f'subscription {{ partnershipQueue(guildId: "{GUILD}") {{ type }} }}'

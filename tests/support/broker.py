@@ -47,8 +47,9 @@ def rabbitmqctl(*args: str, timeout: float = 60.0) -> str:
         raise BrokerCommandFailed(f"{RABBITMQCTL} not found: is rabbitmq-server installed?")
     proc = subprocess.run([exe, *args], capture_output=True, text=True, timeout=timeout, check=False)
     if proc.returncode != 0:
-        raise BrokerCommandFailed(f"rabbitmqctl {' '.join(args)} failed ({proc.returncode}): "
-                                  f"{proc.stderr.strip() or proc.stdout.strip()}")
+        raise BrokerCommandFailed(
+            f"rabbitmqctl {' '.join(args)} failed ({proc.returncode}): {proc.stderr.strip() or proc.stdout.strip()}"
+        )
     return proc.stdout
 
 

@@ -42,7 +42,6 @@ import logging
 import os
 import platform
 import resource
-import selectors
 import signal
 import subprocess
 import sys
@@ -60,7 +59,7 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.common import free_port, machine_load, percentile, proc_cpu_seconds, table  # noqa: E402
+from bench.common import free_port, machine_load, percentile, proc_cpu_seconds, read_json_line, table  # noqa: E402
 
 GUILD = 1100000000000000000
 SECRET = "bench-bus-secret-0123456789abcdef0123456789"
@@ -188,22 +187,10 @@ class Child:
 
     def wait_for(self, prefix: str, timeout: float) -> dict[str, Any]:
         """The JSON of the next stdout line starting with `prefix` (other lines are echoed)."""
-        assert self.process.stdout is not None
-        deadline = time.monotonic() + timeout
-        with selectors.DefaultSelector() as selector:
-            selector.register(self.process.stdout, selectors.EVENT_READ)
-            while time.monotonic() < deadline:
-                if not selector.select(timeout=0.5):
-                    if self.process.poll() is not None:
-                        break
-                    continue
-                line = self.process.stdout.readline()
-                if not line:
-                    break
-                if line.startswith(prefix):
-                    return json.loads(line[len(prefix) :])
-                print(f"[{self.name}] {line.rstrip()}", flush=True)
-        raise RuntimeError(f"{self.name} did not answer {prefix.strip()} (exit code {self.process.poll()})")
+        found = read_json_line(self.process, prefix, timeout, self.name)
+        if found is None:
+            raise RuntimeError(f"{self.name} did not answer {prefix.strip()} (exit code {self.process.poll()})")
+        return found
 
     def send(self, line: str) -> None:
         assert self.process.stdin is not None

@@ -6,7 +6,9 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import selectors
 import socket
+import subprocess
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -21,6 +23,27 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def read_json_line(process: subprocess.Popen, prefix: str, timeout: float, name: str) -> dict[str, Any] | None:
+    """The JSON after `prefix` on the child's next stdout line that has it; other lines are echoed with
+    `name`. None when the child ended or `timeout` passed first (the caller says what it expected)."""
+    assert process.stdout is not None
+    deadline = time.monotonic() + timeout
+    with selectors.DefaultSelector() as selector:
+        selector.register(process.stdout, selectors.EVENT_READ)
+        while time.monotonic() < deadline:
+            if not selector.select(timeout=0.5):
+                if process.poll() is not None:
+                    return None
+                continue
+            line = process.stdout.readline()
+            if not line:
+                return None
+            if line.startswith(prefix):
+                return json.loads(line[len(prefix) :])
+            print(f"[{name}] {line.rstrip()}", flush=True)
+    return None
 
 
 def percentile(sorted_values: list[float], fraction: float) -> float:

@@ -23,7 +23,6 @@ import importlib.util
 import json
 import os
 import platform
-import selectors
 import shutil
 import subprocess
 import sys
@@ -50,6 +49,7 @@ from bench.common import (  # noqa: E402
     kib_to_mib,
     machine_load,
     proc_status,
+    read_json_line,
     round_robin,
     table,
 )
@@ -244,22 +244,10 @@ class Server:
 
     def _wait_for(self, prefix: str, timeout: float) -> dict[str, Any]:
         """The JSON of the next stdout line starting with `prefix` (other lines are echoed)."""
-        assert self.process.stdout is not None
-        deadline = time.monotonic() + timeout
-        with selectors.DefaultSelector() as selector:
-            selector.register(self.process.stdout, selectors.EVENT_READ)
-            while time.monotonic() < deadline:
-                if not selector.select(timeout=0.5):
-                    if self.process.poll() is not None:
-                        break
-                    continue
-                line = self.process.stdout.readline()
-                if not line:
-                    break
-                if line.startswith(prefix):
-                    return json.loads(line[len(prefix) :])
-                print(f"[server] {line.rstrip()}", flush=True)
-        raise SystemExit(f"the bench server did not answer {prefix.strip()} (exit code {self.process.poll()})")
+        found = read_json_line(self.process, prefix, timeout, "server")
+        if found is None:
+            raise SystemExit(f"the bench server did not answer {prefix.strip()} (exit code {self.process.poll()})")
+        return found
 
     def wait_ready(self, timeout: float) -> dict[str, Any]:
         self.info = self._wait_for(READY, timeout)

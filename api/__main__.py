@@ -71,6 +71,9 @@ async def _serve(settings, demo: bool) -> None:
         log_level="warning",
         log_config=None,
         timeout_graceful_shutdown=grace,
+        # Subscription messages are a few hundred bytes: compressing each one costs CPU per subscriber
+        # and saves next to nothing (measured in bench/bus.py's fan-out).
+        ws_per_message_deflate=False,
     )
     server = GracefulServer(config, drain)
     try:

@@ -32,11 +32,19 @@ class LiveEvent:
         self.envelope = envelope
         self._load = load
         self._loaded: asyncio.Future | None = None
+        self._shared: dict[str, Any] = {}
 
     async def records(self) -> Any:
         if self._loaded is None:
             self._loaded = asyncio.ensure_future(self._load(self.envelope))
         return await asyncio.shield(self._loaded)
+
+    async def shared(self, key: str, build: Callable[[Any], Any]) -> Any:
+        """`build(records)`, made once per event and shared by every subscriber that asks (the
+        GraphQL object of the event: only each subscriber's selection is then resolved per subscriber)."""
+        if key not in self._shared:
+            self._shared[key] = build(await self.records())
+        return self._shared[key]
 
 
 class SubscriptionOverflow(Exception):

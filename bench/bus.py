@@ -153,7 +153,7 @@ async def serve_main(args: argparse.Namespace) -> None:
     app = create_app(settings)  # opens its own Container in the lifespan: start_live, no worker
     config = uvicorn.Config(
         app, host="127.0.0.1", port=args.port, log_level="warning", lifespan="on", access_log=False,
-        ws_max_queue=1000,
+        ws_max_queue=1000, ws_per_message_deflate=False,  # as `python -m api` serves
     )  # fmt: skip
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())

@@ -62,27 +62,36 @@ class Subscription:
     )
     async def partnership_queue(self, info: Info, guild_id: Snowflake) -> AsyncGenerator[QueueEvent, None]:
         async for event in _until_token_expiry(info, "queue", guild_id):
-            records = await event.records()
-            data = event.envelope.data
-            app, partnership = records["application"], records["partnership"]
-            yield QueueEvent(
-                type=QueueEventType(data["event_type"]),
-                guild_id=guild_id,
-                at=datetime.fromisoformat(data["at"]),
-                application=Application.of(app) if app else None,
-                partnership=Partnership.of(partnership) if partnership else None,
-            )
+            yield await event.shared("queue", lambda records, e=event: _queue_event(e.envelope.data, guild_id, records))
 
     @strawberry.subscription(description="partnerships.view. Members attributed to a partnership as they join.")
     async def partner_joins(self, info: Info, guild_id: Snowflake) -> AsyncGenerator[PartnerJoinEvent, None]:
         async for event in _until_token_expiry(info, "join", guild_id):
-            partnership = (await event.records())["partnership"]
-            if partnership is None:
-                continue
-            data = event.envelope.data
-            yield PartnerJoinEvent(
-                guild_id=guild_id,
-                partnership=Partnership.of(partnership),
-                user_id=int(data["user_id"]),
-                at=datetime.fromisoformat(data["at"]),
+            joined = await event.shared(
+                "join", lambda records, e=event: _join_event(e.envelope.data, guild_id, records)
             )
+            if joined is not None:
+                yield joined
+
+
+def _queue_event(data: dict, guild_id: int, records: dict) -> QueueEvent:
+    app, partnership = records["application"], records["partnership"]
+    return QueueEvent(
+        type=QueueEventType(data["event_type"]),
+        guild_id=guild_id,
+        at=datetime.fromisoformat(data["at"]),
+        application=Application.of(app) if app else None,
+        partnership=Partnership.of(partnership) if partnership else None,
+    )
+
+
+def _join_event(data: dict, guild_id: int, records: dict) -> PartnerJoinEvent | None:
+    partnership = records["partnership"]
+    if partnership is None:
+        return None
+    return PartnerJoinEvent(
+        guild_id=guild_id,
+        partnership=Partnership.of(partnership),
+        user_id=int(data["user_id"]),
+        at=datetime.fromisoformat(data["at"]),
+    )

@@ -395,7 +395,7 @@ async def pipeline_phase(args: argparse.Namespace, url: str, worker: Child, prof
         envelopes = _joins(0, args.n)
         spy = None
         if "worker" in args.profile:
-            from bench.bus_profile import PySpy
+            from bench.pyspy import PySpy
 
             spy = PySpy(worker.pid, 600, Path(tempfile.mkdtemp(prefix="bench-bus-")) / "worker.txt",
                         "the worker process during (a)")  # fmt: skip
@@ -615,7 +615,7 @@ async def fanout_phase(args: argparse.Namespace, servers: list[Child], ports: li
         spies = []
         for target in servers:
             if target.name in args.profile:
-                from bench.bus_profile import PySpy
+                from bench.pyspy import PySpy
 
                 spies.append(PySpy(target.pid, args.fanout_seconds + 1,
                                    Path(tempfile.mkdtemp(prefix="bench-bus-")) / f"{target.name}.txt",

@@ -23,12 +23,10 @@ import importlib.util
 import json
 import os
 import platform
-import shutil
 import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -53,6 +51,7 @@ from bench.common import (  # noqa: E402
     round_robin,
     table,
 )
+from bench.pyspy import PySpy, _package  # noqa: E402
 
 QUEUE_GUILD = 1100000000000000000
 APPROVE_GUILD_BASE = 1100000000000100000  # approve guilds are BASE + 0, 1, 2, ...
@@ -313,47 +312,6 @@ def _check_approve(data: dict[str, Any]) -> str | None:
     return None
 
 
-class PySpy:
-    """`py-spy record` on the server for the measured phase of one scenario; raw (collapsed) stacks."""
-
-    def __init__(self, pid: int, seconds: float, out: Path):
-        binary = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
-        if not Path(binary).exists():
-            raise SystemExit("--profile needs py-spy: .venv/bin/pip install py-spy")
-        self.out = out
-        self.process = subprocess.Popen(
-            [binary, "record", "--pid", str(pid), "--duration", str(max(1, round(seconds))), "--rate", "250",
-             "--format", "raw", "--function", "--nonblocking", "--output", str(out)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
-        time.sleep(0.5)  # let it attach before the measured phase starts
-
-    def finish(self) -> str:
-        try:
-            _, err = self.process.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            return "py-spy did not finish"
-        if not self.out.exists():
-            return f"py-spy wrote no profile: {err.strip()[-300:]}"
-        return summarize_stacks(self.out.read_text())
-
-
-def _frame_file(frame: str) -> str:
-    """'func (pkg/module.py:12)' -> 'pkg/module.py' (py-spy paths are relative to their sys.path entry)."""
-    _, _, where = frame.rpartition(" (")
-    return where.rstrip(")").rpartition(":")[0] or where
-
-
-def _package(frame: str) -> str:
-    top = _frame_file(frame).split("/", 1)[0].removesuffix(".py")
-    if top in ("api", "bus", "cluster"):
-        return f"{top} (this repo)"
-    if top.startswith("<") or top in sys.stdlib_module_names:
-        return "stdlib"
-    return top
-
-
 # Stages of a request, by the frames that run them (strawberry 0.34x / graphql-core 3.3 names). They
 # may overlap: dataloader batches run in tasks of their own, outside the request's execute frame.
 STAGES: list[tuple[str, Callable[[str], bool]]] = [
@@ -364,50 +322,6 @@ STAGES: list[tuple[str, Callable[[str], bool]]] = [
     ("JWT decode", lambda f: f.startswith("TokenService.decode (api/auth.py")),
     ("response JSON encoding", lambda f: f.startswith("GraphQLRouter.create_response (")),
 ]
-
-
-def summarize_stacks(raw: str, top: int = 12) -> str:
-    """Where the server's busy time went, from py-spy's collapsed stacks (`--format raw --function`)."""
-    own, inclusive, package_own, package_inclusive = Counter(), Counter(), Counter(), Counter()
-    samples: list[tuple[list[str], int]] = []
-    total = 0
-    for line in raw.splitlines():
-        stack, _, count = line.rpartition(" ")
-        if not stack or not count.isdigit():
-            continue
-        n = int(count)
-        frames = [f for f in stack.split(";") if _package(f) != "bench"]  # bench = this process's entry point
-        if not frames:
-            continue
-        total += n
-        samples.append((frames, n))
-        own[frames[-1]] += n
-        for frame in set(frames):
-            inclusive[frame] += n
-        # Own time of the stdlib (copy, json, ...) belongs to whichever library called it.
-        owner = next((_package(f) for f in reversed(frames) if _package(f) != "stdlib"), "stdlib")
-        package_own[owner] += n
-        for package in {_package(f) for f in frames} - {"stdlib"}:
-            package_inclusive[package] += n
-    if not total:
-        return "py-spy recorded no busy samples"
-
-    def rows(pairs: list[tuple[str, int]]) -> list[list[str]]:
-        return [[f"{100 * n / total:5.1f}%", name[:120]] for name, n in pairs]
-
-    stages = [(label, sum(n for stack, n in samples if any(map(matches, stack)))) for label, matches in STAGES]
-    repo = [(f, n) for f, n in inclusive.most_common() if _package(f).endswith("(this repo)")][:top]
-    return "\n\n".join(
-        [
-            f"{total} busy samples (time idle in the event loop is not sampled)",
-            "by package, own time (stdlib time counted to its caller):\n"
-            + table(["share", "package"], rows(package_own.most_common(top)), {0}),
-            "by package, on the stack:\n" + table(["share", "package"], rows(package_inclusive.most_common(top)), {0}),
-            "request stages, inclusive:\n" + table(["share", "stage"], rows(stages), {0}),
-            "functions, own time:\n" + table(["share", "function (file:line)"], rows(own.most_common(top)), {0}),
-            "this repo's functions, inclusive:\n" + table(["share", "function (file:line)"], rows(repo), {0}),
-        ]
-    )
 
 
 async def run_load(args: argparse.Namespace, server: Server) -> tuple[list[LoadResult], dict[str, int], str | None]:
@@ -441,7 +355,8 @@ async def run_load(args: argparse.Namespace, server: Server) -> tuple[list[LoadR
                 print(f"  warm-up failure x{n} in {name}: {reason}", flush=True)
             spy = None
             if args.profile and name.startswith(args.profile):
-                spy = PySpy(server.pid, args.seconds, Path(tempfile.mkdtemp(prefix="bench-")) / "pyspy.txt")
+                out = Path(tempfile.mkdtemp(prefix="bench-")) / "pyspy.txt"
+                spy = PySpy(server.pid, args.seconds, out, rate=250, stages=STAGES)
             result = await closed_loop(
                 transport, args.clients, args.seconds, next_body, check, LoadResult(name), server_pid=server.pid
             )

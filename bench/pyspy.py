@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 from bench.common import table
@@ -15,14 +16,22 @@ from bench.common import table
 REPO_PACKAGES = ("api", "bus", "cluster")
 
 
+Stage = tuple[str, Callable[[str], bool]]
+
+
 class PySpy:
-    def __init__(self, pid: int, seconds: float, out: Path, label: str):
+    """`py-spy record` on a process for a measured phase; `finish()` summarises the raw (collapsed) stacks.
+    `stages`: optional (label, frame predicate) pairs, reported as inclusive shares."""
+
+    def __init__(
+        self, pid: int, seconds: float, out: Path, label: str | None = None, rate: int = 200, stages: list[Stage] = ()
+    ):
         binary = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
         if not Path(binary).exists():
             raise SystemExit("--profile needs py-spy: .venv/bin/pip install py-spy")
-        self.out, self.label = out, label
+        self.out, self.label, self.rate, self.stages = out, label, rate, list(stages)
         self.process = subprocess.Popen(
-            [binary, "record", "--pid", str(pid), "--duration", str(max(1, round(seconds))), "--rate", "200",
+            [binary, "record", "--pid", str(pid), "--duration", str(max(1, round(seconds))), "--rate", str(rate),
              "--format", "raw", "--function", "--nonblocking", "--output", str(out)],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
         )  # fmt: skip
@@ -42,7 +51,8 @@ class PySpy:
             return "py-spy did not finish"
         if not self.out.exists():
             return f"py-spy wrote no profile: {err.strip()[-300:]}"
-        return f"py-spy on {self.label} (raw stacks: {self.out}):\n\n" + summarize(self.out.read_text())
+        summary = summarize(self.out.read_text(), rate=self.rate, stages=self.stages)
+        return summary if self.label is None else f"py-spy on {self.label} (raw stacks: {self.out}):\n\n{summary}"
 
     def kill(self) -> None:
         if self.process.poll() is None:
@@ -65,8 +75,10 @@ def _package(frame: str) -> str:
     return top
 
 
-def summarize(raw: str, top: int = 14) -> str:
+def summarize(raw: str, top: int = 14, rate: int = 200, stages: list[Stage] = ()) -> str:
+    """Where the busy time went, from py-spy's collapsed stacks (`--format raw --function`)."""
     own, inclusive, package_own, package_inclusive = Counter(), Counter(), Counter(), Counter()
+    samples: list[tuple[list[str], int]] = []
     total = 0
     for line in raw.splitlines():
         stack, _, count = line.rpartition(" ")
@@ -77,6 +89,7 @@ def summarize(raw: str, top: int = 14) -> str:
         if not frames:
             continue
         total += n
+        samples.append((frames, n))
         own[frames[-1]] += n
         for frame in set(frames):
             inclusive[frame] += n
@@ -92,13 +105,17 @@ def summarize(raw: str, top: int = 14) -> str:
         return [[f"{100 * n / total:5.1f}%", name[:130]] for name, n in pairs]
 
     repo = [(f, n) for f, n in inclusive.most_common() if _package(f).endswith("(this repo)")][:top]
-    return "\n\n".join(
-        [
-            f"{total} busy samples at 200/s (time idle in the event loop is not sampled)",
-            "by package, own time (stdlib time counted to its caller):\n"
-            + table(["share", "package"], rows(package_own.most_common(top)), {0}),
-            "by package, on the stack:\n" + table(["share", "package"], rows(package_inclusive.most_common(top)), {0}),
-            "functions, own time:\n" + table(["share", "function (file:line)"], rows(own.most_common(top)), {0}),
-            "this repo's functions, inclusive:\n" + table(["share", "function (file:line)"], rows(repo), {0}),
-        ]
-    )
+    parts = [
+        f"{total} busy samples at {rate}/s (time idle in the event loop is not sampled)",
+        "by package, own time (stdlib time counted to its caller):\n"
+        + table(["share", "package"], rows(package_own.most_common(top)), {0}),
+        "by package, on the stack:\n" + table(["share", "package"], rows(package_inclusive.most_common(top)), {0}),
+    ]
+    if stages:
+        shares = [(label, sum(n for stack, n in samples if any(map(matches, stack)))) for label, matches in stages]
+        parts.append("stages, inclusive:\n" + table(["share", "stage"], rows(shares), {0}))
+    parts += [
+        "functions, own time:\n" + table(["share", "function (file:line)"], rows(own.most_common(top)), {0}),
+        "this repo's functions, inclusive:\n" + table(["share", "function (file:line)"], rows(repo), {0}),
+    ]
+    return "\n\n".join(parts)

@@ -63,6 +63,21 @@ export function facts(pairs) {
   );
 }
 
+/** Wires a button that shows and hides an inline form: aria-expanded kept in step, `first` focused on
+ * opening, and `cancel` closing the form and giving the focus back to the button. */
+export function disclosure(toggle, form, first, cancel) {
+  const setOpen = (open) => {
+    form.hidden = !open;
+    toggle.setAttribute("aria-expanded", String(open));
+    if (open) first.focus();
+  };
+  toggle.addEventListener("click", () => setOpen(form.hidden));
+  cancel.addEventListener("click", () => {
+    setOpen(false);
+    toggle.focus();
+  });
+}
+
 /** A "Load more" button that hides itself when there is nothing more. */
 export function loadMoreButton(label, onClick) {
   const button = h("button", { type: "button", class: "secondary load-more", hidden: true, text: label });

@@ -4,7 +4,7 @@ import { BUMP, CREATE_PARTNERSHIP, END, errorsByField, JOIN_STATS, PARTNERSHIPS 
 import { joinsChart } from "../chart.js";
 import { announce, busy, h, messageBox, newId, replace, showMessage } from "../dom.js";
 import { ago, count, when } from "../format.js";
-import { facts, loadMoreButton, partnerHeader, statusBadge, userText } from "./common.js";
+import { disclosure, facts, loadMoreButton, partnerHeader, statusBadge, userText } from "./common.js";
 
 const PAGE = 25;
 const PERIODS = [
@@ -214,16 +214,7 @@ export function partnersView(ctx) {
       h("p", { class: "help", text: "The showcase post is removed and the contact role revoked. The history is kept." }),
       h("div", { class: "actions" }, confirm, cancel),
     );
-    const setOpen = (open) => {
-      form.hidden = !open;
-      toggle.setAttribute("aria-expanded", String(open));
-      if (open) reason.focus();
-    };
-    toggle.addEventListener("click", () => setOpen(form.hidden));
-    cancel.addEventListener("click", () => {
-      setOpen(false);
-      toggle.focus();
-    });
+    disclosure(toggle, form, reason, cancel);
     bump.addEventListener("click", () =>
       busy(bump, async () => {
         const payload = await mutate(BUMP, { id: p.id }, "bumpPartnership", message);

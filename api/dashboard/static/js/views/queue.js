@@ -4,7 +4,7 @@
 import { APPROVE, DENY, QUEUE } from "../api.js";
 import { announce, busy, h, messageBox, newId, replace, showMessage } from "../dom.js";
 import { count, SOURCE_LABELS, STATUS_LABELS } from "../format.js";
-import { facts, loadMoreButton, partnerHeader, statusBadge, userText } from "./common.js";
+import { disclosure, facts, loadMoreButton, partnerHeader, statusBadge, userText } from "./common.js";
 
 const PAGE = 25;
 
@@ -154,16 +154,7 @@ export function queueView(ctx) {
       ),
       h("div", { class: "actions" }, confirm, cancel),
     );
-    const setOpen = (open) => {
-      form.hidden = !open;
-      toggle.setAttribute("aria-expanded", String(open));
-      if (open) reason.focus();
-    };
-    toggle.addEventListener("click", () => setOpen(form.hidden));
-    cancel.addEventListener("click", () => {
-      setOpen(false);
-      toggle.focus();
-    });
+    disclosure(toggle, form, reason, cancel);
     approve.addEventListener("click", () =>
       busy(approve, async () => {
         const payload = await mutate(entry, APPROVE, { id: app.id }, "approveApplication");

@@ -20,7 +20,7 @@ from tests.api.factories import GUILD, joined
 from tests.support.mongo import free_port
 
 from .conftest import SECRET, process_env
-from .test_worker_faults import _count, _publish_all, _seed
+from .test_worker_faults import _count, _publish_all, _seed, assert_counted_exactly
 
 N = 2000
 GRACE = 5.0
@@ -79,13 +79,7 @@ async def test_sigterm_mid_stream_then_restart_counts_every_join_once(open_conta
 
     restarted = _start(shared_settings, log_path, "api.worker")
     try:
-        deadline = time.monotonic() + 180
-        while await _count(container, partnership.id) < N and time.monotonic() < deadline:
-            await asyncio.sleep(0.25)
-        await asyncio.sleep(1.0)  # anything doubled would show up now
-        assert await _count(container, partnership.id) == N
-        assert (await container.partnership_repo.get(partnership.id)).retained_count == N
-        assert await container.database.joins.count_documents({"partnership_id": partnership.id}) == N
+        await assert_counted_exactly(container, partnership.id, N, within=180)
     finally:
         restarted.send_signal(signal.SIGTERM)
         code, _ = await _wait_exit(restarted, EXIT_BOUND)

@@ -32,6 +32,17 @@ async def _count(container, partnership_id: str) -> int:
     return (await container.partnership_repo.get(partnership_id)).join_count
 
 
+async def assert_counted_exactly(container, partnership_id: str, n: int, within: float) -> None:
+    """Waits until `n` joins are counted, then checks that nothing was doubled or lost anywhere."""
+    deadline = time.monotonic() + within
+    while await _count(container, partnership_id) < n and time.monotonic() < deadline:
+        await asyncio.sleep(0.25)
+    await asyncio.sleep(1.0)  # anything doubled would show up now
+    assert await _count(container, partnership_id) == n
+    assert (await container.partnership_repo.get(partnership_id)).retained_count == n
+    assert await container.database.joins.count_documents({"partnership_id": partnership_id}) == n
+
+
 async def _publish_all(url: str, events) -> None:
     publisher = make_bus(url, publish_timeout=60)
     await publisher.start()
@@ -54,13 +65,7 @@ async def _run_with_fault(open_container, shared_settings, worker_process, fault
     worker = await fault(worker)
 
     await publishing
-    deadline = time.monotonic() + 240
-    while await _count(container, partnership.id) < N and time.monotonic() < deadline:
-        await asyncio.sleep(0.25)
-    await asyncio.sleep(1.0)  # anything doubled would show up now
-    assert await _count(container, partnership.id) == N
-    assert (await container.partnership_repo.get(partnership.id)).retained_count == N
-    assert await container.database.joins.count_documents({"partnership_id": partnership.id}) == N
+    await assert_counted_exactly(container, partnership.id, N, within=240)
     assert worker.poll() is None, "the worker must survive the fault"
 
 

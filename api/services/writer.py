@@ -102,19 +102,18 @@ class GuildWriter:
             await self._journal.apply(item)
         await self._ledgers.done(guild_id, [i["id"] for i in db_items])
 
-        published: list[str] = []
-        left: list[dict[str, Any]] = []
-        for index, item in enumerate(i for i in items if i["op"] not in DB_OPS):
+        bus_items = [i for i in items if i["op"] not in DB_OPS]
+        sent = 0
+        for item in bus_items:
             try:
                 async with asyncio.timeout(self._publish_timeout):
                     await self._publish(item)
             except Exception as exc:  # broker unavailable: keep this and the rest, in order
                 log.warning("guild %s: %s kept for later (%s)", guild_id, item["op"], type(exc).__name__)
-                left = [i for i in items if i["op"] not in DB_OPS][index:]
                 break
-            published.append(item["id"])
-        await self._ledgers.done(guild_id, published)
-        return left
+            sent += 1
+        await self._ledgers.done(guild_id, [i["id"] for i in bus_items[:sent]])
+        return bus_items[sent:]
 
     async def _publish(self, item: dict[str, Any]) -> None:
         envelope = Envelope.model_validate(item["envelope"])

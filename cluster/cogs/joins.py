@@ -4,10 +4,10 @@
 Per guild with ``track_joins`` (from ``settings.sync``):
 
 - Snapshot: the guild's invite uses (code -> uses, ints only; see cluster.invites.snapshot), fetched
-  once when tracking becomes known for the guild (the ``guild_settings_changed`` bot event) (GET /guilds/{id}/invites, plus GET /vanity-url when
-  the guild has a vanity code), then kept current from INVITE_CREATE / INVITE_DELETE without
-  refetching. Refetched only after the shard re-identified (events may have been missed), when a
-  batch needed a fetch anyway, or after a failed fetch.
+  once when tracking becomes known for the guild (the ``guild_settings_changed`` bot event; GET
+  /guilds/{id}/invites, plus GET /vanity-url when the guild has a vanity code), then kept current
+  from INVITE_CREATE / INVITE_DELETE without refetching. Refetched only after the shard re-identified
+  (events may have been missed), when a batch needed a fetch anyway, or after a failed fetch.
 - Joins: queued per guild (cluster.invites.batching); a batch closes ``window`` seconds after its first
   join (or when the previous batch is done), then ONE fetch serves the whole batch. The new uses are
   compared with the snapshot and every member of the batch gets the label the rules in

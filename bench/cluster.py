@@ -36,7 +36,7 @@ from discord.ext import commands
 from bench.common import proc_status
 from bus import Envelope
 from cluster.bot import PartnersBot
-from cluster.bus_seam import LocalBus
+from cluster.bus_link import LocalBus
 from cluster.main import configure_discord
 from cluster.settings import ClusterSettings, load_settings
 
@@ -79,6 +79,7 @@ def verdict(ok: bool) -> str:
 async def joins_and_commands(joins: int, command_count: int, seed: int) -> dict[str, Any]:
     from tests.fakediscord import FakeDiscord, World
     from tests.fakediscord.fixtures import running
+    from tests.fakediscord.server import eventually
 
     rng = random.Random(seed)
     fake = FakeDiscord(World())
@@ -99,7 +100,7 @@ async def joins_and_commands(joins: int, command_count: int, seed: int) -> dict[
             cog = bot.get_cog("Joins")
             assert cog is not None
             await bus.deliver_command(0, settings_sync(guild.id, True))
-            await cog.wait_snapshot(guild.id)  # type: ignore[attr-defined]
+            await eventually(lambda: guild.id in cog.snapshots)  # type: ignore[attr-defined]
 
             # (a) bursts: a partner posts, a wave of members arrives through one path, then a pause
             mark = fake.calls.mark()
@@ -243,6 +244,7 @@ class DefaultCachesBot(PartnersBot, _DiscordDefaults):
 async def child(mode: str, api_base: str, gateway_url: str, token: str) -> None:
     """One node in this (child) process; prints one JSON line with its memory once everything is loaded."""
     from tests.fakediscord.fixtures import running
+    from tests.fakediscord.server import eventually
 
     logging.basicConfig(level=logging.ERROR)
     settings = node_settings(token, api_base, gateway_url, shard_count=SHARDS, guild_ready_timeout=2.0)
@@ -284,10 +286,10 @@ async def child(mode: str, api_base: str, gateway_url: str, token: str) -> None:
                 await asyncio.gather(*(chunk(g) for g in unchunked))
         # Our settings: the api syncs every guild; every 5th tracks joins (snapshot fetched)
         cog = bot.get_cog("Joins")
+        tracked = [g.id for i, g in enumerate(sorted(bot.guilds, key=lambda g: g.id)) if i % 5 == 0]
         for i, g in enumerate(sorted(bot.guilds, key=lambda g: g.id)):
             await bus.deliver_command(g.shard_id, settings_sync(g.id, i % 5 == 0))
-        for g in bot.guilds:
-            await cog.wait_snapshot(g.id)  # type: ignore[union-attr]
+        await eventually(lambda: all(g in cog.snapshots for g in tracked), timeout=300)  # type: ignore[union-attr]
         bus.published.clear()
         gc.collect()
         await asyncio.sleep(1)

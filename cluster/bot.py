@@ -3,37 +3,41 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 import discord
 from discord.ext import commands
 
 from bus import Envelope
+from bus.contracts.commands import SettingsSync
 from bus.logs import message_context
-from cluster.bus_seam import ClusterBus, LocalBus
-from cluster.command_results import CommandRunner
+from bus.routing import shard_for
+from cluster.bus_link import ClusterBus, LocalBus
+from cluster.command_handlers import command_handlers_of
+from cluster.command_runner import CommandHandler, CommandRunner
 from cluster.guild_config import GuildConfigs
+from cluster.guild_warnings import GuildWarnings
 from cluster.identify import IdentifyPacer
 from cluster.metrics import ClusterMetrics
 from cluster.readiness import ShardReadiness
 from cluster.settings import ClusterSettings
-from cluster.sharding import shard_for_guild
 
 log = logging.getLogger(__name__)
 
-# One module per feature, RoboDanny style: cluster/cogs/<feature>.py ending in ``async def setup(bot)``.
+# One module per feature, RoboDanny style: cluster/cogs/<feature>.py holds one cog, its
+# ``@command_handler`` methods and ``@commands.Cog.listener`` methods, and ends in ``async def setup(bot)``.
 DEFAULT_EXTENSIONS: tuple[str, ...] = (
-    "cluster.cogs.health",
-    "cluster.cogs.guild_config",
+    "cluster.cogs.health",  # /healthz, /readyz, /metrics
+    "cluster.cogs.guild_config",  # settings.sync; shard.ready
     "cluster.cogs.intake",  # /ppartner apply, panel, tickets, $partnership DMs
     "cluster.cogs.review",  # review posts and reviewers' reactions
-    "cluster.cogs.showcase",  # showcase posts, tracked invites, contact role, DMs
+    "cluster.cogs.showcase",  # showcase posts
+    "cluster.cogs.tracked_invites",  # the partner's tracked invite
+    "cluster.cogs.contact_roles",  # the partner contact role
+    "cluster.cogs.direct_messages",  # DMs the api sends
     "cluster.cogs.joins",  # invite tracking and join attribution
 )
-
-# A handler returns what it created (ids) for command.completed, or raises (see command_results).
-CommandHandler = Callable[[Envelope], Awaitable[dict[str, Any] | None]]
 
 
 def build_intents() -> discord.Intents:
@@ -99,6 +103,8 @@ class PartnersBot(commands.AutoShardedBot):
         self.commands_run = CommandRunner(self.bus.publish_event, metrics=self.metrics)
         self.draining = False  # close() began: /readyz answers 503
         self.configs = GuildConfigs()
+        # Setup problems met while carrying out commands, one per guild and code an hour (per node).
+        self.guild_warnings = GuildWarnings(self.bus.publish_event, every=3600.0)
         self._initial_extensions = tuple(extensions)
         self._consuming: set[int] = set()
         self.add_listener(self._on_shard_connect, "on_shard_connect")
@@ -180,16 +186,35 @@ class PartnersBot(commands.AutoShardedBot):
     def consuming_shards(self) -> frozenset[int]:
         return frozenset(self._consuming)
 
+    # ---- cogs: their command handlers come and go with them ---------------------------------------------
+
+    async def add_cog(self, cog: commands.Cog, /, *, override: bool = False, **options: Any) -> None:
+        """Add the cog, then its ``@command_handler`` methods (refused before it loads if another cog
+        already handles one of its command types)."""
+        handlers = command_handlers_of(cog)
+        replaced = self.get_cog(cog.qualified_name) if override else None
+        for command_type in handlers:
+            owner = getattr(self.command_handlers.get(command_type), "__self__", None)
+            if command_type in self.command_handlers and (replaced is None or owner is not replaced):
+                raise ValueError(f"a handler for {command_type!r} is already registered")
+        await super().add_cog(cog, override=override, **options)
+        self.command_handlers.update(handlers)
+
+    async def remove_cog(self, name: str, /, **options: Any) -> commands.Cog | None:
+        cog = await super().remove_cog(name, **options)
+        if cog is not None:
+            for command_type, handler in command_handlers_of(cog).items():
+                if self.command_handlers.get(command_type) == handler:
+                    del self.command_handlers[command_type]
+        return cog
+
     # ---- commands from the api ------------------------------------------------------------------------
 
     def register_command_handler(self, command_type: str, handler: CommandHandler) -> None:
-        """Features register the command types they carry out (``"showcase.post"`` -> coroutine)."""
+        """A handler outside any cog (tests, tools); cogs use ``@command_handler`` instead."""
         if command_type in self.command_handlers:
             raise ValueError(f"a handler for {command_type!r} is already registered")
         self.command_handlers[command_type] = handler
-
-    def unregister_command_handler(self, command_type: str) -> None:
-        self.command_handlers.pop(command_type, None)
 
     async def handle_command(self, env: Envelope) -> None:
         """The bus consumer callback. Unknown types raise, so the bus retries and then dead-letters them
@@ -200,10 +225,17 @@ class PartnersBot(commands.AutoShardedBot):
                 raise LookupError(f"no handler for command type {env.type!r}")
             await self.commands_run.run(env, handler)
 
+    # ---- events between cogs ----------------------------------------------------------------------------
+
+    def settings_changed(self, guild_id: int, config: SettingsSync) -> None:
+        """Tell every interested cog (``on_guild_settings_changed(guild_id, config)`` listeners) that the
+        api synced a guild's settings; ``self.configs`` already holds them."""
+        self.dispatch("guild_settings_changed", guild_id, config)
+
     # ---- helpers -------------------------------------------------------------------------------------
 
     def shard_of(self, guild_id: int | str) -> int:
-        return shard_for_guild(guild_id, self.settings.shard_count)
+        return shard_for(guild_id, self.settings.shard_count)
 
     def owns_guild(self, guild_id: int | str) -> bool:
         """Whether this node is connected (or connecting) to the shard of ``guild_id``."""

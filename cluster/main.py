@@ -14,7 +14,7 @@ import discord.http
 import yarl
 
 from cluster.bot import PartnersBot
-from cluster.bus_seam import ClusterBus, make_bus
+from cluster.bus_link import ClusterBus, make_bus
 from cluster.settings import ClusterSettings, SettingsError, configure_logging, load_settings
 
 log = logging.getLogger("cluster")

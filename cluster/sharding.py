@@ -1,13 +1,10 @@
-"""Shard arithmetic shared by the node's settings and its features."""
+"""Which shards a node owns: ``SHARD_IDS`` specs and even ``CLUSTER_INDEX`` / ``CLUSTER_COUNT`` splits.
+
+The shard of a guild is ``bus.routing.shard_for`` (the api routes commands by the same formula)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-
-
-def shard_for_guild(guild_id: int | str, shard_count: int) -> int:
-    """The shard Discord routes a guild to: ``(guild_id >> 22) % shard_count``."""
-    return (int(guild_id) >> 22) % shard_count
 
 
 def parse_shard_ids(spec: str) -> list[int]:

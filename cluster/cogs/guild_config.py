@@ -1,4 +1,8 @@
-"""Settings sync: keeps each guild's settings from the api, and asks for them when a shard is ready."""
+"""Settings sync: keeps each guild's settings from the api, and asks for them when a shard is ready.
+
+Each synced guild's settings go to ``bot.configs`` and then to every cog as the bot event
+``guild_settings_changed(guild_id, config)`` (``@commands.Cog.listener() async def
+on_guild_settings_changed``): no cog reaches into another."""
 
 from __future__ import annotations
 
@@ -8,7 +12,9 @@ import discord
 from discord.ext import commands
 
 from bus import Envelope, parse
+from bus.contracts.commands import SettingsSync
 from bus.contracts.types import NODE_GUILD_ID
+from cluster.command_handlers import command_handler
 
 log = logging.getLogger(__name__)
 
@@ -16,13 +22,13 @@ log = logging.getLogger(__name__)
 class GuildConfig(commands.Cog):
     def __init__(self, bot) -> None:
         self.bot = bot
-        bot.register_command_handler("settings.sync", self.on_settings_sync)
 
-    async def cog_unload(self) -> None:
-        self.bot.unregister_command_handler("settings.sync")
-
+    @command_handler("settings.sync")
     async def on_settings_sync(self, env: Envelope) -> None:
-        self.bot.configs.set(int(env.guild_id), parse(env))
+        config: SettingsSync = parse(env)
+        guild_id = int(env.guild_id)
+        self.bot.configs.set(guild_id, config)
+        self.bot.settings_changed(guild_id, config)
 
     @commands.Cog.listener()
     async def on_shard_ready(self, shard_id: int) -> None:

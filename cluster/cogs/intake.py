@@ -66,7 +66,9 @@ from bus.contracts.common import (
     InteractionReply,
 )
 from bus.contracts.events import ApplicationSubmitted
-from cluster.command_results import CommandRefused
+from cluster.command_handlers import command_handler
+from cluster.command_runner import CommandRefused
+from cluster.guild_warnings import GuildWarnings
 from cluster.intake import texts
 from cluster.intake.dm_syntax import DmApplication, DmUsageError, is_partnership_command, parse_dm
 from cluster.intake.invites import InviteError, InviteProblem, ResolvedServer, resolve_invite
@@ -80,14 +82,12 @@ from cluster.intake.views import (
     modal_values,
     ticket_view,
 )
-from cluster.intake.warnings import GuildWarnings
 
 if TYPE_CHECKING:
     from cluster.bot import PartnersBot
 
 log = logging.getLogger(__name__)
 
-COMMANDS = ("interaction.followup", "ticket.close", "panel.post")
 MESSAGE_MAX = 2000
 TICKET_ARCHIVE_MINUTES = 10080  # a week: the decision may take days; ticket.close re-opens if needed
 
@@ -105,7 +105,8 @@ class Intake(commands.Cog):
 
     def __init__(self, bot: PartnersBot) -> None:
         self.bot = bot
-        self.warnings = GuildWarnings(bot.bus.publish_event)
+        # Met while serving applicants (a click each): re-sent at most once a minute per guild and code.
+        self.warnings = GuildWarnings(bot.bus.publish_event, every=60.0)
         self._tickets: dict[tuple[int, int], int] = {}  # (guild, applicant) -> open ticket thread id
         self._dm_busy: set[int] = set()  # users whose $partnership is being handled
 
@@ -113,13 +114,8 @@ class Intake(commands.Cog):
         # Persistent components: clicks on messages posted before a restart still reach this cog.
         self.bot.add_view(PanelView(self._apply_from_panel))
         self.bot.add_dynamic_items(TicketFormButton)
-        self.bot.register_command_handler("interaction.followup", self.on_interaction_followup)
-        self.bot.register_command_handler("ticket.close", self.on_ticket_close)
-        self.bot.register_command_handler("panel.post", self.on_panel_post)
 
     async def cog_unload(self) -> None:
-        for command_type in COMMANDS:
-            self.bot.unregister_command_handler(command_type)
         self.bot.remove_dynamic_items(TicketFormButton)
 
     # ---- /ppartner apply and the panel button -------------------------------------------------------------
@@ -207,6 +203,7 @@ class Intake(commands.Cog):
 
     # ---- interaction.followup (api -> applicant) -------------------------------------------------------------
 
+    @command_handler("interaction.followup")
     async def on_interaction_followup(self, env: Envelope) -> dict[str, Any]:
         data: InteractionFollowup = parse(env)
         # An application webhook (type 3) like discord.Interaction.followup builds, so ephemeral works;
@@ -257,7 +254,7 @@ class Intake(commands.Cog):
             return
         parent = guild.get_channel(int(ticket_channel_id))
         if parent is None:
-            await self.warnings.report(
+            await self.warnings.warn(
                 guild.id,
                 GuildWarningCode.CHANNEL_MISSING,
                 f"The ticket channel ({ticket_channel_id}) no longer exists: application tickets cannot open.",
@@ -265,7 +262,7 @@ class Intake(commands.Cog):
             await answer(texts.TICKET_CHANNEL_MISSING)
             return
         if not isinstance(parent, discord.TextChannel):
-            await self.warnings.report(
+            await self.warnings.warn(
                 guild.id,
                 GuildWarningCode.CHANNEL_MISSING,
                 f"The ticket channel #{parent.name} is not a text channel: private ticket threads cannot open there.",
@@ -275,7 +272,7 @@ class Intake(commands.Cog):
         try:
             thread = await self._create_ticket(parent, user)
         except discord.Forbidden:
-            await self.warnings.report(
+            await self.warnings.warn(
                 guild.id,
                 GuildWarningCode.MISSING_PERMISSIONS,
                 f"The bot needs Create Private Threads and Send Messages in Threads in #{parent.name} "
@@ -284,7 +281,7 @@ class Intake(commands.Cog):
             await answer(texts.TICKET_NO_PERMISSION.format(channel=parent.mention))
             return
         except discord.NotFound:
-            await self.warnings.report(
+            await self.warnings.warn(
                 guild.id,
                 GuildWarningCode.CHANNEL_MISSING,
                 f"The ticket channel ({ticket_channel_id}) no longer exists: application tickets cannot open.",
@@ -316,6 +313,7 @@ class Intake(commands.Cog):
             raise
         return thread
 
+    @command_handler("ticket.close")
     async def on_ticket_close(self, env: Envelope) -> dict[str, Any]:
         data: TicketClose = parse(env)
         guild = self._guild_for_command(env, "close the ticket")
@@ -341,7 +339,7 @@ class Intake(commands.Cog):
             except discord.Forbidden:
                 # Locking needs Manage Threads; a closed (archived) ticket is still better than an open one.
                 await thread.edit(archived=True, reason="Partnership application answered")
-                await self.warnings.report(
+                await self.warnings.warn(
                     guild.id,
                     GuildWarningCode.MISSING_PERMISSIONS,
                     "The bot needs Manage Threads to lock answered application tickets.",
@@ -369,7 +367,7 @@ class Intake(commands.Cog):
         try:
             await self.post_panel(target)
         except discord.Forbidden:
-            await self.warnings.report(
+            await self.warnings.warn(
                 guild.id,
                 GuildWarningCode.MISSING_PERMISSIONS,
                 f"The bot needs View Channel and Send Messages in #{target.name} to post the application panel.",
@@ -389,6 +387,7 @@ class Intake(commands.Cog):
     async def post_panel(self, channel: discord.abc.Messageable) -> discord.Message:
         return await channel.send(texts.PANEL_MESSAGE, view=PanelView(self._apply_from_panel))
 
+    @command_handler("panel.post")
     async def on_panel_post(self, env: Envelope) -> dict[str, Any]:
         data: PanelPost = parse(env)
         guild = self._guild_for_command(env, "post the application panel")

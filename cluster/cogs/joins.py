@@ -4,10 +4,10 @@
 Per guild with ``track_joins`` (from ``settings.sync``):
 
 - Snapshot: the guild's invite uses (code -> uses, ints only; see cluster.invites.snapshot), fetched
-  once when tracking becomes known for the guild (GET /guilds/{id}/invites, plus GET /vanity-url when
-  the guild has a vanity code), then kept current from INVITE_CREATE / INVITE_DELETE without
-  refetching. Refetched only after the shard re-identified (events may have been missed), when a
-  batch needed a fetch anyway, or after a failed fetch.
+  once when tracking becomes known for the guild (the ``guild_settings_changed`` bot event; GET
+  /guilds/{id}/invites, plus GET /vanity-url when the guild has a vanity code), then kept current
+  from INVITE_CREATE / INVITE_DELETE without refetching. Refetched only after the shard re-identified
+  (events may have been missed), when a batch needed a fetch anyway, or after a failed fetch.
 - Joins: queued per guild (cluster.invites.batching); a batch closes ``window`` seconds after its first
   join (or when the previous batch is done), then ONE fetch serves the whole batch. The new uses are
   compared with the snapshot and every member of the batch gets the label the rules in
@@ -32,16 +32,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import discord
 from discord.ext import commands
 
 from bus import Envelope
+from bus.contracts.commands import SettingsSync
 from bus.contracts.common import GuildWarningCode
-from bus.contracts.events import GuildWarning, MemberJoined, MemberLeft
+from bus.contracts.events import MemberJoined, MemberLeft
+from cluster.guild_warnings import GuildWarnings
 from cluster.invites.attribution import (
     UNKNOWN,
     Label,
@@ -88,11 +91,11 @@ class Joins(commands.Cog):
         self.forbidden_retry = forbidden_retry
         self.invite_fetches = 0  # GET /guilds/{id}/invites calls made (for the benchmark and logs)
         self._forbidden: dict[tuple[int, str], float] = {}  # (guild, what) -> monotonic time of next try
-        self._warned: set[tuple[int, str]] = set()
+        # one warning per guild and problem, until a fetch works again
+        self.warnings = GuildWarnings(bot.bus.publish_event, every=math.inf)
         self._generation: dict[int, int] = {}  # shard -> how many times it became ready
         self._fetch_slots = asyncio.Semaphore(fetch_concurrency)
         self._snapshot_tasks: dict[int, asyncio.Task[None]] = {}
-        self._wrapped: tuple[Any, Any] | None = None
 
     @property
     def window(self) -> float:
@@ -104,28 +107,7 @@ class Joins(commands.Cog):
 
     # ---- load / unload ------------------------------------------------------------------------------------
 
-    async def cog_load(self) -> None:
-        # Settings arrive through the guild_config cog's settings.sync handler; run after it, so a guild
-        # whose tracking is turned on gets its snapshot at once.
-        original = self.bot.command_handlers.get("settings.sync")
-        if original is None:
-            log.warning("no settings.sync handler: invite snapshots are taken at the first join instead")
-            return
-
-        async def settings_sync_then_track(env: Envelope) -> Any:
-            result = await original(env)
-            self.settings_changed(int(env.guild_id))
-            return result
-
-        self.bot.command_handlers["settings.sync"] = settings_sync_then_track
-        self._wrapped = (original, settings_sync_then_track)
-
     async def cog_unload(self) -> None:
-        if self._wrapped is not None:
-            original, wrapper = self._wrapped
-            if self.bot.command_handlers.get("settings.sync") is wrapper:
-                self.bot.command_handlers["settings.sync"] = original
-            self._wrapped = None
         for task in self._snapshot_tasks.values():
             task.cancel()
         self._snapshot_tasks.clear()
@@ -135,6 +117,10 @@ class Joins(commands.Cog):
 
     def tracking(self, guild_id: int) -> bool:
         return self.bot.configs.get(guild_id).track_joins
+
+    @commands.Cog.listener()
+    async def on_guild_settings_changed(self, guild_id: int, config: SettingsSync) -> None:
+        self.settings_changed(guild_id)
 
     def settings_changed(self, guild_id: int) -> None:
         """After a settings.sync: take the snapshot when tracking is (still) on and none is current;
@@ -157,13 +143,6 @@ class Joins(commands.Cog):
             lambda t, g=guild_id: self._snapshot_tasks.pop(g, None) if self._snapshot_tasks.get(g) is t else None
         )
 
-    async def wait_snapshot(self, guild_id: int) -> InviteSnapshot | None:
-        """The guild's snapshot once any fetch in progress is done (tests and tools)."""
-        task = self._snapshot_tasks.get(guild_id)
-        if task is not None:
-            await asyncio.wait({task})  # never raises, also when the fetch was cancelled
-        return self.snapshots.get(guild_id)
-
     async def _take_snapshot(self, guild_id: int) -> None:
         async with self._fetch_slots, self.batches.locked(guild_id):
             guild = self.bot.get_guild(guild_id)
@@ -183,7 +162,7 @@ class Joins(commands.Cog):
         self.snapshots.pop(guild_id, None)
         for what in (INVITES, VANITY):
             self._forbidden.pop((guild_id, what), None)
-            self._warned.discard((guild_id, what))
+        self.warnings.forget(guild_id)
         task = self._snapshot_tasks.pop(guild_id, None)
         if task is not None:
             task.cancel()
@@ -230,17 +209,13 @@ class Joins(commands.Cog):
         self._forbidden[(guild.id, what)] = time.monotonic() + self.forbidden_retry
         if what == INVITES:
             self.snapshots.pop(guild.id, None)
-        if (guild.id, what) in self._warned:
-            return
-        self._warned.add((guild.id, what))
-        log.warning("guild %s: cannot read %s (%s): joins are published as UNKNOWN", guild.id, what, detail)
-        body = GuildWarning(code=GuildWarningCode.MISSING_MANAGE_GUILD.value, message=WARNINGS[what])
-        await self._publish(Envelope.new("guild.warning", guild.id, body))
+        log.info("guild %s: cannot read %s (%s): joins are published as UNKNOWN", guild.id, what, detail)
+        await self.warnings.warn(guild.id, GuildWarningCode.MISSING_MANAGE_GUILD, WARNINGS[what], about=what)
 
     def _recovered(self, guild_id: int, what: str) -> None:
         self._forbidden.pop((guild_id, what), None)
-        if (guild_id, what) in self._warned:
-            self._warned.discard((guild_id, what))
+        if self.warnings.sent(guild_id, GuildWarningCode.MISSING_MANAGE_GUILD, about=what):
+            self.warnings.resolved(guild_id, GuildWarningCode.MISSING_MANAGE_GUILD, about=what)
             log.info("guild %s: %s readable again", guild_id, what)
 
     # ---- joins -------------------------------------------------------------------------------------------

@@ -34,20 +34,12 @@ from bus import Envelope, parse
 from bus.contracts.commands import ReviewPost, ReviewReactionRemove, ReviewUpdate
 from bus.contracts.common import CommandErrorCode, GuildWarningCode
 from bus.contracts.events import ReviewReaction
-from cluster.command_results import CommandRefused
+from cluster.command_handlers import command_handler
+from cluster.command_runner import CommandRefused
+from cluster.discord_errors import DiscordError, is_code
+from cluster.discord_helpers import ActingIn, channel_in, guild_or_refuse, where
+from cluster.message_text import NO_MENTIONS
 from cluster.review.embeds import EMOJIS, decided_embed, member_permissions, review_embed
-from cluster.showcase.problems import (
-    UNKNOWN_CHANNEL,
-    UNKNOWN_MESSAGE,
-    channel_in,
-    guild_or_refuse,
-    is_code,
-    missing_permissions,
-    permission_names,
-    warnings_for,
-    where,
-)
-from cluster.showcase.text import NO_MENTIONS
 
 if TYPE_CHECKING:
     from cluster.bot import PartnersBot
@@ -61,36 +53,21 @@ REMOVE_PERMISSIONS = ("view_channel", "manage_messages")
 
 
 class Review(commands.Cog):
-    COMMANDS = ("review.post", "review.update", "review.reaction.remove")
-
     def __init__(self, bot: PartnersBot) -> None:
         self.bot = bot
-        self.warnings = warnings_for(bot)
-        bot.register_command_handler("review.post", self.on_review_post)
-        bot.register_command_handler("review.update", self.on_review_update)
-        bot.register_command_handler("review.reaction.remove", self.on_reaction_remove)
-
-    async def cog_unload(self) -> None:
-        for command_type in self.COMMANDS:
-            self.bot.unregister_command_handler(command_type)
+        self.warnings = bot.guild_warnings
 
     # ---- commands -------------------------------------------------------------------------------------
 
+    @command_handler("review.post")
     async def on_review_post(self, env: Envelope) -> dict[str, Any]:
         cmd: ReviewPost = parse(env)
         guild = guild_or_refuse(self.bot, env.guild_id)
         channel_id = int(cmd.channel_id)
-        channel: Any = None
-
-        def lacking(needed: tuple[str, ...] = POST_PERMISSIONS) -> str:
-            names = permission_names(missing_permissions(guild, channel, needed))
-            return (
-                f"The bot cannot post applications for review in {where(channel, channel_id)}: give it {names} there."
-            )
-
+        at = ActingIn(channel_id, POST_PERMISSIONS, "post applications for review")
         gone = f"The review channel ({channel_id}) no longer exists: choose another one in the partnership settings."
-        async with self.warnings.watch(guild.id, permissions=lacking, channel_missing=gone):
-            channel = await channel_in(self.bot, guild, channel_id)
+        async with self.warnings.watch(guild.id, permissions=lambda: at.lacking(guild), channel_missing=gone):
+            channel = at.channel = await channel_in(self.bot, guild, channel_id)
             if not isinstance(channel, discord.abc.Messageable) or isinstance(channel, discord.ForumChannel):
                 raise CommandRefused(
                     CommandErrorCode.INVALID_COMMAND,
@@ -107,7 +84,8 @@ class Review(commands.Cog):
                 )
             else:
                 message = await channel.send(embed=review_embed(cmd), allowed_mentions=NO_MENTIONS)
-        await self._add_reactions(guild, message, lambda: lacking(REACT_PERMISSIONS))
+        at.needed = REACT_PERMISSIONS
+        await self._add_reactions(guild, message, lambda: at.lacking(guild))
         return {"channel_id": str(channel.id), "message_id": str(message.id)}
 
     async def _add_reactions(self, guild: discord.Guild, message: discord.Message, lacking: Callable[[], str]) -> None:
@@ -121,41 +99,31 @@ class Review(commands.Cog):
                     await self.warnings.warn(guild.id, GuildWarningCode.MISSING_PERMISSIONS, lacking())
                 return
 
+    @command_handler("review.update")
     async def on_review_update(self, env: Envelope) -> dict[str, Any]:
         cmd: ReviewUpdate = parse(env)
         guild = guild_or_refuse(self.bot, env.guild_id)
         channel_id, message_id = int(cmd.channel_id), int(cmd.message_id)
-        channel: Any = guild.get_channel_or_thread(channel_id)
-
-        def lacking() -> str:
-            names = permission_names(missing_permissions(guild, channel, UPDATE_PERMISSIONS))
-            return f"The bot cannot update review posts in {where(channel, channel_id)}: give it {names} there."
-
-        async with self.warnings.watch(guild.id, permissions=lacking):
+        at = ActingIn(channel_id, UPDATE_PERMISSIONS, "update review posts", guild.get_channel_or_thread(channel_id))
+        async with self.warnings.watch(guild.id, permissions=lambda: at.lacking(guild)):
             partial = self.bot.get_partial_messageable(channel_id, guild_id=guild.id)
             message = await partial.fetch_message(message_id)
             embed = decided_embed(message.embeds[0] if message.embeds else None, cmd.status, cmd.decided_by, cmd.reason)
             await message.edit(embed=embed, allowed_mentions=NO_MENTIONS)
         return {"message_id": str(message_id)}
 
+    @command_handler("review.reaction.remove")
     async def on_reaction_remove(self, env: Envelope) -> dict[str, Any]:
         cmd: ReviewReactionRemove = parse(env)
         guild = guild_or_refuse(self.bot, env.guild_id)
         channel_id = int(cmd.channel_id)
-        channel: Any = guild.get_channel_or_thread(channel_id)
-
-        def lacking() -> str:
-            names = permission_names(missing_permissions(guild, channel, REMOVE_PERMISSIONS))
-            return (
-                f"The bot cannot remove reactions of members who may not decide in {where(channel, channel_id)}: "
-                f"give it {names} there."
-            )
-
+        doing = "remove reactions of members who may not decide"
+        at = ActingIn(channel_id, REMOVE_PERMISSIONS, doing, guild.get_channel_or_thread(channel_id))
         try:
-            async with self.warnings.watch(guild.id, permissions=lacking):
+            async with self.warnings.watch(guild.id, permissions=lambda: at.lacking(guild)):
                 await self.bot.http.remove_reaction(channel_id, int(cmd.message_id), cmd.emoji, int(cmd.user_id))
         except discord.NotFound as exc:
-            if not is_code(exc, UNKNOWN_MESSAGE, UNKNOWN_CHANNEL):
+            if not is_code(exc, DiscordError.UNKNOWN_MESSAGE, DiscordError.UNKNOWN_CHANNEL):
                 raise
             return {}  # the post (or its channel) is gone: so is the reaction
         return {}

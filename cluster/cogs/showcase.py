@@ -1,6 +1,6 @@
-"""Showcase posts and the other effects of a partnership: tracked invite, contact role, direct messages.
+"""Showcase posts: the partner's advertisement where the guild showcases its partners.
 
-Commands (api -> cluster); each answers with one ``command.completed`` (see ``cluster.command_results``):
+Commands (api -> cluster); each answers with one ``command.completed`` (see ``cluster.command_runner``):
 
 - ``showcase.post`` (``channel_mode``, ``target_id``, ``partner``, ``advertisement``, ``replace``):
   the ad is posted as message text (no mentions allowed) with a "Join <partner>" link button to the
@@ -28,53 +28,30 @@ Commands (api -> cluster); each answers with one ``command.completed`` (see ``cl
   message is deleted. FORUM_PER_PARTNER archives and locks the thread, keeping the ad in it.
   What is already gone counts as done (idempotent). The shape of the placement decides (a thread id
   means a forum post), so a placement made before a mode change is still taken down correctly.
-- ``invite.create``: a permanent invite to this guild (max_age 0, max_uses 0, unique) in ``channel_id``,
-  or when null in the first of: the system channel, the rules channel, the text channels by position,
-  where the bot may create invites. Result ``{code}``.
-- ``role.grant`` / ``role.revoke``: add / remove the role by REST (no member cache needed). A user not in
-  the guild -> UNKNOWN_MEMBER for a grant (the api grants it when they join); for a revoke it is done
-  (they do not have the role), as is revoking a role they no longer have or a role that was deleted.
-- ``dm.send``: opens a DM with the user and sends ``content`` (no mentions). Result ``{channel_id,
-  message_id}``. Closed DMs -> FORBIDDEN_DM.
-
 Discord refusals propagate to the runner (failed ``command.completed`` in plain words); setup problems
-also raise a rate-limited ``guild.warning`` (MISSING_PERMISSIONS, CHANNEL_MISSING, ROLE_MISSING,
-ROLE_ABOVE_BOT).
+also raise a rate-limited ``guild.warning`` (MISSING_PERMISSIONS, CHANNEL_MISSING).
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import discord
 from discord.ext import commands
 
 from bus import Envelope, parse
-from bus.contracts.commands import DmSend, InviteCreate, RoleGrant, RoleRevoke, ShowcasePost, ShowcaseRemove
+from bus.contracts.commands import ShowcasePost, ShowcaseRemove
 from bus.contracts.common import ChannelMode, CommandErrorCode, GuildWarningCode, PartnerServer, Placement
-from cluster.command_results import CommandRefused
-from cluster.showcase.problems import (
-    UNKNOWN_CHANNEL,
-    UNKNOWN_MEMBER,
-    UNKNOWN_MESSAGE,
-    UNKNOWN_ROLE,
-    channel_in,
-    guild_or_refuse,
-    is_code,
-    missing_permissions,
-    permission_names,
-    warnings_for,
-    where,
-)
+from cluster.command_handlers import command_handler
+from cluster.command_runner import CommandRefused
+from cluster.discord_errors import DiscordError, is_code
+from cluster.discord_helpers import ActingIn, channel_in, guild_or_refuse, where
+from cluster.message_text import clip
 from cluster.showcase.text import (
-    CONTENT_LIMIT,
-    NO_MENTIONS,
     advertisement_message,
     channel_slug,
-    clip,
     has_partner_marker,
     is_partner_channel,
     partner_topic,
@@ -99,53 +76,25 @@ NEEDED = {
 TARGET_KIND = {SINGLE: "channel", PER_CHANNEL: "category", FORUM: "forum"}
 
 
-@dataclass
-class _Where:
-    """Where a command is acting, for the warning text when Discord refuses."""
-
-    channel_id: int | None
-    needed: tuple[str, ...]
-    channel: Any = None
-    doing: str = "post advertisements"
-    extra: list[str] = field(default_factory=list)
-
-
 class Showcase(commands.Cog):
-    COMMANDS = ("showcase.post", "showcase.remove", "invite.create", "role.grant", "role.revoke", "dm.send")
-
     def __init__(self, bot: PartnersBot) -> None:
         self.bot = bot
-        self.warnings = warnings_for(bot)
-        bot.register_command_handler("showcase.post", self.on_showcase_post)
-        bot.register_command_handler("showcase.remove", self.on_showcase_remove)
-        bot.register_command_handler("invite.create", self.on_invite_create)
-        bot.register_command_handler("role.grant", self.on_role_grant)
-        bot.register_command_handler("role.revoke", self.on_role_revoke)
-        bot.register_command_handler("dm.send", self.on_dm_send)
-
-    async def cog_unload(self) -> None:
-        for command_type in self.COMMANDS:
-            self.bot.unregister_command_handler(command_type)
-
-    # ---- warnings ---------------------------------------------------------------------------------------
-
-    def _lacking(self, guild: discord.Guild, at: _Where) -> str:
-        names = permission_names(missing_permissions(guild, at.channel, at.needed))
-        return f"The bot cannot {at.doing} in {where(at.channel, at.channel_id)}: give it {names} there."
+        self.warnings = bot.guild_warnings
 
     # ---- showcase.post ----------------------------------------------------------------------------------
 
+    @command_handler("showcase.post")
     async def on_showcase_post(self, env: Envelope) -> dict[str, Any]:
         cmd: ShowcasePost = parse(env)
         guild = guild_or_refuse(self.bot, env.guild_id)
         mode = ChannelMode(cmd.channel_mode)
         target_id = int(cmd.target_id)
-        at = _Where(target_id, NEEDED[mode])
+        at = ActingIn(target_id, NEEDED[mode], "post advertisements")
         gone = (
             f"The showcase {TARGET_KIND[mode]} ({target_id}) no longer exists: "
             "choose another one in the partnership settings."
         )
-        async with self.warnings.watch(guild.id, permissions=lambda: self._lacking(guild, at), channel_missing=gone):
+        async with self.warnings.watch(guild.id, permissions=lambda: at.lacking(guild), channel_missing=gone):
             target = at.channel = await channel_in(self.bot, guild, target_id)
             if mode is SINGLE:
                 result = await self._post_single(target, cmd)
@@ -176,7 +125,7 @@ class Showcase(commands.Cog):
         return {"channel_id": str(target.id), "message_id": str(message.id), "thread_id": None}
 
     async def _post_partner_channel(
-        self, guild: discord.Guild, category: Any, cmd: ShowcasePost, at: _Where
+        self, guild: discord.Guild, category: Any, cmd: ShowcasePost, at: ActingIn
     ) -> dict[str, Any]:
         if not isinstance(category, discord.CategoryChannel):
             raise self._wrong_type(category, PER_CHANNEL)
@@ -208,7 +157,7 @@ class Showcase(commands.Cog):
         try:
             return await channel.send(**advertisement_message(cmd.partner, cmd.advertisement))
         except discord.NotFound as exc:
-            if not is_code(exc, UNKNOWN_CHANNEL):
+            if not is_code(exc, DiscordError.UNKNOWN_CHANNEL):
                 raise
             return None
 
@@ -229,7 +178,7 @@ class Showcase(commands.Cog):
             return channel
         return None
 
-    async def _post_forum(self, guild: discord.Guild, forum: Any, cmd: ShowcasePost, at: _Where) -> dict[str, Any]:
+    async def _post_forum(self, guild: discord.Guild, forum: Any, cmd: ShowcasePost, at: ActingIn) -> dict[str, Any]:
         if not isinstance(forum, discord.ForumChannel):
             raise self._wrong_type(forum, FORUM)
         if cmd.replace is not None and cmd.replace.thread_id is not None:
@@ -292,20 +241,21 @@ class Showcase(commands.Cog):
 
     # ---- showcase.remove --------------------------------------------------------------------------------
 
+    @command_handler("showcase.remove")
     async def on_showcase_remove(self, env: Envelope) -> dict[str, Any]:
         cmd: ShowcaseRemove = parse(env)
         guild = guild_or_refuse(self.bot, env.guild_id)
         placement = cmd.placement
         if placement.thread_id is not None:
-            at = _Where(int(placement.thread_id), ("view_channel", "manage_threads"), doing="archive partner posts")
-            async with self.warnings.watch(guild.id, permissions=lambda: self._lacking(guild, at)):
+            at = ActingIn(int(placement.thread_id), ("view_channel", "manage_threads"), doing="archive partner posts")
+            async with self.warnings.watch(guild.id, permissions=lambda: at.lacking(guild)):
                 at.channel = await self._archive_thread(guild, int(placement.thread_id))
             return {}
         if placement.channel_id is None:
             return {}  # nothing was ever posted
         channel_id = int(placement.channel_id)
-        at = _Where(channel_id, ("view_channel",), doing="take advertisements down")
-        async with self.warnings.watch(guild.id, permissions=lambda: self._lacking(guild, at)):
+        at = ActingIn(channel_id, ("view_channel",), doing="take advertisements down")
+        async with self.warnings.watch(guild.id, permissions=lambda: at.lacking(guild)):
             try:
                 channel = at.channel = await channel_in(self.bot, guild, channel_id)
             except discord.NotFound:
@@ -316,16 +266,16 @@ class Showcase(commands.Cog):
                         channel_id, int(placement.message_id), reason="Partnership ended"
                     )
                 except discord.NotFound as exc:
-                    if is_code(exc, UNKNOWN_CHANNEL):
+                    if is_code(exc, DiscordError.UNKNOWN_CHANNEL):
                         return {}  # deleted (the cache had not heard yet)
-                    if not is_code(exc, UNKNOWN_MESSAGE):
+                    if not is_code(exc, DiscordError.UNKNOWN_MESSAGE):
                         raise
             if isinstance(channel, discord.TextChannel) and has_partner_marker(channel.topic):
                 at.needed, at.doing = ("view_channel", "manage_roles"), "lock ended partners' channels"
                 try:
                     await self._lock(guild, channel)
                 except discord.NotFound as exc:
-                    if not is_code(exc, UNKNOWN_CHANNEL):
+                    if not is_code(exc, DiscordError.UNKNOWN_CHANNEL):
                         raise
         return {}
 
@@ -348,124 +298,10 @@ class Showcase(commands.Cog):
             try:
                 await thread.edit(archived=True, locked=True, reason="Partnership ended")
             except discord.NotFound as exc:
-                if not is_code(exc, UNKNOWN_CHANNEL):
+                if not is_code(exc, DiscordError.UNKNOWN_CHANNEL):
                     raise
                 return None  # deleted (the cache had not heard yet)
         return thread
-
-    # ---- invite.create ----------------------------------------------------------------------------------
-
-    async def on_invite_create(self, env: Envelope) -> dict[str, Any]:
-        cmd: InviteCreate = parse(env)
-        guild = guild_or_refuse(self.bot, env.guild_id)
-        needed = ("view_channel", "create_instant_invite")
-        at = _Where(None, needed, doing="create the partners' tracked invites")
-        gone = None
-        if cmd.channel_id is not None:
-            at.channel_id = int(cmd.channel_id)
-            gone = f"The channel for partner invites ({cmd.channel_id}) no longer exists."
-        async with self.warnings.watch(guild.id, permissions=lambda: self._lacking(guild, at), channel_missing=gone):
-            if at.channel_id is not None:
-                channel = at.channel = await channel_in(self.bot, guild, at.channel_id)
-                if not isinstance(channel, discord.abc.GuildChannel) or isinstance(channel, discord.CategoryChannel):
-                    raise CommandRefused(
-                        CommandErrorCode.INVALID_COMMAND,
-                        f"Invites cannot be created for {where(channel, at.channel_id)}: it is not a channel members can join.",
-                    )
-            else:
-                channel = self._invite_channel(guild)
-                if channel is None:
-                    message = (
-                        "The bot cannot create invites in any text channel: give it View Channel and Create Invite "
-                        "in the system channel or another text channel."
-                    )
-                    await self.warnings.warn(guild.id, GuildWarningCode.MISSING_PERMISSIONS, message)
-                    raise CommandRefused(CommandErrorCode.MISSING_PERMISSIONS, message)
-                at.channel, at.channel_id = channel, channel.id
-            invite = await channel.create_invite(
-                max_age=0, max_uses=0, temporary=False, unique=True, reason="Tracked invite for a partnership"
-            )
-        return {"code": invite.code}
-
-    @staticmethod
-    def _invite_channel(guild: discord.Guild) -> discord.TextChannel | None:
-        """The system channel, else the rules channel, else the first text channel by position, where
-        the bot may create invites (by the cached permissions)."""
-        me = guild.me
-        seen: set[int] = set()
-        for channel in (guild.system_channel, guild.rules_channel, *guild.text_channels):
-            if channel is None or channel.id in seen:
-                continue
-            seen.add(channel.id)
-            if me is not None:
-                perms = channel.permissions_for(me)
-                if not (perms.view_channel and perms.create_instant_invite):
-                    continue
-            return channel
-        return None
-
-    # ---- role.grant / role.revoke -----------------------------------------------------------------------
-
-    async def on_role_grant(self, env: Envelope) -> dict[str, Any]:
-        cmd: RoleGrant = parse(env)
-        guild = guild_or_refuse(self.bot, env.guild_id)
-        role_id, user_id = int(cmd.role_id), int(cmd.user_id)
-        async with self._role_problems(guild, role_id):
-            await self.bot.http.add_role(guild.id, user_id, role_id, reason="Partner contact role (partnership active)")
-        return {}
-
-    async def on_role_revoke(self, env: Envelope) -> dict[str, Any]:
-        cmd: RoleRevoke = parse(env)
-        guild = guild_or_refuse(self.bot, env.guild_id)
-        role_id, user_id = int(cmd.role_id), int(cmd.user_id)
-        try:
-            async with self._role_problems(guild, role_id):
-                await self.bot.http.remove_role(
-                    guild.id, user_id, role_id, reason="Partner contact role (partnership ended)"
-                )
-        except discord.NotFound as exc:
-            if is_code(exc, UNKNOWN_MEMBER, UNKNOWN_ROLE):
-                return {}  # not in the server, or the role is gone: they do not have it
-            raise
-        return {}
-
-    @contextlib.asynccontextmanager
-    async def _role_problems(self, guild: discord.Guild, role_id: int):
-        try:
-            yield
-        except discord.HTTPException as exc:
-            role = guild.get_role(role_id)
-            name = f"@{role.name}" if role is not None else f"the role {role_id}"
-            if is_code(exc, UNKNOWN_ROLE):
-                await self.warnings.warn(
-                    guild.id,
-                    GuildWarningCode.ROLE_MISSING,
-                    f"The partner contact role ({role_id}) no longer exists: choose another one in the partnership settings.",
-                )
-            elif exc.status == 403:
-                me = guild.me
-                if role is not None and me is not None and (role.managed or role >= me.top_role):
-                    await self.warnings.warn(
-                        guild.id,
-                        GuildWarningCode.ROLE_ABOVE_BOT,
-                        f"The bot cannot give or take {name}: it is above the bot's highest role (or managed by an "
-                        "integration). Move the bot's role above it in Server Settings → Roles.",
-                    )
-                else:
-                    await self.warnings.warn(
-                        guild.id,
-                        GuildWarningCode.MISSING_PERMISSIONS,
-                        f"The bot cannot give or take {name}: give it Manage Roles.",
-                    )
-            raise
-
-    # ---- dm.send ----------------------------------------------------------------------------------------
-
-    async def on_dm_send(self, env: Envelope) -> dict[str, Any]:
-        cmd: DmSend = parse(env)
-        channel = await self.bot.create_dm(discord.Object(int(cmd.user_id)))
-        message = await channel.send(clip(cmd.content, CONTENT_LIMIT), allowed_mentions=NO_MENTIONS)
-        return {"channel_id": str(channel.id), "message_id": str(message.id)}
 
 
 async def setup(bot) -> None:

@@ -18,7 +18,7 @@ import discord
 
 from bus.contracts.commands import ReviewPost
 from bus.contracts.common import ApplicationSource, ReviewStatus
-from cluster.showcase.text import clip, invite_markdown
+from cluster.message_text import clip, invite_markdown
 
 APPROVE = "👍"
 DENY = "👎"

@@ -1,9 +1,5 @@
-"""Text rules for what the bot posts: Discord's length limits, channel names, invite links, and the
-shape of a showcase post.
-
-Nothing the bot posts may ping: every send passes ``NO_MENTIONS`` explicitly (the client default is the
-same; being explicit keeps a later default change from turning ads into pings).
-"""
+"""Text rules of the showcase: channel names, partner-channel topics, forum titles, and the shape of a
+showcase post (generic limits and clipping: ``cluster.message_text``)."""
 
 from __future__ import annotations
 
@@ -14,56 +10,11 @@ from typing import Any
 import discord
 
 from bus.contracts.common import PartnerServer
+from cluster.message_text import CONTENT_LIMIT, NO_MENTIONS, clip, invite_url
 
-NO_MENTIONS = discord.AllowedMentions.none()
-
-CONTENT_LIMIT = 2000  # message content
 CHANNEL_NAME_LIMIT = 100  # channel and thread names
 BUTTON_LABEL_LIMIT = 80
-ELLIPSIS = "…"
-_ZWJ = "\u200d"
 _MARKER = "partner server id "  # in a partner channel's topic, followed by the partner server's id
-
-_INVITE_CODE = re.compile(r"^[A-Za-z0-9-]{1,100}$")
-
-
-def clip(text: str | None, limit: int) -> str:
-    """``text`` cut to at most ``limit`` characters, ending in "…" when cut.
-
-    Discord counts characters, not bytes; Python strings index code points, so a cut never splits a
-    UTF-8 sequence. A cut inside a character sequence (a letter and its combining marks, an emoji and
-    its modifiers or zero-width joiners) backs off to before the sequence."""
-    text = text or ""
-    if len(text) <= limit:
-        return text
-    if limit <= len(ELLIPSIS):
-        return text[:limit]
-    cut = limit - len(ELLIPSIS)
-    while cut > 0 and (_joins_previous(text[cut]) or text[cut - 1] == _ZWJ):
-        cut -= 1
-    return text[:cut].rstrip() + ELLIPSIS
-
-
-def _joins_previous(char: str) -> bool:
-    """Whether ``char`` belongs to the character before it (combining mark, variation selector, skin
-    tone modifier, zero-width joiner)."""
-    point = ord(char)
-    return bool(unicodedata.combining(char)) or 0xFE00 <= point <= 0xFE0F or 0x1F3FB <= point <= 0x1F3FF or char == _ZWJ
-
-
-def invite_url(code: str) -> str | None:
-    """``https://discord.gg/<code>``, or None for a code that is not a plain invite code (it is shown,
-    never turned into a link, so a crafted code cannot smuggle markdown or another URL in)."""
-    return f"https://discord.gg/{code}" if _INVITE_CODE.match(code or "") else None
-
-
-def invite_markdown(code: str) -> str:
-    """The review embed's Invite field: ``[discord.gg/abc](https://discord.gg/abc)``."""
-    url = invite_url(code)
-    if url is None:  # shown as code: no markdown, no masked link
-        shown = clip((code or "").replace("`", "'"), 100)
-        return f"`{shown}`" if shown.strip() else "unknown"
-    return f"[discord.gg/{code}]({url})"
 
 
 def channel_slug(name: str, *, limit: int = CHANNEL_NAME_LIMIT) -> str:

@@ -7,7 +7,7 @@ from typing import Any
 import pytest_asyncio
 
 from cluster.bot import PartnersBot
-from cluster.bus_seam import LocalBus
+from cluster.bus_link import LocalBus
 from cluster.settings import ClusterSettings, load_settings
 from tests.fakediscord import FakeDiscord
 from tests.fakediscord.fixtures import fake_discord, running  # noqa: F401

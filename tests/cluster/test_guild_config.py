@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bus import Envelope
-from cluster.bus_seam import LocalBus
+from cluster.bus_link import LocalBus
 from tests.fakediscord import FakeDiscord
 from tests.fakediscord.server import eventually
 

@@ -11,10 +11,10 @@ from discord import app_commands
 from discord.ext import commands
 
 from bus import Envelope
+from bus.routing import shard_for
 from cluster.bot import PartnersBot, build_intents
-from cluster.bus_seam import LocalBus
+from cluster.bus_link import LocalBus
 from cluster.readiness import ShardState
-from cluster.sharding import shard_for_guild
 from tests.fakediscord import FakeDiscord, Intents, eventually
 
 
@@ -242,7 +242,7 @@ async def test_guild_shard_arithmetic_matches_discord_py(fake_discord: FakeDisco
     by_shard = four_shard_world(fake_discord)
     bot = await start_node(shard_count=4, shard_ids="0-3")
     for guild in bot.guilds:
-        assert guild.shard_id == shard_for_guild(guild.id, 4)
+        assert guild.shard_id == shard_for(guild.id, 4)
         assert guild.id in by_shard[guild.shard_id]
 
 

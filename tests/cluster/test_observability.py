@@ -7,8 +7,8 @@ import discord
 from prometheus_client.parser import text_string_to_metric_families
 
 from bus import Envelope
-from cluster.bus_seam import LocalBus
-from cluster.command_results import CommandRefused
+from cluster.bus_link import LocalBus
+from cluster.command_runner import CommandRefused
 from tests.fakediscord import FakeDiscord
 
 

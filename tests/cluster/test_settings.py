@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from bus.routing import shard_for
 from cluster.settings import ClusterSettings, SettingsError, load_settings
-from cluster.sharding import cluster_shard_ids, format_shard_ids, parse_shard_ids, shard_for_guild
+from cluster.sharding import cluster_shard_ids, format_shard_ids, parse_shard_ids
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -43,9 +44,9 @@ def test_cluster_split_covers_every_shard_once(shards: int, nodes: int) -> None:
     assert all(b == list(range(b[0], b[-1] + 1)) for b in blocks)  # contiguous
 
 
-def test_shard_for_guild_is_discords_formula() -> None:
-    assert shard_for_guild(41771983423143937, 1) == 0
-    assert shard_for_guild("175928847299117063", 16) == (175928847299117063 >> 22) % 16
+def test_the_shard_of_a_guild_is_discords_formula() -> None:
+    assert shard_for(41771983423143937, 1) == 0
+    assert shard_for("175928847299117063", 16) == (175928847299117063 >> 22) % 16
 
 
 def test_owned_shards_from_each_source() -> None:

@@ -16,7 +16,7 @@ from api.app import create_app
 from api.auth import EDIT, VIEW
 from api.container import Container
 from cluster.bot import PartnersBot
-from cluster.bus_seam import make_bus as make_node_bus
+from cluster.bus_link import make_bus as make_node_bus
 from tests.api.conftest import Api, make_settings, serve
 from tests.cluster.conftest import node_settings
 from tests.fakediscord import FakeDiscord, eventually

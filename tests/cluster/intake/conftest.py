@@ -9,7 +9,7 @@ import pytest
 
 from bus import Envelope
 from cluster.bot import PartnersBot
-from cluster.bus_seam import LocalBus
+from cluster.bus_link import LocalBus
 from tests.fakediscord import Channel, FakeDiscord, Guild, Interaction, Message, eventually
 
 PARTNER_CODE = "partner1"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from cluster.bus_seam import LocalBus
+from cluster.bus_link import LocalBus
 from tests.fakediscord import FakeDiscord, eventually
 
 from .conftest import PARTNER_CODE, build_home, configure

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cluster.bus_seam import LocalBus
+from cluster.bus_link import LocalBus
 from tests.fakediscord import FakeDiscord, eventually
 
 from .conftest import PANEL_BUTTON, PARTNER_CODE, Home, command, configure, final_answer, open_form

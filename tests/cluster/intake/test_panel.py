@@ -3,7 +3,7 @@ works like /ppartner apply (source PANEL), also after the node restarts."""
 
 from __future__ import annotations
 
-from cluster.bus_seam import LocalBus
+from cluster.bus_link import LocalBus
 from tests.fakediscord import FakeDiscord
 
 from .conftest import PANEL_BUTTON, PARTNER_CODE, Home, command, configure, final_answer

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cluster.bus_seam import LocalBus
+from cluster.bus_link import LocalBus
 from tests.fakediscord import ChannelType, FakeDiscord
 
 from .conftest import PARTNER_CODE, Home, command, configure, final_answer

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -9,7 +10,7 @@ import pytest_asyncio
 
 from bus import Envelope
 from cluster.bot import PartnersBot
-from cluster.bus_seam import LocalBus
+from cluster.bus_link import LocalBus
 from cluster.cogs.joins import Joins
 from tests.fakediscord import FakeDiscord, Guild
 from tests.fakediscord.server import eventually
@@ -30,10 +31,15 @@ class Node:
     bus: LocalBus
     cog: Joins
 
-    async def track(self, guild: Guild, on: bool = True) -> None:
-        """Sync the guild's settings (as the api does) and wait for the snapshot it triggers."""
+    async def track(self, guild: Guild, on: bool = True, *, until: Callable[[], Any] | None = None) -> None:
+        """Sync the guild's settings (as the api does) and wait until the joins cog acted on them (it hears
+        of them as a bot event, after the command): by default until the guild has a snapshot (on) or has
+        none (off); ``until`` for another outcome (e.g. the snapshot refused)."""
         await self.bus.deliver_command(self.bot.shard_of(guild.id), settings_sync(guild.id, track_joins=on))
-        await self.cog.wait_snapshot(guild.id)
+        if until is None:
+            snapshots = self.cog.snapshots
+            until = (lambda: guild.id in snapshots) if on else (lambda: guild.id not in snapshots)
+        await eventually(until)
 
     def joined(self, guild: Guild | None = None) -> list[dict[str, Any]]:
         return [e.data for e in self.bus.events("member.joined") if guild is None or e.guild_id == str(guild.id)]

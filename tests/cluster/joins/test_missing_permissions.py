@@ -19,7 +19,7 @@ async def test_missing_manage_guild_warns_once_and_joins_are_unknown(fake_discor
     fine = guild_with_invites(fake_discord, "Fine", "fineinv")
     fake_discord.world.deny_bot(locked, "MANAGE_GUILD")
     n = await node(window=0.2)
-    await n.track(locked)
+    await n.track(locked, until=lambda: n.bus.events("guild.warning"))
     await n.track(fine)
     assert locked.id not in n.cog.snapshots and fine.id in n.cog.snapshots
 

@@ -1,4 +1,4 @@
-"""A node with the review and showcase cogs on a fake Discord, and the world they act in.
+"""A node with the review, showcase, tracked-invite, contact-role and DM cogs on a fake Discord, and the world they act in.
 
 home = await start_home(fake_discord, start_node)
 done = await home.command("showcase.post", {...})      # the command.completed envelope
@@ -13,10 +13,17 @@ from typing import Any
 
 from bus import Envelope
 from cluster.bot import PartnersBot
-from cluster.bus_seam import LocalBus
+from cluster.bus_link import LocalBus
 from tests.fakediscord import Channel, FakeDiscord, Guild, Message, Role, World
 
-EXTENSIONS = ("cluster.cogs.guild_config", "cluster.cogs.review", "cluster.cogs.showcase")
+EXTENSIONS = (
+    "cluster.cogs.guild_config",
+    "cluster.cogs.review",
+    "cluster.cogs.showcase",
+    "cluster.cogs.tracked_invites",
+    "cluster.cogs.contact_roles",
+    "cluster.cogs.direct_messages",
+)
 MENTIONS_AD = "Join us! @everyone @here <@&{role}> <@{user}> best server"
 
 

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from bus.contracts.common import PartnerServer
+from cluster.message_text import clip, invite_markdown
 from cluster.showcase.text import (
     advertisement_message,
     channel_slug,
-    clip,
-    invite_markdown,
     is_partner_channel,
     partner_topic,
     thread_title,

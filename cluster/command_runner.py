@@ -16,36 +16,24 @@ from typing import Any
 import discord
 
 from bus import Envelope, command_completed
-from bus.contracts.common import CommandErrorCode as Code
+from bus.contracts.common import CommandErrorCode
+from cluster.discord_errors import COMMAND_ERRORS
 from cluster.metrics import ClusterMetrics
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[Envelope], Awaitable[dict[str, Any] | None]]
+# A handler returns what it created (ids) for command.completed, or raises.
+CommandHandler = Callable[[Envelope], Awaitable[dict[str, Any] | None]]
 
-# Discord JSON error codes -> our codes (https://discord.com/developers/docs/topics/opcodes-and-status-codes)
-DISCORD_CODES: dict[int, Code] = {
-    50013: Code.MISSING_PERMISSIONS,
-    50001: Code.MISSING_PERMISSIONS,  # Missing Access
-    50007: Code.FORBIDDEN_DM,
-    10003: Code.UNKNOWN_CHANNEL,
-    10008: Code.UNKNOWN_MESSAGE,
-    10011: Code.UNKNOWN_ROLE,
-    10007: Code.UNKNOWN_MEMBER,
-    10013: Code.UNKNOWN_MEMBER,  # Unknown User
-    10004: Code.GUILD_UNAVAILABLE,
-    10062: Code.NOT_FOUND,  # Unknown Interaction (token expired)
-    10015: Code.NOT_FOUND,  # Unknown Webhook
-}
 PLAIN = {
-    Code.MISSING_PERMISSIONS: "the bot lacks a Discord permission for this",
-    Code.FORBIDDEN_DM: "the user does not accept direct messages from the bot",
-    Code.UNKNOWN_CHANNEL: "the channel no longer exists",
-    Code.UNKNOWN_MESSAGE: "the message no longer exists",
-    Code.UNKNOWN_ROLE: "the role no longer exists",
-    Code.UNKNOWN_MEMBER: "the user is not in the server",
-    Code.GUILD_UNAVAILABLE: "the bot is not in the server, or the server is unavailable",
-    Code.NOT_FOUND: "Discord no longer knows the target (for an interaction: it expired)",
+    CommandErrorCode.MISSING_PERMISSIONS: "the bot lacks a Discord permission for this",
+    CommandErrorCode.FORBIDDEN_DM: "the user does not accept direct messages from the bot",
+    CommandErrorCode.UNKNOWN_CHANNEL: "the channel no longer exists",
+    CommandErrorCode.UNKNOWN_MESSAGE: "the message no longer exists",
+    CommandErrorCode.UNKNOWN_ROLE: "the role no longer exists",
+    CommandErrorCode.UNKNOWN_MEMBER: "the user is not in the server",
+    CommandErrorCode.GUILD_UNAVAILABLE: "the bot is not in the server, or the server is unavailable",
+    CommandErrorCode.NOT_FOUND: "Discord no longer knows the target (for an interaction: it expired)",
 }
 ACTION = {
     "review.post": "post the application for review",
@@ -67,14 +55,16 @@ ACTION = {
 class CommandRefused(Exception):
     """A command that cannot apply as given (e.g. the target is not a forum): reported, not retried."""
 
-    def __init__(self, code: Code | str, message: str):
+    def __init__(self, code: CommandErrorCode | str, message: str):
         super().__init__(message)
         self.code = str(code)
         self.message = message
 
 
 def describe_failure(command_type: str, exc: discord.HTTPException) -> tuple[str, str]:
-    code = DISCORD_CODES.get(exc.code) or (Code.NOT_FOUND if exc.status == 404 else Code.HTTP_ERROR)
+    code = COMMAND_ERRORS.get(exc.code) or (
+        CommandErrorCode.NOT_FOUND if exc.status == 404 else CommandErrorCode.HTTP_ERROR
+    )
     reason = PLAIN.get(code) or f"Discord answered {exc.status} {exc.text or ''}".strip()
     return str(code), f"Could not {ACTION.get(command_type, command_type)}: {reason}."
 
@@ -96,7 +86,7 @@ class CommandRunner:
         self._done: OrderedDict[str, Envelope] = OrderedDict()
         self._remember = remember
 
-    async def run(self, env: Envelope, handler: Handler) -> None:
+    async def run(self, env: Envelope, handler: CommandHandler) -> None:
         outcome = self._done.get(env.id)
         if outcome is None:
             with self.metrics.command(env) as record:  # counted by type and outcome, and timed
@@ -107,7 +97,7 @@ class CommandRunner:
                 self._done.popitem(last=False)
         await self._publish(outcome)
 
-    async def _execute(self, env: Envelope, handler: Handler) -> Envelope:
+    async def _execute(self, env: Envelope, handler: CommandHandler) -> Envelope:
         try:
             result = await handler(env)
         except CommandRefused as refused:

@@ -15,9 +15,10 @@ from bus import make_bus as _make_bus
 if TYPE_CHECKING:
     from cluster.settings import ClusterSettings
 
-CommandHandler = Callable[[Envelope], Awaitable[None]]
+# The bus hands each command to this (PartnersBot.handle_command).
+CommandConsumer = Callable[[Envelope], Awaitable[None]]
 
-__all__ = ["ClusterBus", "CommandHandler", "Envelope", "LocalBus", "make_bus"]
+__all__ = ["ClusterBus", "CommandConsumer", "Envelope", "LocalBus", "make_bus"]
 
 
 @runtime_checkable
@@ -33,7 +34,7 @@ class ClusterBus(Protocol):
     async def publish_event(self, env: Envelope) -> None:
         """cluster -> api; returns once the broker has it."""
 
-    async def consume_commands(self, shard_ids: Iterable[int], handler: CommandHandler) -> None:
+    async def consume_commands(self, shard_ids: Iterable[int], handler: CommandConsumer) -> None:
         """Handle the commands queued for these shards; called again as more shards get ready."""
 
 
@@ -43,7 +44,7 @@ class LocalBus:
 
     def __init__(self) -> None:
         self.published: list[Envelope] = []
-        self.handlers: dict[int, CommandHandler] = {}
+        self.handlers: dict[int, CommandConsumer] = {}
         self.started = False
 
     async def start(self) -> None:
@@ -56,7 +57,7 @@ class LocalBus:
     async def publish_event(self, env: Envelope) -> None:
         self.published.append(env)
 
-    async def consume_commands(self, shard_ids: Iterable[int], handler: CommandHandler) -> None:
+    async def consume_commands(self, shard_ids: Iterable[int], handler: CommandConsumer) -> None:
         for shard_id in shard_ids:
             self.handlers[shard_id] = handler
 

@@ -1,0 +1,85 @@
+"""The partner's tracked invite: ``invite.create``.
+
+A permanent invite to this guild (max_age 0, max_uses 0, unique) in ``channel_id``, or when null in the
+first of: the system channel, the rules channel, the text channels by position, where the bot may
+create invites. Result ``{code}``. Members who join through it are attributed to the partnership
+(``cluster.cogs.joins``). A missing permission or a deleted channel also raises a rate-limited
+``guild.warning`` (MISSING_PERMISSIONS, CHANNEL_MISSING).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord.ext import commands
+
+from bus import Envelope, parse
+from bus.contracts.commands import InviteCreate
+from bus.contracts.common import CommandErrorCode, GuildWarningCode
+from cluster.command_handlers import command_handler
+from cluster.command_runner import CommandRefused
+from cluster.discord_helpers import ActingIn, channel_in, guild_or_refuse, where
+
+if TYPE_CHECKING:
+    from cluster.bot import PartnersBot
+
+
+class TrackedInvites(commands.Cog):
+    def __init__(self, bot: PartnersBot) -> None:
+        self.bot = bot
+        self.warnings = bot.guild_warnings
+
+    @command_handler("invite.create")
+    async def create_tracked_invite(self, env: Envelope) -> dict[str, Any]:
+        cmd: InviteCreate = parse(env)
+        guild = guild_or_refuse(self.bot, env.guild_id)
+        needed = ("view_channel", "create_instant_invite")
+        at = ActingIn(None, needed, "create the partners' tracked invites")
+        gone = None
+        if cmd.channel_id is not None:
+            at.channel_id = int(cmd.channel_id)
+            gone = f"The channel for partner invites ({cmd.channel_id}) no longer exists."
+        async with self.warnings.watch(guild.id, permissions=lambda: at.lacking(guild), channel_missing=gone):
+            if at.channel_id is not None:
+                channel = at.channel = await channel_in(self.bot, guild, at.channel_id)
+                if not isinstance(channel, discord.abc.GuildChannel) or isinstance(channel, discord.CategoryChannel):
+                    raise CommandRefused(
+                        CommandErrorCode.INVALID_COMMAND,
+                        f"Invites cannot be created for {where(channel, at.channel_id)}: it is not a channel members can join.",
+                    )
+            else:
+                channel = self._invite_channel(guild)
+                if channel is None:
+                    message = (
+                        "The bot cannot create invites in any text channel: give it View Channel and Create Invite "
+                        "in the system channel or another text channel."
+                    )
+                    await self.warnings.warn(guild.id, GuildWarningCode.MISSING_PERMISSIONS, message)
+                    raise CommandRefused(CommandErrorCode.MISSING_PERMISSIONS, message)
+                at.channel, at.channel_id = channel, channel.id
+            invite = await channel.create_invite(
+                max_age=0, max_uses=0, temporary=False, unique=True, reason="Tracked invite for a partnership"
+            )
+        return {"code": invite.code}
+
+    @staticmethod
+    def _invite_channel(guild: discord.Guild) -> discord.TextChannel | None:
+        """The system channel, else the rules channel, else the first text channel by position, where
+        the bot may create invites (by the cached permissions)."""
+        me = guild.me
+        seen: set[int] = set()
+        for channel in (guild.system_channel, guild.rules_channel, *guild.text_channels):
+            if channel is None or channel.id in seen:
+                continue
+            seen.add(channel.id)
+            if me is not None:
+                perms = channel.permissions_for(me)
+                if not (perms.view_channel and perms.create_instant_invite):
+                    continue
+            return channel
+        return None
+
+
+async def setup(bot: PartnersBot) -> None:
+    await bot.add_cog(TrackedInvites(bot))

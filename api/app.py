@@ -81,7 +81,7 @@ def create_app(
     )
     app.include_router(router, prefix="/graphql")
     app.include_router(build_login_router(settings))  # /auth/discord/login, /callback, /auth/refresh, /logout
-    mount_dashboard(app)  # /dashboard/: the staff dashboard's static files
+    mount_dashboard(app, settings)  # /dashboard/: the staff dashboard's static files
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -7,9 +7,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from graphql import GraphQLError
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.fastapi import GraphQLRouter
@@ -18,6 +18,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_P
 from .auth import TokenService
 from .container import Container
 from .dashboard import mount_dashboard
+from .graphiql import graphiql_page, mount_graphiql
 from .graphql.context import Context
 from .graphql.schema import build_schema
 from .lifecycle import OpenWebSockets, TrackWebSockets, check_readiness
@@ -36,6 +37,9 @@ class _Router(GraphQLRouter):
         except GraphQLError as exc:
             raise ConnectionRejectionError({"message": exc.message}) from None
         return None
+
+    async def render_graphql_ide(self, request: Request) -> HTMLResponse:
+        return graphiql_page()  # from this package's files: nothing fetched from a CDN (api/graphiql)
 
 
 def create_app(
@@ -80,8 +84,10 @@ def create_app(
         subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL],
     )
     app.include_router(router, prefix="/graphql")
+    if settings.graphiql:
+        mount_graphiql(app)  # /graphiql/: the GraphiQL page's scripts and styles
     app.include_router(build_login_router(settings))  # /auth/discord/login, /callback, /auth/refresh, /logout
-    mount_dashboard(app)  # /dashboard/: the staff dashboard's static files
+    mount_dashboard(app, settings)  # /dashboard/: the staff dashboard's static files
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

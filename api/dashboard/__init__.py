@@ -10,9 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
+
+from ..settings import ApiSettings
 
 STATIC = Path(__file__).parent / "static"
 PATH = "/dashboard"
@@ -47,6 +49,21 @@ class _DashboardFiles(StaticFiles):
         return response
 
 
-def mount_dashboard(app: FastAPI) -> None:
-    """Serves the dashboard at /dashboard/ (index.html; /dashboard redirects there) and its files below it."""
+def discord_login_configured(settings: ApiSettings) -> bool:
+    """The same three settings the login routes need (api/login/routes.py answers 503 without them)."""
+    return bool(
+        settings.discord_client_id and settings.discord_client_secret.get_secret_value() and settings.oauth_redirect_uri
+    )
+
+
+def mount_dashboard(app: FastAPI, settings: ApiSettings) -> None:
+    """Serves the dashboard at /dashboard/ (index.html; /dashboard redirects there) and its files below it,
+    and /dashboard/config.json: what the sign-in page may offer (the page is static, this is not)."""
+    config = {"discordLogin": discord_login_configured(settings)}
+
+    # Registered before the mount, so it is matched first.
+    @app.get(PATH + "/config.json", include_in_schema=False)
+    async def dashboard_config() -> JSONResponse:
+        return JSONResponse(config, headers=HEADERS)
+
     app.mount(PATH, _DashboardFiles(directory=STATIC, html=True), name="dashboard")

@@ -49,6 +49,15 @@ class Guild:
 
     id: Snowflake
 
+    @strawberry.field(
+        description="The bot is in this server, as its cluster reported when a shard became ready. "
+        "False: nothing is posted, bumped or removed in this server until the bot is added."
+    )
+    async def bot_present(self, info: Info) -> bool:
+        # As reported by the cluster when a shard became ready (shard.ready): a server the bot never
+        # reported is one where nothing gets posted, which the dashboard says instead of promising it.
+        return await info.context.loaders.bot_present.load(self.id)
+
     @strawberry.field
     async def settings(self, info: Info) -> PartnershipSettings:
         ledger = await info.context.loaders.ledger.load(self.id)

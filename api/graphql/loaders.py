@@ -16,6 +16,7 @@ class Loaders:
     application: DataLoader[str, Application | None]
     partnership: DataLoader[str, Partnership | None]
     ledger: DataLoader[int, Ledger]
+    bot_present: DataLoader[int, bool]
 
     @classmethod
     def create(cls, container: Container) -> Loaders:
@@ -31,4 +32,8 @@ class Loaders:
             found = await container.ledgers.load_many(list(guild_ids))
             return [found[g] for g in guild_ids]
 
-        return cls(DataLoader(applications), DataLoader(partnerships), DataLoader(ledgers))
+        async def bot_present(guild_ids: list[int]) -> list[bool]:
+            present = await container.bot_guilds.present(list(guild_ids))
+            return [g in present for g in guild_ids]
+
+        return cls(DataLoader(applications), DataLoader(partnerships), DataLoader(ledgers), DataLoader(bot_present))

@@ -143,6 +143,7 @@ async def site() -> AsyncIterator[Site]:
         await container.guild_settings.update(
             GUILD, {"viewer_role_ids": [VIEWER_ROLE], "showcase_channel_id": GUILD + 1}, actor=EDITOR
         )
+        await container.bot_guilds.mark_present([GUILD])  # as shard.ready reports it; other guilds have no bot
         fake.add_user(EDITOR, {GUILD: Membership(owner=True)})
         fake.add_user(VIEWER, {GUILD: Membership(permissions=0x400, roles=[VIEWER_ROLE])})
         server = RestartableServer(create_app(settings, container=container, tokens=tokens), port)

@@ -70,11 +70,13 @@ const USER_ERRORS = `userErrors { code message field }`;
 /** Who is signed in and which guilds they may view (ids only: guild names are not in the API). */
 export const VIEWER = `query Viewer { viewer { userId guildIds } }`;
 
-/** The numbers shown wherever a limit bites, and setup problems staff should fix. */
+/** The numbers shown wherever a limit bites, setup problems staff should fix, and whether the bot
+ * is in the server at all (false: nothing gets posted, so the page promises nothing of the kind). */
 export const GUILD_OVERVIEW = `
 query GuildOverview($guildId: Snowflake!) {
   guild(id: $guildId) {
     id
+    botPresent
     limits { activeCount activeMax pendingCount pendingMax blacklistCount blacklistMax }
     warnings { code message at }
   }

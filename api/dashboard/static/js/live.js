@@ -1,42 +1,38 @@
-// Live updates over graphql-transport-ws, written out by hand (the protocol is small):
+// Live updates over graphql-transport-ws, with the graphql-ws library's client (vendor/graphql-ws.js)
+// doing the protocol: connection_init with the token, subscribe / next / error / complete, ping/pong,
+// resubscribing after a reconnect. This module adds what the page needs around it:
 //
-//   client                                   server
-//   open ws /graphql, subprotocol "graphql-transport-ws"
-//   {type: "connection_init", payload: {Authorization: "Bearer <jwt>"}}
-//                                            {type: "connection_ack"}     (or close 4403: bad token)
-//   {id, type: "subscribe", payload: {query, variables}}
-//                                            {id, type: "next", payload: {data, errors?}}  ...
-//                                            {id, type: "error", payload: [GraphQLError]}  (ends it)
-//                                            {id, type: "complete"}                         (ends it)
-//   {id, type: "complete"}                   (the client stops a subscription)
-//   {type: "ping"} <-> {type: "pong"}        (either side; the other answers)
+// - Reconnection: any close the page did not ask for (network drop, server restart, a ping without a
+//   pong) is followed by a new connection after a backoff (0.5 s, 1 s, 2 s, ... up to 30 s, with
+//   jitter; at once when the browser comes back online).
+// - The token: close 4401 (token expired; the API closes a subscription when its token does) and 4403
+//   (token refused at connection_init) first refresh it, then reconnect at once. graphql-ws treats 4401
+//   as final, so those closes are handled here: the client is replaced by a new one with the new token.
+// - Resync: events are not replayed, so after every reconnect a "resync" event tells the page to
+//   refetch what it shows, to catch up on what happened meanwhile.
 //
-// Reconnection: any close the page did not ask for (network drop, server restart, a ping without
-// pong) is followed by a new connection after a backoff (0.5 s, 1 s, 2 s, ... up to 30 s, with
-// jitter; at once when the browser comes back online). Close 4401 (token expired; the API closes a
-// subscription when its token does) and 4403 (token refused at connection_init) first refresh the
-// token. Events are not replayed, so after every reconnect `onResync` runs: the page refetches what it
-// shows to catch up on what happened meanwhile.
+// Events: "state" ({state: offline | connecting | live | waiting, retryAt}) and "resync".
 
-const PROTOCOL = "graphql-transport-ws";
+import { createClient } from "./vendor/graphql-ws.js";
+
 const PING_EVERY_MS = 20000;
 const PONG_WITHIN_MS = 10000;
 const ACK_WITHIN_MS = 10000;
 const BACKOFF_START_MS = 500;
 const BACKOFF_MAX_MS = 30000;
+const AUTH_CLOSES = new Set([4401, 4403]); // token expired / refused: refresh, then reconnect
 
 export class LiveConnection extends EventTarget {
   #session;
   #url;
-  #ws = null;
-  #subs = new Map(); // id -> {query, variables, onNext, onError}
+  #client = null; // the current graphql-ws client; replaced on a new token
+  #generation = 0; // which client is current: callbacks of a replaced one are ignored
+  #subs = new Map(); // id -> {query, variables, onNext, onError, cancel}
   #nextId = 1;
-  #attempt = 0;
   #everConnected = false;
-  #retryTimer = null;
-  #pingTimer = null;
+  #authAttempts = 0; // reconnects at once after a refresh, in a row
   #pongTimer = null;
-  #ackTimer = null;
+  #wake = null; // ends the current backoff early (the browser is back online)
   #stopped = true;
   state = "offline"; // offline | connecting | live | waiting
 
@@ -46,18 +42,19 @@ export class LiveConnection extends EventTarget {
     this.#session = session;
     this.#url = url;
     window.addEventListener("online", () => {
-      if (!this.#stopped && this.state === "waiting") this.#connectNow();
+      if (!this.#stopped && this.state === "waiting" && this.#wake) this.#wake();
     });
   }
 
   /** Starts a subscription; returns a function that ends it. Survives reconnects. */
   subscribe(query, variables, onNext, onError = () => {}) {
     const id = String(this.#nextId++);
-    this.#subs.set(id, { query, variables, onNext, onError });
-    if (this.state === "live") this.#sendSubscribe(id);
+    const sub = { query, variables, onNext, onError, cancel: null };
+    this.#subs.set(id, sub);
+    if (this.#client) this.#open(id, sub);
     this.start();
     return () => {
-      if (this.#subs.delete(id) && this.state === "live") this.#send({ id, type: "complete" });
+      if (this.#subs.delete(id) && sub.cancel) sub.cancel(); // sends "complete" when connected
     };
   }
 
@@ -65,180 +62,142 @@ export class LiveConnection extends EventTarget {
   start() {
     if (!this.#stopped) return;
     this.#stopped = false;
-    this.#connectNow();
+    this.#connect();
   }
 
   /** Closes for good (sign out). */
   stop() {
     this.#stopped = true;
     this.#subs.clear();
-    clearTimeout(this.#retryTimer);
-    this.#teardown(1000, "signed out");
+    this.#drop();
+    if (this.#wake) this.#wake();
     this.#setState("offline");
   }
 
   /** New token: reconnect with it now (the old socket would be closed at the old token's expiry). */
   renew() {
     if (this.#stopped) return;
-    this.#teardown(1000, "new token");
-    this.#connectNow();
+    this.#connect();
   }
 
-  #connectNow() {
-    clearTimeout(this.#retryTimer);
-    if (this.#stopped) return;
-    this.#teardown(1000, "replaced"); // at most one socket at a time
-    const token = this.#session.token();
-    if (!token) return;
-    this.#setState("connecting");
-    let ws;
-    try {
-      ws = new WebSocket(this.#url, PROTOCOL);
-    } catch {
-      this.#scheduleReconnect();
-      return;
-    }
-    this.#ws = ws;
-    ws.addEventListener("open", () => {
-      if (ws !== this.#ws) return;
-      ws.send(JSON.stringify({ type: "connection_init", payload: { Authorization: `Bearer ${token}` } }));
-      this.#ackTimer = setTimeout(() => this.#drop(ws, 4408, "no connection_ack"), ACK_WITHIN_MS);
+  /** A new client (at most one at a time), with every subscription opened on it. */
+  #connect() {
+    this.#drop();
+    if (this.#stopped || !this.#session.token()) return;
+    const generation = this.#generation;
+    // createClient starts connecting (and calls `on.connecting`) before it returns.
+    const current = () => generation === this.#generation;
+    const client = createClient({
+      url: this.#url,
+      lazy: false, // connected from start() to stop(), subscriptions or not
+      connectionParams: () => ({ Authorization: `Bearer ${this.#session.token()}` }),
+      keepAlive: PING_EVERY_MS,
+      connectionAckWaitTimeout: ACK_WITHIN_MS,
+      retryAttempts: Infinity,
+      shouldRetry: () => !this.#stopped, // errors too (a refused connection), not only closes
+      // A replaced client never tries again (its wait does not end); it is being disposed.
+      retryWait: (retries) => (current() ? this.#backoff(retries) : new Promise(() => {})),
+      onNonLazyError: () => {}, // the close that ended it is handled in on.closed
+      on: {
+        connecting: () => {
+          if (current()) this.#setState("connecting");
+        },
+        connected: () => {
+          if (!current()) return;
+          const resumed = this.#everConnected;
+          this.#everConnected = true;
+          this.#authAttempts = 0;
+          this.#setState("live");
+          if (resumed) this.dispatchEvent(new CustomEvent("resync"));
+        },
+        ping: (received) => {
+          if (received || !current()) return;
+          // A connection that stopped answering (a half-open TCP connection) is dropped and redone.
+          clearTimeout(this.#pongTimer);
+          this.#pongTimer = setTimeout(() => client.terminate(), PONG_WITHIN_MS);
+        },
+        pong: (received) => {
+          if (received) clearTimeout(this.#pongTimer);
+        },
+        closed: (event) => {
+          if (!current()) return;
+          clearTimeout(this.#pongTimer);
+          if (event && AUTH_CLOSES.has(event.code)) this.#reauthenticate();
+        },
+      },
     });
-    ws.addEventListener("message", (event) => this.#onMessage(ws, event));
-    ws.addEventListener("close", (event) => this.#onClose(ws, event));
-    // "error" is always followed by "close": handled there.
+    this.#client = client;
+    for (const [id, sub] of this.#subs) this.#open(id, sub);
   }
 
-  #onMessage(ws, event) {
-    if (ws !== this.#ws) return;
-    let message;
+  #open(id, sub) {
+    const client = this.#client;
+    sub.cancel = client.subscribe(
+      { query: sub.query, variables: sub.variables },
+      {
+        next: (payload) => {
+          if (client !== this.#client || this.#subs.get(id) !== sub) return;
+          if (payload.errors && payload.errors.length) sub.onError(payload.errors);
+          if (payload.data) sub.onNext(payload.data);
+        },
+        error: (error) => {
+          // An "error" message from the API ends the subscription; a close is the connection's
+          // business (retried by graphql-ws, or handled in on.closed).
+          if (client !== this.#client || !Array.isArray(error)) return;
+          if (this.#subs.get(id) === sub) this.#subs.delete(id);
+          sub.onError(error);
+        },
+        complete: () => {
+          if (client === this.#client && this.#subs.get(id) === sub) this.#subs.delete(id);
+        },
+      },
+    );
+  }
+
+  /** The token expired or was refused: get a new one, then reconnect with it. */
+  async #reauthenticate() {
+    this.#drop(); // graphql-ws must not retry with the old token
+    this.#setState("connecting");
+    let ok = false;
     try {
-      message = JSON.parse(event.data);
+      ok = await this.#session.refresh();
     } catch {
-      return this.#drop(ws, 4400, "not JSON");
+      ok = false;
     }
-    switch (message.type) {
-      case "connection_ack": {
-        clearTimeout(this.#ackTimer);
-        const resumed = this.#everConnected;
-        this.#everConnected = true;
-        this.#attempt = 0;
-        this.#setState("live");
-        for (const id of this.#subs.keys()) this.#sendSubscribe(id);
-        this.#startPings(ws);
-        if (resumed) this.dispatchEvent(new CustomEvent("resync"));
-        break;
-      }
-      case "next": {
-        const sub = this.#subs.get(message.id);
-        if (!sub) break;
-        const payload = message.payload || {};
-        if (payload.errors && payload.errors.length) sub.onError(payload.errors);
-        if (payload.data) sub.onNext(payload.data);
-        break;
-      }
-      case "error": {
-        const sub = this.#subs.get(message.id);
-        this.#subs.delete(message.id);
-        if (sub) sub.onError(Array.isArray(message.payload) ? message.payload : [message.payload]);
-        break;
-      }
-      case "complete":
-        this.#subs.delete(message.id);
-        break;
-      case "ping":
-        this.#send({ type: "pong" });
-        break;
-      case "pong":
-        clearTimeout(this.#pongTimer);
-        break;
-      default:
-        break;
-    }
+    // Signed out, or already reconnected by renew() (a successful refresh announces the new token).
+    if (this.#stopped || this.#client) return;
+    if (!ok && !this.#session.token()) return this.#setState("offline"); // signed out
+    if (ok && this.#authAttempts++ < 3) return this.#connect();
+    await this.#backoff(this.#authAttempts);
+    if (!this.#stopped && !this.#client) this.#connect();
   }
 
-  async #onClose(ws, event) {
-    if (ws !== this.#ws) return; // an old socket we replaced
-    this.#ws = null;
-    this.#stopTimers();
-    if (this.#stopped) return;
-    if (event.code === 4401 || event.code === 4403) {
-      // The token expired or was refused: get a new one, then reconnect at once.
-      this.#setState("connecting");
-      let ok = false;
-      try {
-        ok = await this.#session.refresh();
-      } catch {
-        ok = false;
-      }
-      if (this.#stopped || this.#ws) return; // signed out, or already reconnected by renew()
-      if (!ok) {
-        if (!this.#session.token()) return this.#setState("offline"); // signed out
-        return this.#scheduleReconnect();
-      }
-      if (this.#attempt++ < 3) return this.#connectNow();
-    }
-    this.#scheduleReconnect();
-  }
-
-  #scheduleReconnect() {
-    if (this.#stopped) return;
-    const base = Math.min(BACKOFF_MAX_MS, BACKOFF_START_MS * 2 ** this.#attempt);
+  /** Waits 0.5 s, 1 s, 2 s ... up to 30 s (with jitter) before the next attempt; less when back online. */
+  #backoff(attempt) {
+    const base = Math.min(BACKOFF_MAX_MS, BACKOFF_START_MS * 2 ** attempt);
     const delay = Math.round(base * (0.5 + Math.random() * 0.5));
-    this.#attempt += 1;
     this.retryAt = Date.now() + delay;
     this.#setState("waiting");
-    this.#retryTimer = setTimeout(() => this.#connectNow(), delay);
-  }
-
-  #sendSubscribe(id) {
-    const sub = this.#subs.get(id);
-    if (sub) this.#send({ id, type: "subscribe", payload: { query: sub.query, variables: sub.variables } });
-  }
-
-  #startPings(ws) {
-    this.#pingTimer = setInterval(() => {
-      if (ws !== this.#ws) return;
-      this.#send({ type: "ping" });
-      clearTimeout(this.#pongTimer);
-      // A connection that stopped answering (a half-open TCP connection) is dropped and redone.
-      this.#pongTimer = setTimeout(() => this.#drop(ws, 4000, "no pong"), PONG_WITHIN_MS);
-    }, PING_EVERY_MS);
-  }
-
-  #drop(ws, code, reason) {
-    if (ws !== this.#ws) return;
-    this.#ws = null;
-    this.#stopTimers();
-    try {
-      ws.close(code, reason);
-    } catch {
-      /* already closed */
-    }
-    this.#scheduleReconnect();
-  }
-
-  #teardown(code, reason) {
-    const ws = this.#ws;
-    this.#ws = null;
-    this.#stopTimers();
-    if (ws) {
-      try {
-        ws.close(code, reason);
-      } catch {
-        /* already closed */
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, delay);
+      const self = this;
+      function done() {
+        clearTimeout(timer);
+        if (self.#wake === done) self.#wake = null;
+        resolve();
       }
-    }
+      this.#wake = done;
+    });
   }
 
-  #stopTimers() {
-    clearTimeout(this.#ackTimer);
-    clearInterval(this.#pingTimer);
+  #drop() {
     clearTimeout(this.#pongTimer);
-  }
-
-  #send(message) {
-    if (this.#ws && this.#ws.readyState === WebSocket.OPEN) this.#ws.send(JSON.stringify(message));
+    this.#generation += 1;
+    const client = this.#client;
+    this.#client = null;
+    for (const sub of this.#subs.values()) sub.cancel = null;
+    // Closes with 1000; a socket still connecting is closed once it opens. Errors: it is gone anyway.
+    if (client) client.dispose().catch(() => {});
   }
 
   #setState(state) {

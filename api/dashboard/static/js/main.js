@@ -35,6 +35,7 @@ const state = {
   unsubscribe: null,
   overviewTimer: null,
   limits: null,
+  botPresent: null, // null until the overview has answered
 };
 
 // A handle for the browser console and the end-to-end tests (they use it to bypass the page's own
@@ -47,10 +48,35 @@ window.partnersDashboard = { session, api, live, state, skipPageValidation: fals
 
 async function boot() {
   wireShell();
-  const signedIn = await session.start();
+  const [signedIn, login] = await Promise.all([session.start(), loginOptions()]);
+  applyLoginOptions(login);
   $("loading").hidden = true;
   if (signedIn) await enter();
   else showSignIn(null);
+}
+
+/** What this server offers for signing in (the dashboard's config.json). Unknown counts as
+ * "Discord login on": the link then explains itself if it turns out not to be. */
+async function loginOptions() {
+  try {
+    const response = await fetch("config.json", { headers: { Accept: "application/json" } });
+    if (response.ok) return await response.json();
+  } catch {
+    /* unreachable now: keep the default */
+  }
+  return { discordLogin: true };
+}
+
+/** Without Discord login the token form is the way in: shown open, first, with the reason. */
+function applyLoginOptions({ discordLogin }) {
+  if (discordLogin) return;
+  $("discord-sign-in").hidden = true;
+  $("login-off").hidden = false;
+  const details = $("token-login");
+  details.open = true;
+  details.classList.add("primary-path");
+  $("token-summary").textContent = "Sign in with an API token";
+  $("token-submit").className = "primary";
 }
 
 function wireShell() {
@@ -163,13 +189,17 @@ async function selectGuild(guildId) {
     (data) => onQueueEvent(data.partnershipQueue),
     (errors) => showLiveProblem(errors),
   );
-  refreshOverview();
-  route(true);
+  // The overview first: whether the bot is in the server decides what the sections may promise.
+  await refreshOverview();
+  if (guildId === state.guildId) route(true);
 }
 
 function leaveGuild() {
   if (state.unsubscribe) state.unsubscribe();
   state.unsubscribe = null;
+  state.botPresent = null;
+  state.limits = null;
+  replace($("presence"));
   if (state.view && state.view.dispose) state.view.dispose();
   state.view = null;
   state.viewName = null;
@@ -201,10 +231,38 @@ async function refreshOverview() {
     return;
   }
   if (guildId !== state.guildId || !guild) return;
+  const presenceChanged = state.botPresent !== null && state.botPresent !== guild.botPresent;
+  state.botPresent = guild.botPresent;
+  renderPresence(guild.botPresent);
+  // Rare (the bot was added or removed while the page is open): redraw the section with what it
+  // may now offer (Bump, "posted shortly").
+  if (presenceChanged) route(true);
   state.limits = guild.limits;
   renderLimits(guild.limits);
   renderWarnings(guild.warnings);
   if (state.view && state.view.onLimits) state.view.onLimits(guild.limits);
+}
+
+/** Said once, at the top, for every section: without the bot nothing reaches Discord. */
+function renderPresence(present) {
+  const box = $("presence");
+  if (present) {
+    replace(box);
+    return;
+  }
+  replace(
+    box,
+    h(
+      "div",
+      { class: "callout warning", role: "region", "aria-label": "The bot is not in this server" },
+      h("h2", { text: "The bot is not in this server" }),
+      h("p", {
+        text:
+          "Decisions made here are recorded, but nothing is posted, bumped or removed in Discord, and " +
+          "no invites or roles are made, until the bot is added to the server.",
+      }),
+    ),
+  );
 }
 
 /** "98 / 100 active": each with a meter, and in words where a limit bites. */
@@ -315,6 +373,8 @@ function route(force = false) {
     guildId: state.guildId,
     canEdit: session.canEdit(state.guildId),
     limits: () => state.limits,
+    // false only when the API said so: an overview that failed to load hides nothing.
+    botPresent: state.botPresent !== false,
     refreshOverview: scheduleOverview,
     explain,
     timeEl,

@@ -149,7 +149,7 @@ export function partnersView(ctx) {
         ["Started", ctx.timeEl(p.startedAt)],
         p.status === "ENDED" ? ["Ended", h("span", {}, ctx.timeEl(p.endedAt), p.endReason ? ` — ${p.endReason}` : "")] : null,
         ["Showcase", showcase(p)],
-        p.status === "ACTIVE" ? ["Next bump", nextBump(p)] : null,
+        p.status === "ACTIVE" && ctx.botPresent ? ["Next bump", nextBump(p)] : null,
         ["Tracked invite", p.trackedInviteCode ? h("code", { text: p.trackedInviteCode }) : "not created yet"],
         ["Joins", `${count(p.joinCount)} joined · ${count(p.retainedCount)} still in the server`],
       ].filter(Boolean)),
@@ -166,7 +166,8 @@ export function partnersView(ctx) {
       return h("span", { class: "problem-text" }, h("strong", { text: "Failed: " }), p.showcaseError);
     }
     const s = p.showcase;
-    if (!s) return p.status === "ACTIVE" ? "not posted yet (the bot posts it shortly)" : "removed";
+    // Without the bot nothing will be posted: the banner at the top says why, once.
+    if (!s) return p.status !== "ACTIVE" ? "removed" : ctx.botPresent ? "not posted yet (the bot posts it shortly)" : "not posted";
     const parts = [];
     if (s.threadId) parts.push(["thread ", s.threadId]);
     if (s.channelId) parts.push([s.threadId ? " in channel " : "channel ", s.channelId]);
@@ -231,7 +232,8 @@ export function partnersView(ctx) {
         if (payload) moveToEnded(payload.partnership, "by you");
       });
     });
-    return h("div", {}, h("div", { class: "actions" }, bump, toggle), form);
+    // A bump is a repost by the bot: not offered where there is no bot to do it.
+    return h("div", {}, h("div", { class: "actions" }, ctx.botPresent ? bump : null, toggle), form);
   }
 
   async function mutate(document, variables, field, message) {

@@ -11,7 +11,7 @@ from typing import Any
 
 from pymongo import DESCENDING, IndexModel
 
-from .clock import as_utc
+from ..clock import as_utc
 from .database import Database
 from .paging import keyset_page
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from ..clock import as_utc
 from ..domain.enums import ApplicationMode, ApplicationSource, ApplicationStatus, ChannelMode, PartnershipStatus
 from ..domain.ledger import ActiveSlot, Ledger, PendingSlot
 from ..domain.models import (
@@ -17,8 +18,7 @@ from ..domain.models import (
     ReviewPost,
     ShowcasePlacement,
 )
-from ..domain.settings_rules import ID_FIELDS
-from .clock import as_utc
+from ..domain.settings_rules import ID_FIELDS, plain_settings
 
 
 def sid(value: int | None) -> str | None:
@@ -35,17 +35,7 @@ _ID_SETTINGS = frozenset(ID_FIELDS)
 
 
 def settings_to_doc(settings: GuildSettings) -> dict[str, Any]:
-    doc: dict[str, Any] = {}
-    for f in dataclasses.fields(settings):
-        value = getattr(settings, f.name)
-        if f.name in _ID_SETTINGS:
-            value = sid(value)
-        elif f.name in ("manager_role_ids", "viewer_role_ids"):
-            value = [str(v) for v in value]
-        elif f.name in ("application_mode", "channel_mode"):
-            value = value.value
-        doc[f.name] = value
-    return doc
+    return plain_settings(settings)
 
 
 def settings_from_doc(doc: dict[str, Any] | None) -> GuildSettings:

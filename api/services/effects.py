@@ -43,21 +43,8 @@ def wire_placement(p: ShowcasePlacement) -> Placement:
 
 
 def settings_sync(guild_id: int, s: GuildSettings) -> Outgoing:
-    body = SettingsSync(
-        application_mode=s.application_mode,
-        channel_mode=s.channel_mode,
-        showcase_channel_id=s.showcase_channel_id,
-        showcase_category_id=s.showcase_category_id,
-        showcase_forum_id=s.showcase_forum_id,
-        review_channel_id=s.review_channel_id,
-        review_ping_role_id=s.review_ping_role_id,
-        ticket_channel_id=s.ticket_channel_id,
-        manager_role_ids=list(s.manager_role_ids),
-        partner_contact_role_id=s.partner_contact_role_id,
-        track_joins=s.track_joins,
-        advertisement=s.advertisement,
-    )
-    return command(guild_id, body)
+    """The settings the cluster needs: the fields of the SettingsSync model, named as in GuildSettings."""
+    return command(guild_id, SettingsSync(**{name: getattr(s, name) for name in SettingsSync.model_fields}))
 
 
 def review_post(app: Application, s: GuildSettings) -> list[Outgoing]:

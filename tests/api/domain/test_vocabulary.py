@@ -3,9 +3,13 @@ one enum that differs (ApplicationSource: MANUAL never travels) maps both ways w
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from api.domain import enums
+from api.domain.models import PartnerServer
+from api.services.effects import wire_partner
 from bus.contracts import common as wire
 
 
@@ -25,3 +29,10 @@ def test_every_domain_source_but_manual_travels():
     assert {enums.source_from_wire(s) for s in wire.ApplicationSource} == travelling
     with pytest.raises(ValueError):
         enums.source_to_wire(enums.ApplicationSource.MANUAL)
+
+
+def test_the_domain_partner_server_carries_every_field_of_the_wire_one_unchanged():
+    assert [f.name for f in dataclasses.fields(PartnerServer)] == list(wire.PartnerServer.model_fields)
+    partner = PartnerServer(1234500000000000000, "Chess", "https://cdn/icon.png", 120, "chess")
+    sent = wire_partner(partner)
+    assert sent.model_dump() == {**dataclasses.asdict(partner), "id": "1234500000000000000"}

@@ -34,10 +34,6 @@ def iid(value: str | None) -> int | None:
 _ID_SETTINGS = frozenset(ID_FIELDS)
 
 
-def settings_to_doc(settings: GuildSettings) -> dict[str, Any]:
-    return plain_settings(settings)
-
-
 def settings_from_doc(doc: dict[str, Any] | None) -> GuildSettings:
     if not doc:
         return GuildSettings()
@@ -65,7 +61,7 @@ def ledger_fields_to_doc(ledger: Ledger) -> dict[str, Any]:
     """Everything but `_id` and `todo` (the journal is appended to, never rewritten)."""
     return {
         "version": ledger.version,
-        "settings": settings_to_doc(ledger.settings),
+        "settings": plain_settings(ledger.settings),
         "pending": [
             {"application_id": k, "partner_id": str(s.partner_id), "representative_id": str(s.representative_id),
              "submitted_at": s.submitted_at}

@@ -14,8 +14,9 @@ from bus.logs import configure_logging
 from .app import create_app
 from .auth import EDIT, VIEW, TokenService
 from .container import Container
-from .lifecycle import GracefulServer
+from .lifecycle import GracefulServer, start_live
 from .settings import load_settings_or_exit
+from .worker import start_worker
 
 log = logging.getLogger("api")
 
@@ -34,9 +35,9 @@ async def _serve(settings, demo: bool) -> None:
     made_up = not secret
     tokens = TokenService(secret or TokenService.generate_secret(), settings.auth_token_minutes)
     container = await Container.open(settings)
-    await container.start_live()
+    await start_live(container)
     if settings.run_worker:
-        await container.start_worker()
+        await start_worker(container)
     guild_id = int(settings.demo_guild_id)
     if demo:
         from .demo import fill_demo_guild

@@ -21,10 +21,11 @@ from .dashboard import mount_dashboard
 from .graphiql import graphiql_page, mount_graphiql
 from .graphql.context import Context
 from .graphql.schema import build_schema
-from .lifecycle import OpenWebSockets, TrackWebSockets, check_readiness
+from .lifecycle import OpenWebSockets, TrackWebSockets, check_readiness, start_live
 from .limits import RequestSizeLimit
 from .login import build_login_router
 from .settings import ApiSettings
+from .worker import start_worker
 
 log = logging.getLogger(__name__)
 
@@ -57,9 +58,9 @@ def create_app(
         state["container"] = container or await Container.open(settings)
         app.state.container = state["container"]
         if owned:
-            await state["container"].start_live()
+            await start_live(state["container"])
             if settings.run_worker:
-                await state["container"].start_worker()
+                await start_worker(state["container"])
         try:
             yield
         finally:

@@ -1,13 +1,14 @@
-"""Explicit wiring of one API process: database, bus, repositories, services, live hub.
+"""Explicit wiring of one API process: database, bus, repositories, services, live hub, metrics.
 
-Built once by `create_app` (and by the standalone worker); the GraphQL context hands it out.
+Built once by `create_app` (and by the standalone worker); the GraphQL context hands it out. It only
+wires: starting consumers and the journal relay is `api.lifecycle.start_live` and
+`api.worker.start_worker`; shutting down is `stop_consuming` then `close`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,11 +18,15 @@ from .live import LiveHub
 from .metrics import ApiMetrics
 from .services.applications import ApplicationService
 from .services.blacklist import BlacklistService
-from .services.cluster_events import ClusterEventService
+from .services.command_outcomes import CommandOutcomes
+from .services.contact_roles import ContactRoles
 from .services.guild_settings import SettingsService
+from .services.guild_warnings import GuildWarnings
 from .services.joins import JoinService
-from .services.journal_items import LIVE_JOIN
+from .services.journal import LIVE_JOIN
 from .services.partnerships import PartnershipService
+from .services.review_reactions import ReviewReactions
+from .services.shard_readiness import ShardReadiness
 from .services.writer import GuildWriter
 from .settings import ApiSettings
 from .store import Database, open_database
@@ -30,13 +35,11 @@ from .store.audit import AuditRepository
 from .store.blacklist import BlacklistRepository
 from .store.bot_guilds import BotGuildRepository
 from .store.joins import JoinRepository
-from .store.journal import JournalWriter
 from .store.ledgers import LedgerRepository
 from .store.partnerships import PartnershipRepository
 from .store.processed import ProcessedEvents
+from .store.projector import Projector
 from .store.warnings import WarningRepository
-
-log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -58,16 +61,15 @@ class Container:
     blacklist: BlacklistService
     guild_settings: SettingsService
     joins: JoinService
-    cluster_events: ClusterEventService
+    review_reactions: ReviewReactions
+    command_outcomes: CommandOutcomes
+    guild_warnings: GuildWarnings
+    shard_readiness: ShardReadiness
     hub: LiveHub
-    _tasks: list[asyncio.Task] = field(default_factory=list)
-    metrics: ApiMetrics = field(default_factory=ApiMetrics)  # this process's registry, served at /metrics
+    metrics: ApiMetrics  # this process's registry, served at /metrics
+    background: list[asyncio.Task] = field(default_factory=list)  # cancelled by close()
     draining: bool = False  # shutting down: /readyz answers 503
-    expected_consumers: int = 0  # bus consumers this container started (live, events), for /readyz
-
-    def __post_init__(self) -> None:
-        self.metrics.bind(self)
-        self.joins.metrics = self.metrics
+    expected_consumers: int = 0  # bus consumers started for this container (live, events), for /readyz
 
     @classmethod
     async def open(cls, settings: ApiSettings, database: Database | None = None, bus: Bus | None = None) -> Container:
@@ -90,21 +92,7 @@ class Container:
         joins = JoinRepository(database)
         warnings = WarningRepository(database)
         bot_guilds = BotGuildRepository(database)
-        writer = GuildWriter(ledgers, JournalWriter(database), bus, settings.shard_count)
         processed = ProcessedEvents(database)
-        application_service = ApplicationService(writer, apps, partnerships, processed)
-        partnership_service = PartnershipService(writer, partnerships)
-        cluster_events = ClusterEventService(
-            writer,
-            ledgers,
-            apps,
-            partnerships,
-            warnings,
-            application_service,
-            partnership_service,
-            bot_guilds,
-        )
-        join_service = JoinService(partnerships, joins, processed, bus, cluster_events.representative_joined)
 
         async def load_records(envelope: Envelope) -> dict[str, Any]:
             data = envelope.data
@@ -118,6 +106,17 @@ class Container:
 
         # Several replicas: hold live events 10 ms to put near-simultaneous changes of a guild in order.
         window = 0.0 if database.in_memory and not settings.rabbitmq_url.get_secret_value() else 0.01
+        hub = LiveHub(load_records, reorder_window=window)
+        metrics = ApiMetrics(
+            bus_stats=lambda: bus.stats,
+            subscriber_count=hub.subscriber_count,
+            outbox_backlog=ledgers.count_with_unfinished_work,
+        )
+
+        writer = GuildWriter(ledgers, Projector(database), bus, settings.shard_count)
+        application_service = ApplicationService(writer, apps, partnerships, processed)
+        partnership_service = PartnershipService(writer, partnerships)
+        contact_roles = ContactRoles(writer, partnerships)
         return cls(
             settings=settings,
             database=database,
@@ -135,31 +134,21 @@ class Container:
             partnerships=partnership_service,
             blacklist=BlacklistService(writer, blacklist),
             guild_settings=SettingsService(writer),
-            joins=join_service,
-            cluster_events=cluster_events,
-            hub=LiveHub(load_records, reorder_window=window),
+            joins=JoinService(
+                partnerships,
+                joins,
+                processed,
+                bus,
+                on_representative_join=contact_roles.representative_joined,
+                count_join=metrics.join_attributed,
+            ),
+            review_reactions=ReviewReactions(writer, apps, warnings, application_service),
+            command_outcomes=CommandOutcomes(writer, apps, partnership_service, warnings),
+            guild_warnings=GuildWarnings(warnings),
+            shard_readiness=ShardReadiness(writer, ledgers, bot_guilds),
+            hub=hub,
+            metrics=metrics,
         )
-
-    async def start_live(self) -> None:
-        await self.bus.consume_live(self.hub.receive)
-        self.expected_consumers += 1
-
-    async def start_worker(self) -> None:
-        from .worker import EventWorker
-
-        await self.bus.consume_events(EventWorker(self).handle)
-        self.expected_consumers += 1
-        self._tasks.append(asyncio.create_task(self._journal_relay(), name="journal-relay"))
-
-    async def _journal_relay(self) -> None:
-        """Finishes journals that a crash or a broker outage left unfinished (see store/ledgers.py)."""
-        while True:
-            await asyncio.sleep(self.settings.journal_relay_seconds)
-            try:
-                for guild_id in await self.ledgers.guilds_with_unfinished_work():
-                    await self.writer.finish_guild(guild_id)
-            except Exception:
-                log.exception("journal relay pass failed; retrying")
 
     async def stop_consuming(self) -> None:
         """Shutdown, first step: no new events or live messages; the running handlers finish (bounded)."""
@@ -167,7 +156,7 @@ class Container:
         await self.bus.stop_consuming()
 
     async def close(self) -> None:
-        for task in self._tasks:
+        for task in self.background:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task

@@ -53,9 +53,9 @@ async def fill_demo_guild(container: Container, guild_id: int) -> None:
             await container.applications.approve(app, actor=1)
     await container.partnerships.create_manual(
         ManualPartner.parse(
-            {"guildId": guild_id, "partnerGuildId": "1250000000000000000", "partnerName": "Old Friends Network",
-             "inviteCode": "oldfriends", "representativeId": "1300000000000000099",
-             "advertisement": "Old Friends Network: a partner since day one.", "memberCount": 15400}
+            guild_id=guild_id, partner_guild_id="1250000000000000000", partner_name="Old Friends Network",
+            invite_code="oldfriends", representative_id="1300000000000000099",
+            advertisement="Old Friends Network: a partner since day one.", member_count=15400,
         ),
         actor=1,
     )  # fmt: skip

@@ -35,6 +35,12 @@ READY_TIMEOUT = 2.0
 GOING_AWAY = 1001
 
 
+async def start_live(container: Container) -> None:
+    """Feeds this process's subscriptions from the live exchange (changes made on any replica)."""
+    await container.bus.consume_live(container.hub.receive)
+    container.expected_consumers += 1
+
+
 async def check_readiness(container: Container) -> tuple[bool, dict[str, Any]]:
     """(ready, body). The body names each check and lists the failing ones."""
     checks: dict[str, str] = {}

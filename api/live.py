@@ -18,7 +18,7 @@ from typing import Any
 
 from bus import Envelope
 
-from .services.journal_items import LIVE_JOIN, LIVE_QUEUE
+from .services.journal import LIVE_JOIN, LIVE_QUEUE
 
 log = logging.getLogger(__name__)
 SUBSCRIBER_BUFFER = 1000

@@ -19,16 +19,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from strawberry.extensions import SchemaExtension
 
 from bus.metrics import BusStatsCollector
-
-if TYPE_CHECKING:
-    from .container import Container
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +38,14 @@ LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0
 class ApiMetrics:
     content_type = CONTENT_TYPE_LATEST
 
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        bus_stats: Callable[[], Any] | None = None,
+        subscriber_count: Callable[[], float] | None = None,
+        outbox_backlog: Callable[[], Awaitable[int]] | None = None,
+    ) -> None:
+        """Given what it reads at scrape time: the bus counters, the live subscriptions open, and the
+        number of guilds whose journal waits (a database count)."""
         self.registry = CollectorRegistry()
         self.operations = Counter(
             "partners_graphql_operations",
@@ -72,13 +76,11 @@ class ApiMetrics:
         )
         self._names: set[str] = set()
         self._outbox_read_at = -OUTBOX_CACHE_SECONDS
-        self._container: Container | None = None
-
-    def bind(self, container: Container) -> None:
-        """Reads the container's bus counters and live hub at scrape time."""
-        self._container = container
-        self.registry.register(BusStatsCollector(lambda: container.bus.stats))
-        self.subscriptions_open.set_function(container.hub.subscriber_count)
+        self._outbox_backlog = outbox_backlog
+        if bus_stats is not None:
+            self.registry.register(BusStatsCollector(bus_stats))
+        if subscriber_count is not None:
+            self.subscriptions_open.set_function(subscriber_count)
 
     # recording
 
@@ -106,14 +108,13 @@ class ApiMetrics:
     async def refresh(self) -> None:
         """Values read from the database at scrape time, at most every OUTBOX_CACHE_SECONDS and with a
         timeout, so frequent scrapes or a slow database cannot pile up queries."""
-        container = self._container
         now = time.monotonic()
-        if container is None or now - self._outbox_read_at < OUTBOX_CACHE_SECONDS:
+        if self._outbox_backlog is None or now - self._outbox_read_at < OUTBOX_CACHE_SECONDS:
             return
         self._outbox_read_at = now
         try:
             async with asyncio.timeout(OUTBOX_TIMEOUT_SECONDS):
-                self.outbox_backlog.set(await container.ledgers.count_with_unfinished_work())
+                self.outbox_backlog.set(await self._outbox_backlog())
         except Exception as exc:  # a metric must never fail the scrape
             log.warning("outbox backlog not read: %r", exc)
 

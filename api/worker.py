@@ -1,4 +1,5 @@
-"""The event worker: cluster events in, through the same services the mutations use.
+"""The event worker: cluster events in, through the same services the mutations use, and the
+journal relay that finishes what a crash or a broker outage left in a guild's journal.
 
 Runs inside the API process by default (RUN_WORKER=true) or alone: `python -m api.worker`.
 """
@@ -14,6 +15,8 @@ from bus import Envelope
 from bus.logs import message_context
 
 from .container import Container
+from .services.writer import GuildWriter
+from .store.ledgers import LedgerRepository
 
 log = logging.getLogger(__name__)
 
@@ -25,10 +28,10 @@ class EventWorker:
             "application.submitted": c.applications.submit,
             "member.joined": c.joins.joined,
             "member.left": c.joins.left,
-            "review.reaction": c.cluster_events.reaction,
-            "command.completed": c.cluster_events.command_completed,
-            "guild.warning": c.cluster_events.guild_warning,
-            "shard.ready": c.cluster_events.shard_ready,
+            "review.reaction": c.review_reactions.handle,
+            "command.completed": c.command_outcomes.handle,
+            "guild.warning": c.guild_warnings.handle,
+            "shard.ready": c.shard_readiness.handle,
         }
 
     async def handle(self, envelope: Envelope) -> None:
@@ -39,6 +42,26 @@ class EventWorker:
                 log.info("ignoring event type %s (%s)", envelope.type, envelope.id)
                 return
             await handler(envelope)
+
+
+async def journal_relay(ledgers: LedgerRepository, writer: GuildWriter, every: float) -> None:
+    """Finishes journals that a crash or a broker outage left unfinished (see store/ledgers.py)."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            for guild_id in await ledgers.guilds_with_unfinished_work():
+                await writer.finish_guild(guild_id)
+        except Exception:
+            log.exception("journal relay pass failed; retrying")
+
+
+async def start_worker(container: Container) -> None:
+    """Consumes cluster events into the container's services and runs the journal relay (until
+    `container.close()`)."""
+    await container.bus.consume_events(EventWorker(container).handle)
+    container.expected_consumers += 1
+    relay = journal_relay(container.ledgers, container.writer, container.settings.journal_relay_seconds)
+    container.background.append(asyncio.create_task(relay, name="journal-relay"))
 
 
 def main() -> None:
@@ -63,7 +86,7 @@ def main() -> None:
 
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, on_signal, sig)
-        await container.start_worker()
+        await start_worker(container)
         log.info("event worker running")
         await stop.wait()
         # Graceful: cancel the consumers (no new events), let the running handlers finish and ack

@@ -52,6 +52,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from api.worker import start_worker
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 # Run as a script, this folder comes first on sys.path and this very file would shadow the `bus` package.
@@ -119,13 +121,13 @@ async def worker_main(args: argparse.Namespace) -> None:
     container = await Container.open(settings)
     try:
         partnership = await container.partnerships.create_manual(
-            ManualPartner.parse({"guildId": GUILD, "partnerGuildId": str(PARTNER_BASE - 1), "partnerName": "Chess",
-                                 "inviteCode": "chess", "representativeId": "1300000000000000001",
-                                 "advertisement": "Join us for chess every evening!"}),
+            ManualPartner.parse(guild_id=GUILD, partner_guild_id=str(PARTNER_BASE - 1), partner_name="Chess",
+                                 invite_code="chess", representative_id="1300000000000000001",
+                                 advertisement="Join us for chess every evening!"),
             actor=1,
         )  # fmt: skip
         await container.partnerships.tracked_invite_created(partnership.id, TRACKED_CODE)
-        await container.start_worker()
+        await start_worker(container)
         print(READY + json.dumps({"partnership_id": partnership.id, "database": container.database.__class__.__name__,
                                   "in_memory": container.database.in_memory}), flush=True)  # fmt: skip
         # One command a line on stdin: "stats" -> the stored counters; EOF -> stop.

@@ -31,6 +31,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from api.lifecycle import start_live
+from api.worker import start_worker
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 # Run as a script, this folder comes first on sys.path and this very file would shadow graphql-core.
@@ -151,9 +154,9 @@ async def serve(args: argparse.Namespace) -> None:
     tokens = TokenService(secret, settings.auth_token_minutes)
     container = await Container.open(settings)
     try:
-        await container.start_live()
+        await start_live(container)
         if settings.run_worker:
-            await container.start_worker()
+            await start_worker(container)
 
         started = time.perf_counter()
         await _seed_guild(container, QUEUE_GUILD, args.queue_size)

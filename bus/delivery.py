@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bus.contracts.registry import Kind, kind_of, parse
+from bus.contracts.parsing import parse
+from bus.contracts.registry import Kind, kind_of
 from bus.envelope import Envelope
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from bus.contracts.commands import Command
 from bus.contracts.events import CommandCompleted
-from bus.contracts.registry import parse
+from bus.contracts.parsing import parse
 from bus.envelope import Envelope
 
 

@@ -1,18 +1,27 @@
-"""The enumerations of the contract, shared by the domain, the store and GraphQL."""
+"""The enumerations of the contract, shared by the domain, the store and GraphQL.
+
+The values that travel on the bus (application and channel modes, join types) are the bus
+contract's own enums, re-exported here, so the two sides cannot drift. ApplicationSource differs:
+the domain has MANUAL (staff-added), which never travels; `source_from_wire` maps the rest.
+"""
 
 from enum import StrEnum
 
+from bus.contracts.common import ApplicationMode, ChannelMode, JoinType
+from bus.contracts.common import ApplicationSource as WireApplicationSource
 
-class ApplicationMode(StrEnum):
-    SLASH = "SLASH"
-    TICKET = "TICKET"
-    MANUAL = "MANUAL"
-
-
-class ChannelMode(StrEnum):
-    SINGLE_CHANNEL = "SINGLE_CHANNEL"
-    CHANNEL_PER_PARTNER = "CHANNEL_PER_PARTNER"
-    FORUM_PER_PARTNER = "FORUM_PER_PARTNER"
+__all__ = [
+    "ACCEPTED_SOURCES",
+    "ApplicationMode",
+    "ApplicationSource",
+    "ApplicationStatus",
+    "ChannelMode",
+    "JoinType",
+    "PartnershipStatus",
+    "QueueEventType",
+    "source_from_wire",
+    "source_to_wire",
+]
 
 
 class ApplicationSource(StrEnum):
@@ -35,13 +44,6 @@ class PartnershipStatus(StrEnum):
     ENDED = "ENDED"
 
 
-class JoinType(StrEnum):
-    INVITE = "INVITE"
-    VANITY = "VANITY"
-    UNKNOWN = "UNKNOWN"
-    AMBIGUOUS = "AMBIGUOUS"
-
-
 class QueueEventType(StrEnum):
     APPLICATION_SUBMITTED = "APPLICATION_SUBMITTED"
     APPLICATION_APPROVED = "APPLICATION_APPROVED"
@@ -60,3 +62,15 @@ ACCEPTED_SOURCES: dict[ApplicationMode, frozenset[ApplicationSource]] = {
     ApplicationMode.TICKET: frozenset({ApplicationSource.TICKET}),
     ApplicationMode.MANUAL: frozenset(),
 }
+
+
+def source_from_wire(source: WireApplicationSource) -> ApplicationSource:
+    """Every source a submission can arrive with is a domain source of the same name."""
+    return ApplicationSource(source.value)
+
+
+def source_to_wire(source: ApplicationSource) -> WireApplicationSource:
+    """The source as review.post carries it; MANUAL applications are never posted for review."""
+    if source is ApplicationSource.MANUAL:
+        raise ValueError("a MANUAL application never travels on the bus")
+    return WireApplicationSource(source.value)

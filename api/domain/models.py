@@ -15,6 +15,11 @@ BLACKLIST_MAX = 500
 
 @dataclass(frozen=True, slots=True)
 class PartnerServer:
+    """The bus contract's PartnerServer (bus/contracts/common.py) with the domain's int id: the
+    ledger keys partner servers by int like every other Discord id here, where the wire carries
+    decimal strings. Same field names, pinned by tests/api/domain/test_vocabulary.py;
+    `api.services.effects.wire_partner` is the one mapping."""
+
     id: int
     name: str
     icon_url: str | None

@@ -50,6 +50,28 @@ CHANNEL_MODE_NEEDS = {
 APPLICATION_MODE_NEEDS = {ApplicationMode.TICKET: "ticket_channel_id"}
 
 
+def plain_settings(settings: GuildSettings) -> dict[str, Any]:
+    """The settings as plain values (ids as strings, enums by value), as stored and audited."""
+    plain: dict[str, Any] = {}
+    for f in dataclasses.fields(settings):
+        value = getattr(settings, f.name)
+        if f.name in ID_FIELDS:
+            value = None if value is None else str(value)
+        elif f.name in ROLE_LIST_FIELDS:
+            value = [str(v) for v in value]
+        elif f.name in ("application_mode", "channel_mode"):
+            value = value.value
+        plain[f.name] = value
+    return plain
+
+
+def settings_diff(old: GuildSettings, new: GuildSettings) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(before, after) of the fields that changed, camelCase keys as the API names them (the audit log)."""
+    before, after = plain_settings(old), plain_settings(new)
+    changed = [k for k in after if after[k] != before[k]]
+    return {camel(k): before[k] for k in changed}, {camel(k): after[k] for k in changed}
+
+
 def camel(name: str) -> str:
     head, *rest = name.split("_")
     return head + "".join(part.title() for part in rest)

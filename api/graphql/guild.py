@@ -6,7 +6,7 @@ from datetime import datetime
 
 import strawberry
 
-from ..domain import enums as E
+from ..domain import enums
 from ..domain.models import BLACKLIST_MAX, PENDING_MAX
 from .connections import (
     ApplicationConnection,
@@ -88,7 +88,7 @@ class Guild:
         order = order or SortOrder.OLDEST_FIRST
         scope = f"applications:{self.id}:{status.value if status else '*'}:{order.value}"
         newest_first = order == SortOrder.NEWEST_FIRST
-        if status is E.ApplicationStatus.PENDING:
+        if status is enums.ApplicationStatus.PENDING:
             # The queue comes from the ledger (loaded once per request anyway), then the page by id.
             ledger = await info.context.loaders.ledger.load(self.id)
             keys, more = ledger.pending_page(check_first(first), decode_cursor(after, scope), newest_first)
@@ -103,7 +103,7 @@ class Guild:
         ]
 
         async def count() -> int:
-            if status is E.ApplicationStatus.PENDING:  # the ledger knows, no scan needed
+            if status is enums.ApplicationStatus.PENDING:  # the ledger knows, no scan needed
                 return len((await info.context.loaders.ledger.load(self.id)).pending)
             return await repo.count(self.id, status)
 
@@ -129,7 +129,7 @@ class Guild:
         ]
 
         async def count() -> int:
-            if status is E.PartnershipStatus.ACTIVE:
+            if status is enums.PartnershipStatus.ACTIVE:
                 return len((await info.context.loaders.ledger.load(self.id)).active)
             return await repo.count(self.id, status)
 

@@ -158,15 +158,13 @@ class Mutation:
         info.context.require_edit(input.guild_id)
         try:
             manual = ManualPartner.parse(
-                {
-                    "guildId": input.guild_id,
-                    "partnerGuildId": input.partner_guild_id,
-                    "partnerName": input.partner_name,
-                    "inviteCode": input.invite_code,
-                    "representativeId": input.representative_id,
-                    "advertisement": input.advertisement,
-                    "memberCount": input.member_count,
-                }
+                guild_id=input.guild_id,
+                partner_guild_id=input.partner_guild_id,
+                partner_name=input.partner_name,
+                invite_code=input.invite_code,
+                representative_id=input.representative_id,
+                advertisement=input.advertisement,
+                member_count=input.member_count,
             )
             record = await info.context.container.partnerships.create_manual(manual, info.context.principal().user_id)
         except RuleViolation as exc:

@@ -8,22 +8,21 @@ from enum import Enum
 import strawberry
 from strawberry.scalars import JSON
 
-from ..domain import enums as E
-from ..domain import models as M
+from ..domain import enums, models
 from ..domain.errors import ErrorCode, RuleViolation
 from .context import Info
 from .ids import to_global_id
 from .scalars import Snowflake
 
-ApplicationMode = strawberry.enum(E.ApplicationMode)
-ChannelMode = strawberry.enum(E.ChannelMode)
+ApplicationMode = strawberry.enum(enums.ApplicationMode)
+ChannelMode = strawberry.enum(enums.ChannelMode)
 ApplicationSource = strawberry.enum(
-    E.ApplicationSource,
+    enums.ApplicationSource,
     description="Where an application came from. DM is the `$partnership <invite>` direct-message command.",
 )
-ApplicationStatus = strawberry.enum(E.ApplicationStatus)
-PartnershipStatus = strawberry.enum(E.PartnershipStatus)
-QueueEventType = strawberry.enum(E.QueueEventType)
+ApplicationStatus = strawberry.enum(enums.ApplicationStatus)
+PartnershipStatus = strawberry.enum(enums.PartnershipStatus)
+QueueEventType = strawberry.enum(enums.QueueEventType)
 UserErrorCode = strawberry.enum(ErrorCode, name="UserErrorCode")
 
 
@@ -75,7 +74,7 @@ class PartnerServer:
     )
 
     @classmethod
-    def of(cls, p: M.PartnerServer) -> PartnerServer:
+    def of(cls, p: models.PartnerServer) -> PartnerServer:
         return cls(id=p.id, name=p.name, icon_url=p.icon_url, member_count=p.member_count, invite_code=p.invite_code)
 
 
@@ -124,7 +123,7 @@ class PartnershipSettings:
     )
 
     @classmethod
-    def of(cls, s: M.GuildSettings) -> PartnershipSettings:
+    def of(cls, s: models.GuildSettings) -> PartnershipSettings:
         return cls(
             application_mode=s.application_mode,
             channel_mode=s.channel_mode,
@@ -173,10 +172,10 @@ class Application(Node):
         description="Null when the decision was automatic (e.g. blacklisted re-application)."
     )
     reason: str | None
-    record: strawberry.Private[M.Application]
+    record: strawberry.Private[models.Application]
 
     @classmethod
-    def of(cls, r: M.Application) -> Application:
+    def of(cls, r: models.Application) -> Application:
         return cls(
             id=strawberry.ID(to_global_id("Application", r.id)),
             guild_id=r.guild_id,
@@ -228,10 +227,10 @@ class Partnership(Node):
     ended_at: datetime | None
     end_reason: str | None
     last_bumped_at: datetime | None
-    record: strawberry.Private[M.Partnership]
+    record: strawberry.Private[models.Partnership]
 
     @classmethod
-    def of(cls, r: M.Partnership) -> Partnership:
+    def of(cls, r: models.Partnership) -> Partnership:
         return cls(
             id=strawberry.ID(to_global_id("Partnership", r.id)),
             guild_id=r.guild_id,
@@ -248,7 +247,7 @@ class Partnership(Node):
 
     @strawberry.field(description="When the partner may bump next.")
     async def next_bump_at(self, info: Info) -> datetime | None:
-        if self.record.status is not E.PartnershipStatus.ACTIVE:
+        if self.record.status is not enums.PartnershipStatus.ACTIVE:
             return None
         ledger = await info.context.loaders.ledger.load(self.record.guild_id)
         return ledger.next_bump_at(self.record.id)
@@ -298,7 +297,7 @@ class BlacklistEntry:
     added_at: datetime
 
     @classmethod
-    def of(cls, e: M.BlacklistEntry) -> BlacklistEntry:
+    def of(cls, e: models.BlacklistEntry) -> BlacklistEntry:
         return cls(partner_guild_id=e.partner_guild_id, reason=e.reason, added_by=e.added_by, added_at=e.added_at)
 
 

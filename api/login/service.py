@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from ..auth import TokenService
+from ..clock import as_utc, utcnow
 from ..settings import ApiSettings
 from ..store.bot_guilds import BotGuildRepository
-from ..store.clock import as_utc, utcnow
 from ..store.ledgers import LedgerRepository
 from ..store.sessions import RefreshSession, SessionStore
 from .discord import SCOPES, DiscordClient, DiscordGrant, DiscordMisconfigured, DiscordRefused, DiscordUnavailable

@@ -6,20 +6,19 @@ import logging
 from dataclasses import dataclass
 
 from bus import Envelope
-from bus.contracts import parse
+from bus.contracts import ReviewStatus, parse
 
 from ..domain import ledger as rules
 from ..domain import text
-from ..domain.enums import ApplicationSource, ApplicationStatus, QueueEventType
+from ..domain.enums import ApplicationStatus, QueueEventType, source_from_wire
 from ..domain.errors import ErrorCode, RuleViolation
 from ..domain.models import Application, PartnerServer, Partnership, Submission, partnership_from
+from ..domain.records import ApplicationDecided, ApplicationRecorded, BlacklistAdded, PartnershipStarted
 from ..domain.snowflake import parse_snowflake
 from ..store.applications import ApplicationRepository
-from ..store.documents import application_to_doc, blacklist_doc, partnership_to_doc, sid
 from ..store.partnerships import PartnershipRepository
 from ..store.processed import ProcessedEvents
-from . import audit, effects, notices
-from . import journal_items as J
+from . import audit, effects, journal, notices
 from .ids import id_for_event, new_id
 from .writer import Change, GuildWriter
 
@@ -53,10 +52,10 @@ class ApplicationService:
         data = parse(envelope)
         guild_id = int(envelope.guild_id)
         app_id = id_for_event(envelope.id)
-        await self._writer.load(guild_id)  # finishes any journal a crash left, so the check below is exact
+        await self._writer.settle(guild_id)  # finishes any journal a crash left, so the check below is exact
         if (done := await self._apps.get(app_id)) is not None or await self._processed.seen(envelope.id):
             return done
-        reply = data.reply.model_dump() if data.reply else None
+        reply = data.reply
         ticket = int(data.ticket_channel_id) if data.ticket_channel_id else None
         representative = int(data.representative_id)
         try:
@@ -71,7 +70,7 @@ class ApplicationService:
                 ),
                 representative_id=representative,
                 advertisement=text.advertisement(data.advertisement),
-                source=ApplicationSource(data.source),
+                source=source_from_wire(data.source),
                 submitted_at=envelope.occurred_at,
             )
         except RuleViolation as violation:
@@ -98,12 +97,12 @@ class ApplicationService:
             )
             seq = outcome.ledger.version
             items = [
-                J.insert("applications", application_to_doc(app)),
-                J.live(QueueEventType.APPLICATION_SUBMITTED, guild_id, seq, now, application_id=app_id),
+                ApplicationRecorded(app),
+                journal.live(QueueEventType.APPLICATION_SUBMITTED, guild_id, seq, now, application_id=app_id),
             ]
             if denied:
                 items.append(
-                    J.live(QueueEventType.APPLICATION_DENIED, guild_id, seq, now, application_id=app_id, part=1)
+                    journal.live(QueueEventType.APPLICATION_DENIED, guild_id, seq, now, application_id=app_id, part=1)
                 )
                 after = {"status": "DENIED", "partner_id": str(app.partner.id), "reason": "blacklisted"}
                 items.append(
@@ -126,7 +125,7 @@ class ApplicationService:
     async def _refuse(self, envelope, guild_id, reply, representative, ticket, violation: RuleViolation) -> None:
         log.info("guild %s: application %s refused: %s", guild_id, envelope.id, violation.code)
         item = effects.reply_to_submission(guild_id, reply, representative, ticket, notices.refused(violation.message))
-        await self._writer.publish_now([item])
+        await self._writer.send_unjournaled([item])  # the refusal changes no ledger (see there)
         await self._processed.mark(envelope.id)
 
     # --- staff decisions --------------------------------------------------------------------------
@@ -137,25 +136,20 @@ class ApplicationService:
         def decide(ledger: rules.Ledger, now) -> Change[Partnership]:
             new = rules.approve(ledger, app.id, partnership_id, now)
             partnership = partnership_from(app, partnership_id, now)
-            decided = {
-                "status": "APPROVED",
-                "decided_at": now,
-                "decided_by": sid(actor),
-                "partnership_id": partnership_id,
-            }
+            decided = ApplicationDecided(app.id, ApplicationStatus.APPROVED, now, actor, partnership_id=partnership_id)
             items = [
                 # The partnership first: a reader never sees an approved application pointing at nothing.
-                J.insert("partnerships", partnership_to_doc(partnership)),
-                J.update("applications", app.id, {"status": "PENDING"}, decided),
-                J.live(QueueEventType.APPLICATION_APPROVED, app.guild_id, new.version, now, app.id, partnership_id),
-                J.live(
+                PartnershipStarted(partnership),
+                decided,
+                journal.live(QueueEventType.APPLICATION_APPROVED, app.guild_id, new.version, now, app.id, partnership_id),
+                journal.live(
                     QueueEventType.PARTNERSHIP_CREATED, app.guild_id, new.version, now, app.id, partnership_id, part=1
                 ),
                 audit.entry(
                     app.guild_id, now, actor, "application.approve", app.id, {"status": "PENDING"},
                     {"status": "APPROVED", "partnership_id": partnership_id},
                 ),
-                *effects.review_update(app, "APPROVED", actor, None),
+                *effects.review_update(app, ReviewStatus.APPROVED, actor, None),
                 *effects.tell_applicant(app, notices.approved(app), app.ticket_thread_id),
                 *effects.approval_effects(partnership, ledger.settings),
             ]  # fmt: skip
@@ -169,20 +163,18 @@ class ApplicationService:
 
         def decide(ledger: rules.Ledger, now) -> Change[None]:
             new = rules.deny(ledger, app.id, blacklist)
-            decided = {"status": "DENIED", "decided_at": now, "decided_by": sid(actor), "reason": reason}
             items = [
-                J.update("applications", app.id, {"status": "PENDING"}, decided),
-                J.live(QueueEventType.APPLICATION_DENIED, app.guild_id, new.version, now, application_id=app.id),
+                ApplicationDecided(app.id, ApplicationStatus.DENIED, now, actor, reason=reason),
+                journal.live(QueueEventType.APPLICATION_DENIED, app.guild_id, new.version, now, application_id=app.id),
                 audit.entry(
                     app.guild_id, now, actor, "application.deny", app.id, {"status": "PENDING"},
                     {"status": "DENIED", "blacklisted": blacklist}, reason,
                 ),
-                *effects.review_update(app, "DENIED", actor, reason),
+                *effects.review_update(app, ReviewStatus.DENIED, actor, reason),
                 *effects.tell_applicant(app, notices.denied(app, reason), app.ticket_thread_id),
             ]  # fmt: skip
             if new.blacklisted != ledger.blacklisted:
-                entry = blacklist_doc(app.guild_id, app.partner.id, reason, actor, now, new.version)
-                items.append(J.put_versioned("blacklist", entry))
+                items.append(BlacklistAdded(app.guild_id, app.partner.id, reason, actor, now, new.version))
             return Change(new, items)
 
         await self._writer.run(app.guild_id, decide)

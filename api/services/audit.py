@@ -1,12 +1,11 @@
-"""Audit entries as journal items (see `api.store.audit`)."""
+"""Audit entries, recorded in the same commit as the change they describe (see `api.store.audit`)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from ..store.documents import sid
-from . import journal_items as J
+from ..domain.records import AuditRecorded
 from .ids import new_id
 
 
@@ -19,17 +18,6 @@ def entry(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     reason: str | None = None,
-) -> dict[str, Any]:
+) -> AuditRecorded:
     """actor None = an automatic decision (e.g. a blacklisted server's application denied)."""
-    doc = {
-        "_id": new_id(),
-        "guild_id": str(guild_id),
-        "at": at,
-        "actor_id": sid(actor),
-        "action": action,
-        "target_id": target,
-        "before": before,
-        "after": after,
-        "reason": reason,
-    }
-    return J.insert("audit_log", doc)
+    return AuditRecorded(new_id(), guild_id, at, actor, action, target, before, after, reason)

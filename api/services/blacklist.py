@@ -5,10 +5,9 @@ from __future__ import annotations
 from ..domain import ledger as rules
 from ..domain import text
 from ..domain.models import BlacklistEntry
+from ..domain.records import BlacklistAdded, BlacklistRemoved
 from ..store.blacklist import BlacklistRepository
-from ..store.documents import blacklist_doc
 from . import audit
-from . import journal_items as J
 from .writer import Change, GuildWriter
 
 
@@ -22,9 +21,9 @@ class BlacklistService:
 
         def decide(ledger: rules.Ledger, now) -> Change[None]:
             new = rules.blacklist_add(ledger, partner_guild_id)
-            entry = blacklist_doc(guild_id, partner_guild_id, reason, actor, now, new.version)
+            added = BlacklistAdded(guild_id, partner_guild_id, reason, actor, now, new.version)
             record = audit.entry(guild_id, now, actor, "blacklist.add", str(partner_guild_id), None, None, reason)
-            return Change(new, [J.put_versioned("blacklist", entry), record])
+            return Change(new, [added, record])
 
         await self._writer.run(guild_id, decide)
         return await self._blacklist.get(guild_id, partner_guild_id)
@@ -34,14 +33,9 @@ class BlacklistService:
 
         def decide(ledger: rules.Ledger, now) -> Change[None]:
             new = rules.blacklist_remove(ledger, partner_guild_id)
-            removed = {
-                "_id": f"{guild_id}:{partner_guild_id}",
-                "guild_id": str(guild_id),
-                "removed": True,
-                "rev": new.version,
-            }
+            removed = BlacklistRemoved(guild_id, partner_guild_id, new.version)
             record = audit.entry(guild_id, now, actor, "blacklist.remove", str(partner_guild_id))
-            return Change(new, [J.put_versioned("blacklist", removed), record])
+            return Change(new, [removed, record])
 
         await self._writer.run(guild_id, decide)
         return before

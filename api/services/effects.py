@@ -1,176 +1,160 @@
-"""The Discord work a decision owes, as journal command items (sent to the guild's shard)."""
+"""The Discord work a decision owes, as commands built from their models (`bus.contracts.commands`)
+and sent to the guild's shard through the change's journal.
+
+Each builder returns a list (empty when the guild's settings make the step moot), so a change
+lists `*builder(...)` and never depends on what another builder returns.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from bus.contracts import (
+    CommandRefs,
+    DmSend,
+    InteractionFollowup,
+    InteractionReply,
+    InviteCreate,
+    Placement,
+    ReviewPost,
+    ReviewStatus,
+    ReviewUpdate,
+    RoleGrant,
+    RoleRevoke,
+    SettingsSync,
+    ShowcasePost,
+    ShowcaseRemove,
+    TicketClose,
+)
+from bus.contracts import PartnerServer as WirePartner
 
-from ..domain.enums import ApplicationSource
+from ..domain.enums import ApplicationSource, source_to_wire
 from ..domain.models import Application, GuildSettings, PartnerServer, Partnership, ShowcasePlacement
-from ..store.documents import partner_to_doc, sid
-from . import journal_items as J
 from . import notices
+from .journal import Outgoing, command
 
 
-def _partner(p: PartnerServer) -> dict[str, Any]:
-    return partner_to_doc(p)
-
-
-def _placement(p: ShowcasePlacement) -> dict[str, Any]:
-    return {"channel_id": sid(p.channel_id), "message_id": sid(p.message_id), "thread_id": sid(p.thread_id)}
-
-
-def settings_sync(guild_id: int, s: GuildSettings) -> dict[str, Any]:
-    return J.command(
-        "settings.sync",
-        guild_id,
-        {
-            "application_mode": s.application_mode.value,
-            "channel_mode": s.channel_mode.value,
-            "showcase_channel_id": sid(s.showcase_channel_id),
-            "showcase_category_id": sid(s.showcase_category_id),
-            "showcase_forum_id": sid(s.showcase_forum_id),
-            "review_channel_id": sid(s.review_channel_id),
-            "review_ping_role_id": sid(s.review_ping_role_id),
-            "ticket_channel_id": sid(s.ticket_channel_id),
-            "manager_role_ids": [str(r) for r in s.manager_role_ids],
-            "partner_contact_role_id": sid(s.partner_contact_role_id),
-            "track_joins": s.track_joins,
-            "advertisement": s.advertisement,
-        },
+def wire_partner(p: PartnerServer) -> WirePartner:
+    return WirePartner(
+        id=p.id, name=p.name, icon_url=p.icon_url, member_count=p.member_count, invite_code=p.invite_code
     )
 
 
-def review_post(app: Application, s: GuildSettings) -> list[dict[str, Any]]:
+def wire_placement(p: ShowcasePlacement) -> Placement:
+    return Placement(channel_id=p.channel_id, message_id=p.message_id, thread_id=p.thread_id)
+
+
+def settings_sync(guild_id: int, s: GuildSettings) -> Outgoing:
+    """The settings the cluster needs: the fields of the SettingsSync model, named as in GuildSettings."""
+    return command(guild_id, SettingsSync(**{name: getattr(s, name) for name in SettingsSync.model_fields}))
+
+
+def review_post(app: Application, s: GuildSettings) -> list[Outgoing]:
     if s.review_channel_id is None:
         return []  # dashboard-only review
-    return [
-        J.command(
-            "review.post",
-            app.guild_id,
-            {
-                "application_id": app.id,
-                "channel_id": str(s.review_channel_id),
-                "ping_role_id": sid(s.review_ping_role_id),
-                "partner": _partner(app.partner),
-                "representative_id": str(app.representative_id),
-                "advertisement": app.advertisement,
-                "source": app.source.value,
-            },
-        )
-    ]
+    body = ReviewPost(
+        application_id=app.id,
+        channel_id=s.review_channel_id,
+        ping_role_id=s.review_ping_role_id,
+        partner=wire_partner(app.partner),
+        representative_id=app.representative_id,
+        advertisement=app.advertisement,
+        source=source_to_wire(app.source),
+    )
+    return [command(app.guild_id, body)]
 
 
-def review_update(app: Application, status: str, decided_by: int | None, reason: str | None) -> list[dict[str, Any]]:
+def review_update(app: Application, status: ReviewStatus, decided_by: int | None, reason: str | None) -> list[Outgoing]:
     if app.review is None:
         return []
-    return [
-        J.command(
-            "review.update",
-            app.guild_id,
-            {
-                "application_id": app.id,
-                "channel_id": str(app.review.channel_id),
-                "message_id": str(app.review.message_id),
-                "status": status,
-                "decided_by": sid(decided_by),
-                "reason": reason,
-            },
-        )
-    ]
+    body = ReviewUpdate(
+        application_id=app.id,
+        channel_id=app.review.channel_id,
+        message_id=app.review.message_id,
+        status=status,
+        decided_by=decided_by,
+        reason=reason,
+    )
+    return [command(app.guild_id, body)]
 
 
-def tell_applicant(app: Application, content: str, ticket_thread_id: int | None = None) -> list[dict[str, Any]]:
+def tell_applicant(app: Application, content: str, ticket_thread_id: int | None = None) -> list[Outgoing]:
     """After a decision the interaction token may have expired (15 minutes), so the applicant is
     told by DM, or in their ticket, which is then closed."""
     if app.source is ApplicationSource.MANUAL:
         return []
     if app.source is ApplicationSource.TICKET and ticket_thread_id is not None:
-        return [J.command("ticket.close", app.guild_id, {"thread_id": str(ticket_thread_id), "content": content})]
-    refs = {"application_id": app.id}
-    return [
-        J.command("dm.send", app.guild_id, {"user_id": str(app.representative_id), "content": content, "refs": refs})
-    ]
+        return [command(app.guild_id, TicketClose(thread_id=ticket_thread_id, content=content))]
+    refs = CommandRefs(application_id=app.id)
+    return [command(app.guild_id, DmSend(user_id=app.representative_id, content=content, refs=refs))]
 
 
 def reply_to_submission(
     guild_id: int,
-    reply: dict[str, Any] | None,
+    reply: InteractionReply | None,
     representative_id: int,
     ticket_channel_id: int | None,
     content: str,
     closes: bool = False,
-) -> dict[str, Any]:
+) -> Outgoing:
     """The answer to a fresh submission: the interaction follow-up when there is one, else the
     ticket thread, else a DM (the `$partnership` DM flow)."""
     if reply is not None:
-        data = {
-            "application_id": reply["application_id"],
-            "token": reply["token"],
-            "content": content,
-            "ephemeral": True,
-        }
-        return J.command("interaction.followup", guild_id, data)
+        body = InteractionFollowup(application_id=reply.application_id, token=reply.token, content=content)
+        return command(guild_id, body)
     if ticket_channel_id is not None:
         # A fresh submission only gets a notice; the ticket stays open for questions until the decision.
-        data = {"thread_id": str(ticket_channel_id), "content": content, "archive": closes}
-        return J.command("ticket.close", guild_id, data)
-    return J.command("dm.send", guild_id, {"user_id": str(representative_id), "content": content})
+        return command(guild_id, TicketClose(thread_id=ticket_channel_id, content=content, archive=closes))
+    return command(guild_id, DmSend(user_id=representative_id, content=content))
 
 
-def showcase_post(p: Partnership, s: GuildSettings, replace: ShowcasePlacement | None) -> list[dict[str, Any]]:
+def showcase_post(p: Partnership, s: GuildSettings, replace: ShowcasePlacement | None) -> list[Outgoing]:
     target = s.showcase_target_id
     if target is None:
         return []
-    data = {
-        "partnership_id": p.id,
-        "channel_mode": s.channel_mode.value,
-        "target_id": str(target),
-        "partner": _partner(p.partner),
-        "advertisement": p.advertisement,
-        "replace": None if replace is None else _placement(replace),
-    }
-    return [J.command("showcase.post", p.guild_id, data)]
+    body = ShowcasePost(
+        partnership_id=p.id,
+        channel_mode=s.channel_mode,
+        target_id=target,
+        partner=wire_partner(p.partner),
+        advertisement=p.advertisement,
+        replace=None if replace is None else wire_placement(replace),
+    )
+    return [command(p.guild_id, body)]
 
 
-def approval_effects(p: Partnership, s: GuildSettings) -> list[dict[str, Any]]:
-    items = showcase_post(p, s, replace=None)
-    items.append(J.command("invite.create", p.guild_id, {"partnership_id": p.id, "channel_id": None}))
-    if s.partner_contact_role_id is not None:
-        items.append(
-            J.command(
-                "role.grant",
-                p.guild_id,
-                {
-                    "user_id": str(p.representative_id),
-                    "role_id": str(s.partner_contact_role_id),
-                    "partnership_id": p.id,
-                },
-            )
-        )
+def showcase_remove(p: Partnership, s: GuildSettings) -> list[Outgoing]:
+    """Takes the ad down, where there is one."""
+    if p.showcase is None:
+        return []
+    body = ShowcaseRemove(partnership_id=p.id, channel_mode=s.channel_mode, placement=wire_placement(p.showcase))
+    return [command(p.guild_id, body)]
+
+
+def contact_role_grant(guild_id: int, user_id: int, s: GuildSettings, partnership_id: str) -> list[Outgoing]:
+    if s.partner_contact_role_id is None:
+        return []
+    body = RoleGrant(user_id=user_id, role_id=s.partner_contact_role_id, partnership_id=partnership_id)
+    return [command(guild_id, body)]
+
+
+def contact_role_revoke(p: Partnership, s: GuildSettings) -> list[Outgoing]:
+    if s.partner_contact_role_id is None:
+        return []
+    body = RoleRevoke(user_id=p.representative_id, role_id=s.partner_contact_role_id, partnership_id=p.id)
+    return [command(p.guild_id, body)]
+
+
+def approval_effects(p: Partnership, s: GuildSettings) -> list[Outgoing]:
+    items = [
+        *showcase_post(p, s, replace=None),
+        command(p.guild_id, InviteCreate(partnership_id=p.id)),
+        *contact_role_grant(p.guild_id, p.representative_id, s, p.id),
+    ]
     if s.advertisement:
         content = notices.our_advertisement(s.advertisement)
-        refs = {"partnership_id": p.id}
-        items.append(
-            J.command("dm.send", p.guild_id, {"user_id": str(p.representative_id), "content": content, "refs": refs})
-        )
+        refs = CommandRefs(partnership_id=p.id)
+        items.append(command(p.guild_id, DmSend(user_id=p.representative_id, content=content, refs=refs)))
     return items
 
 
-def end_effects(p: Partnership, s: GuildSettings) -> list[dict[str, Any]]:
-    items = []
-    if p.showcase is not None:
-        data = {"partnership_id": p.id, "channel_mode": s.channel_mode.value, "placement": _placement(p.showcase)}
-        items.append(J.command("showcase.remove", p.guild_id, data))
-    if s.partner_contact_role_id is not None:
-        items.append(
-            J.command(
-                "role.revoke",
-                p.guild_id,
-                {
-                    "user_id": str(p.representative_id),
-                    "role_id": str(s.partner_contact_role_id),
-                    "partnership_id": p.id,
-                },
-            )
-        )
-    return items
+def end_effects(p: Partnership, s: GuildSettings) -> list[Outgoing]:
+    return [*showcase_remove(p, s), *contact_role_revoke(p, s)]

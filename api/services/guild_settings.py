@@ -7,10 +7,8 @@ from typing import Any
 from ..domain import ledger as rules
 from ..domain.enums import QueueEventType
 from ..domain.models import GuildSettings
-from ..domain.settings_rules import apply_settings_patch, camel
-from ..store.documents import settings_to_doc
-from . import audit, effects
-from . import journal_items as J
+from ..domain.settings_rules import apply_settings_patch, settings_diff
+from . import audit, effects, journal
 from .writer import Change, GuildWriter
 
 
@@ -19,7 +17,7 @@ class SettingsService:
         self._writer = writer
 
     async def get(self, guild_id: int) -> GuildSettings:
-        return (await self._writer.load(guild_id)).settings
+        return (await self._writer.load(guild_id)).settings  # settings live in the ledger itself
 
     async def update(self, guild_id: int, patch: dict[str, Any], actor: int | None = None) -> GuildSettings:
         """Raises ValidationErrors (every problem at once) and changes nothing when one is wrong."""
@@ -27,12 +25,9 @@ class SettingsService:
         def decide(ledger: rules.Ledger, now) -> Change[GuildSettings]:
             settings = apply_settings_patch(ledger.settings, patch)
             new = rules.update_settings(ledger, settings)
-            old_doc, new_doc = settings_to_doc(ledger.settings), settings_to_doc(settings)
-            changed = [k for k in new_doc if new_doc[k] != old_doc[k]]
-            before = {camel(k): old_doc[k] for k in changed}
-            after = {camel(k): new_doc[k] for k in changed}
+            before, after = settings_diff(ledger.settings, settings)
             items = [
-                J.live(QueueEventType.SETTINGS_UPDATED, guild_id, new.version, now),
+                journal.live(QueueEventType.SETTINGS_UPDATED, guild_id, new.version, now),
                 audit.entry(guild_id, now, actor, "settings.update", None, before, after),
                 # The cluster keeps what it needs of the settings (modes, channels, roles) in memory.
                 effects.settings_sync(guild_id, settings),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 from bus import Envelope
 from bus.contracts import parse
@@ -11,7 +12,7 @@ from ..domain.enums import JoinType, PartnershipStatus
 from ..store.joins import JoinRepository
 from ..store.partnerships import PartnershipRepository
 from ..store.processed import ProcessedEvents
-from .journal_items import LIVE_JOIN
+from .journal import LIVE_JOIN
 
 log = logging.getLogger(__name__)
 
@@ -23,14 +24,15 @@ class JoinService:
         joins: JoinRepository,
         processed: ProcessedEvents,
         bus,
-        on_representative_join=None,
+        on_representative_join: Callable[[int, int], Awaitable[None]] | None = None,
+        count_join: Callable[[JoinType], None] | None = None,
     ):
         self._processed = processed
         self._partnerships = partnerships
         self._joins = joins
         self._bus = bus
         self._on_representative_join = on_representative_join
-        self.metrics = None  # api.metrics.ApiMetrics, set by the container
+        self._count_join = count_join  # the joins-by-type metric
 
     async def joined(self, envelope: Envelope) -> bool:
         """Handles `member.joined`; True when the join was attributed to a partnership now.
@@ -40,8 +42,8 @@ class JoinService:
         that mark (see `PartnershipRepository.count_event`)."""
         data = parse(envelope)
         guild_id, user_id = int(envelope.guild_id), int(data.user_id)
-        if self.metrics is not None:
-            self.metrics.join_attributed(data.join_type)
+        if self._count_join is not None:
+            self._count_join(data.join_type)
         if self._on_representative_join is not None and not data.bot:
             await self._on_representative_join(guild_id, user_id)
         if data.bot or data.join_type != JoinType.INVITE or not data.invite_code:
@@ -58,6 +60,8 @@ class JoinService:
         counted = await self._partnerships.count_event(partnership.id, envelope.id, joins=1, retained=1)
         await self._processed.mark(envelope.id)
         if counted:
+            # A live notification, not work (bus/contracts/live.py): it belongs to no ledger change, so it
+            # goes out directly; a replica that misses it only loses a dashboard refresh.
             live = Envelope.new(
                 LIVE_JOIN, guild_id, {"partnership_id": partnership.id, "user_id": str(user_id), "at": data.joined_at}
             )

@@ -11,11 +11,16 @@ from ..domain import text
 from ..domain.enums import ApplicationSource, ApplicationStatus, QueueEventType
 from ..domain.errors import ErrorCode, RuleViolation
 from ..domain.models import Application, PartnerServer, Partnership, ShowcasePlacement, partnership_from
+from ..domain.records import (
+    ApplicationRecorded,
+    PartnershipEnded,
+    PartnershipPlaced,
+    PartnershipStarted,
+    ShowcaseFailed,
+)
 from ..domain.snowflake import parse_snowflake
-from ..store.documents import application_to_doc, partnership_to_doc, placement_to_doc
 from ..store.partnerships import PartnershipRepository
-from . import audit, effects
-from . import journal_items as J
+from . import audit, effects, journal
 from .ids import new_id
 from .writer import Change, GuildWriter
 
@@ -30,22 +35,32 @@ class ManualPartner:
     advertisement: str
 
     @classmethod
-    def parse(cls, raw: dict) -> ManualPartner:
-        """Validates `CreatePartnershipInput` (camelCase keys); raises RuleViolation with the input path."""
-        member_count = raw.get("memberCount")
+    def parse(
+        cls,
+        *,
+        guild_id: str | int,
+        partner_guild_id: str | int,
+        partner_name: str,
+        invite_code: str,
+        representative_id: str | int,
+        advertisement: str,
+        member_count: int | None = None,
+    ) -> ManualPartner:
+        """Validates the fields of `CreatePartnershipInput`; raises RuleViolation with the input path
+        (the GraphQL names, which is what a dashboard shows the error against)."""
         if member_count is not None and not 0 <= member_count <= 50_000_000:
             raise RuleViolation(ErrorCode.VALIDATION, "memberCount is out of range.", ("input", "memberCount"))
         return cls(
-            guild_id=parse_snowflake(raw["guildId"], ("input", "guildId")),
+            guild_id=parse_snowflake(guild_id, ("input", "guildId")),
             partner=PartnerServer(
-                id=parse_snowflake(raw["partnerGuildId"], ("input", "partnerGuildId")),
-                name=text.server_name(raw["partnerName"], ("input", "partnerName")),
+                id=parse_snowflake(partner_guild_id, ("input", "partnerGuildId")),
+                name=text.server_name(partner_name, ("input", "partnerName")),
                 icon_url=None,
                 member_count=member_count,
-                invite_code=text.invite_code(raw["inviteCode"], ("input", "inviteCode")),
+                invite_code=text.invite_code(invite_code, ("input", "inviteCode")),
             ),
-            representative_id=parse_snowflake(raw["representativeId"], ("input", "representativeId")),
-            advertisement=text.advertisement(raw["advertisement"], ("input", "advertisement")),
+            representative_id=parse_snowflake(representative_id, ("input", "representativeId")),
+            advertisement=text.advertisement(advertisement, ("input", "advertisement")),
         )
 
 
@@ -74,9 +89,9 @@ class PartnershipService:
             )
             partnership = partnership_from(app, partnership_id, now)
             items = [
-                J.insert("partnerships", partnership_to_doc(partnership)),  # before what refers to it
-                J.insert("applications", application_to_doc(app)),
-                J.live(QueueEventType.PARTNERSHIP_CREATED, guild_id, new.version, now, app_id, partnership_id),
+                PartnershipStarted(partnership),  # before what refers to it
+                ApplicationRecorded(app),
+                journal.live(QueueEventType.PARTNERSHIP_CREATED, guild_id, new.version, now, app_id, partnership_id),
                 audit.entry(
                     guild_id, now, actor, "partnership.create", partnership_id, None,
                     {"status": "ACTIVE", "partner_id": str(manual.partner.id), "partner_name": manual.partner.name},
@@ -92,7 +107,7 @@ class PartnershipService:
         def decide(ledger: rules.Ledger, now) -> Change[None]:
             new = rules.bump(ledger, partnership.id, now)
             items = [
-                J.live(
+                journal.live(
                     QueueEventType.PARTNERSHIP_BUMPED,
                     partnership.guild_id,
                     new.version,
@@ -112,10 +127,9 @@ class PartnershipService:
 
         def decide(ledger: rules.Ledger, now) -> Change[None]:
             new = rules.end(ledger, partnership.id)
-            ended = {"status": "ENDED", "ended_at": now, "end_reason": reason}
             items = [
-                J.update("partnerships", partnership.id, {"status": "ACTIVE"}, ended),
-                J.live(
+                PartnershipEnded(partnership.id, now, reason),
+                journal.live(
                     QueueEventType.PARTNERSHIP_ENDED,
                     partnership.guild_id,
                     new.version,
@@ -154,19 +168,16 @@ class PartnershipService:
             if new is None:  # no longer active
                 if placement is not None:
                     late = dataclasses.replace(partnership, showcase=placement)
-                    return Change(ledger.next_version(), effects.end_effects(late, ledger.settings)[:1])
+                    return Change(ledger.next_version(), effects.showcase_remove(late, ledger.settings))
                 return Change(None)
             if placement is None:
-                items = [J.update("partnerships", partnership_id, {"status": "ACTIVE"}, {"showcase_error": error})]
+                items = [ShowcaseFailed(partnership_id, error)]
             else:
-                shown = {
-                    "showcase": placement_to_doc(placement),
-                    "last_bumped_at": placement.posted_at,
-                    "showcase_error": None,
-                }
                 items = [
-                    J.update("partnerships", partnership_id, {"status": "ACTIVE"}, shown),
-                    J.live(QueueEventType.SHOWCASE_POSTED, guild_id, new.version, now, partnership_id=partnership_id),
+                    PartnershipPlaced(partnership_id, placement),
+                    journal.live(
+                        QueueEventType.SHOWCASE_POSTED, guild_id, new.version, now, partnership_id=partnership_id
+                    ),
                 ]
             return Change(new, items)
 

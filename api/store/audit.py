@@ -9,21 +9,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pymongo import DESCENDING, IndexModel
-
-from .clock import as_utc
+from ..clock import as_utc
 from .database import Database
 from .paging import keyset_page
-
-INDEXES = [IndexModel([("guild_id", 1), ("at", DESCENDING), ("_id", DESCENDING)])]
 
 
 class AuditRepository:
     def __init__(self, database: Database):
-        self._coll = database.db["audit_log"]
-
-    async def ensure_indexes(self) -> None:
-        await self._coll.create_indexes(INDEXES)
+        self._coll = database.audit_log
 
     async def page(
         self, guild_id: int, first: int, after: tuple[datetime, str] | None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pymongo.errors import BulkWriteError
 
-from .clock import utcnow
+from ..clock import utcnow
 from .database import Database
 
 

@@ -42,6 +42,10 @@ class Database:
         return self.db["processed_events"]
 
     @property
+    def audit_log(self):
+        return self.db["audit_log"]
+
+    @property
     def sessions(self):
         """Dashboard login: hashed refresh tokens and recently used OAuth codes (api/store/sessions.py)."""
         return self.db["sessions"]
@@ -88,9 +92,10 @@ class Database:
         # with every event), and an in-memory database lives no longer than its process anyway.
         if not self.in_memory:
             await self.processed.create_indexes([IndexModel([("at", ASCENDING)], expireAfterSeconds=7 * 24 * 3600)])
-        from .audit import INDEXES as AUDIT_INDEXES
-
-        await self.db["audit_log"].create_indexes(AUDIT_INDEXES)
+        # The audit log is paged newest first per guild (api/store/audit.py).
+        await self.audit_log.create_indexes(
+            [IndexModel([("guild_id", ASCENDING), ("at", DESCENDING), ("_id", DESCENDING)])]
+        )
         # The journal relay looks for guilds with unfinished work.
         await self.guilds.create_indexes([IndexModel([("todo.id", ASCENDING)], sparse=True)])
         # Login sessions vanish at expiry (checked in queries too: the TTL monitor runs once a minute);

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from ..clock import as_utc
 from ..domain.enums import ApplicationMode, ApplicationSource, ApplicationStatus, ChannelMode, PartnershipStatus
 from ..domain.ledger import ActiveSlot, Ledger, PendingSlot
 from ..domain.models import (
@@ -17,8 +18,7 @@ from ..domain.models import (
     ReviewPost,
     ShowcasePlacement,
 )
-from ..domain.settings_rules import ID_FIELDS
-from .clock import as_utc
+from ..domain.settings_rules import ID_FIELDS, plain_settings
 
 
 def sid(value: int | None) -> str | None:
@@ -32,20 +32,6 @@ def iid(value: str | None) -> int | None:
 # --- settings -----------------------------------------------------------------------------------
 
 _ID_SETTINGS = frozenset(ID_FIELDS)
-
-
-def settings_to_doc(settings: GuildSettings) -> dict[str, Any]:
-    doc: dict[str, Any] = {}
-    for f in dataclasses.fields(settings):
-        value = getattr(settings, f.name)
-        if f.name in _ID_SETTINGS:
-            value = sid(value)
-        elif f.name in ("manager_role_ids", "viewer_role_ids"):
-            value = [str(v) for v in value]
-        elif f.name in ("application_mode", "channel_mode"):
-            value = value.value
-        doc[f.name] = value
-    return doc
 
 
 def settings_from_doc(doc: dict[str, Any] | None) -> GuildSettings:
@@ -75,7 +61,7 @@ def ledger_fields_to_doc(ledger: Ledger) -> dict[str, Any]:
     """Everything but `_id` and `todo` (the journal is appended to, never rewritten)."""
     return {
         "version": ledger.version,
-        "settings": settings_to_doc(ledger.settings),
+        "settings": plain_settings(ledger.settings),
         "pending": [
             {"application_id": k, "partner_id": str(s.partner_id), "representative_id": str(s.representative_id),
              "submitted_at": s.submitted_at}

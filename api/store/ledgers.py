@@ -1,7 +1,7 @@
 """The per-guild ledger document and its journal of unfinished work.
 
 One document per guild holds the ledger (see `api.domain.ledger`) and `todo`: the journal of
-writes and messages that a committed change still owes. A change is committed by ONE atomic
+writes (record changes, mapped by `projector.py`) and messages that a committed change still owes. A change is committed by ONE atomic
 update that (a) compare-and-sets `version` and (b) appends its journal items. Everything else —
 the application and partnership documents, blacklist entries, bus commands and live events —
 is derived from those items afterwards, idempotently, and each item is pulled once done.
@@ -9,8 +9,9 @@ is derived from those items afterwards, idempotently, and each item is pulled on
 Why a crash cannot break a cap or leave a count wrong: caps and counts are read from the
 ledger alone, which is only ever changed by that single-document compare-and-set; there is no
 second counter to forget. A crash after the commit and before the journal is finished leaves
-the items in `todo`; they are replayed by the next change to the guild, by the next read of it
-through the services, and by the journal relay running in every API process. Replaying is safe
+the items in `todo`; they are replayed by the next change to the guild (before it decides), by a
+submission's idempotency check (`GuildWriter.settle`), and by the journal relay running in every
+API process. Plain reads do not replay: the ledger they read is exact on its own. Replaying is safe
 because every item is idempotent: inserts ignore duplicate keys, updates are guarded by the
 status they expect, blacklist entries carry the ledger version that wrote them, and bus
 messages carry a fixed envelope id that consumers deduplicate.

@@ -62,12 +62,6 @@ class PartnershipRepository:
         query = {"guild_id": str(guild_id), "representative_id": str(user_id), "status": "ACTIVE"}
         return [partnership_from_doc(d) async for d in self._coll.find(query, {"recent_events": 0})]
 
-    async def list_for_guild(self, guild_id: int) -> list[Partnership]:
-        cursor = self._coll.find({"guild_id": str(guild_id)}, {"recent_events": 0}).sort(
-            [("started_at", 1), ("_id", 1)]
-        )
-        return [partnership_from_doc(d) async for d in cursor]
-
     async def set_tracked_invite(self, partnership_id: str, code: str) -> None:
         await self._coll.update_one({"_id": partnership_id}, {"$set": {"tracked_invite_code": code}})
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pymongo.errors import DuplicateKeyError
 
-from .clock import utcnow
+from ..clock import utcnow
 from .database import Database
 
 

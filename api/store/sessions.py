@@ -22,7 +22,7 @@ from typing import Any
 
 from pymongo.errors import DuplicateKeyError
 
-from .clock import as_utc, utcnow
+from ..clock import as_utc, utcnow
 from .database import Database
 
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from .clock import as_utc
+from ..clock import as_utc
+from ..domain.models import Problem
 from .database import Database
 
 MAX_PROBLEMS_PER_PARTNERSHIP = 20
@@ -24,15 +25,13 @@ class WarningRepository:
             upsert=True,
         )
 
-    async def clear_guild_warning(self, guild_id: int, code: str) -> None:
-        await self._guild.delete_one({"_id": f"{guild_id}:{code}"})
-
     async def guild_warnings(self, guild_id: int) -> list[dict[str, Any]]:
         cursor = self._guild.find({"guild_id": str(guild_id)}).sort([("at", -1)])
         return [{**d, "at": as_utc(d["at"])} async for d in cursor]
 
-    async def add_partnership_problem(self, partnership_id: str, problem: dict[str, Any]) -> None:
+    async def add_partnership_problem(self, partnership_id: str, problem: Problem) -> None:
+        doc = {"action": problem.action, "code": problem.code, "message": problem.message, "at": problem.at}
         await self._partnerships.update_one(
             {"_id": partnership_id},
-            {"$push": {"problems": {"$each": [problem], "$slice": -MAX_PROBLEMS_PER_PARTNERSHIP}}},
+            {"$push": {"problems": {"$each": [doc], "$slice": -MAX_PROBLEMS_PER_PARTNERSHIP}}},
         )

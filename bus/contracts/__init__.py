@@ -41,14 +41,13 @@ from bus.contracts.events import (
     ShardReady,
 )
 from bus.contracts.live import LivePartnerJoin, LiveQueueEvent
+from bus.contracts.parsing import parse, parse_as
 from bus.contracts.registry import (
     Contract,
     Kind,
     Registered,
     kind_of,
     lookup,
-    parse,
-    parse_as,
     register,
     registered,
     validate_data,

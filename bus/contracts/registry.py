@@ -1,4 +1,4 @@
-"""The registry of message contracts: type -> version -> model, and parsing an envelope's data.
+"""The registry of message contracts: type -> version -> model, and validating a body against it.
 
 Each message body is a pydantic model registered under its dotted type, a version and a kind (event,
 command or live). A breaking change to a body is a new version registered beside the old one, so a
@@ -10,14 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from bus.errors import MalformedMessage
-
-if TYPE_CHECKING:
-    from bus.envelope import Envelope
 
 
 class Kind(StrEnum):
@@ -103,30 +100,6 @@ def validate_data(type_: str, version: int, data: Any) -> Contract:
         return contract.model.model_validate(data)
     except ValidationError as exc:
         raise MalformedMessage(f"bad data for {type_} v{version}: {_short(exc)}") from None
-
-
-def parse(envelope: Envelope, *, kind: Kind | None = None) -> Contract:
-    """The typed body of an envelope. With kind, a message of another kind is malformed too (a
-    command that somehow reached the events queue must not be handled as an event).
-
-    The result is cached on the envelope: the consumer validates before dispatching (so a bad body is
-    dead-lettered, never handed to a handler) and the handler's own parse() call then costs nothing.
-    """
-    cached = envelope._typed
-    if cached is None:
-        cached = validate_data(envelope.type, envelope.version, envelope.data)
-        envelope._typed = cached
-    if kind is not None and cached.KIND is not kind:
-        raise MalformedMessage(f"{envelope.type} is a {cached.KIND} message where {kind} messages are expected")
-    return cached
-
-
-def parse_as(envelope: Envelope, model: type[C]) -> C:
-    """parse() narrowed to the model a handler expects, e.g. parse_as(env, MemberJoined)."""
-    data = parse(envelope)
-    if not isinstance(data, model):
-        raise MalformedMessage(f"{envelope.type} v{envelope.version} is not a {model.__name__}")
-    return data
 
 
 def _short(exc: ValidationError) -> str:

@@ -18,6 +18,7 @@ import websockets
 from api.app import create_app
 from api.auth import EDIT, VIEW, TokenService
 from api.container import Container
+from api.lifecycle import start_live
 from api.settings import ApiSettings
 from api.worker import EventWorker
 from bus import Envelope
@@ -64,7 +65,7 @@ class Commands:
 @pytest.fixture
 async def container(settings: ApiSettings) -> AsyncIterator[Container]:
     c = await Container.open(settings)
-    await c.start_live()
+    await start_live(c)
     yield c
     await c.close()
 

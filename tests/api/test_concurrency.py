@@ -44,8 +44,8 @@ async def test_40_concurrent_approvals_with_3_slots_left_give_exactly_3(replicas
     await a.guild_settings.update(GUILD, {"max_active": 5, "application_cooldown_hours": 0})
     for _ in range(2):
         await a.partnerships.create_manual(
-            ManualPartner.parse({"guildId": GUILD, "partnerGuildId": next_partner_id(), "partnerName": "Old",
-                                 "inviteCode": "old", "representativeId": 5, "advertisement": "ad"}), actor=1)  # fmt: skip
+            ManualPartner.parse(guild_id=GUILD, partner_guild_id=next_partner_id(), partner_name="Old",
+                                 invite_code="old", representative_id=5, advertisement="ad"), actor=1)  # fmt: skip
     apps = [await a.applications.submit(submitted()) for _ in range(40)]
     assert all(app is not None for app in apps)
 

@@ -8,6 +8,7 @@ import pytest
 
 from api.container import Container
 from api.domain.enums import ApplicationStatus
+from api.worker import start_worker
 from tests.api.conftest import make_settings
 from tests.api.factories import GUILD, submitted
 
@@ -45,7 +46,7 @@ async def test_a_crash_after_commit_is_finished_by_the_next_process(shared_setti
 
     # A restarted process finishes the journal on its own (the relay), with no request needed.
     restarted = await Container.open(shared_settings)
-    await restarted.start_worker()
+    await start_worker(restarted)
     async with asyncio.timeout(30):  # generous: the wire server is slow on a loaded machine
         while (await restarted.ledgers.load(GUILD))[1]:  # until every owed item is applied and pulled
             await asyncio.sleep(0.05)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from api.worker import start_worker
 from bus import Envelope
 from tests.api.factories import GUILD, completed, joined, left, submitted
 
@@ -14,7 +15,7 @@ STATS = """query($g: Snowflake!) { guild(id: $g) {
 
 
 async def test_submission_through_the_bus_reaches_the_queue_once(api, container, commands):
-    await container.start_worker()
+    await start_worker(container)
     env = submitted(reply={"application_id": "1000000000000000001", "token": "tok"})
     for _ in range(3):  # a redelivered event changes nothing twice
         await container.bus.publish_event(env)
@@ -39,8 +40,8 @@ async def test_joins_through_a_tracked_invite_are_counted_exactly_once(api, cont
     from api.services.partnerships import ManualPartner
 
     partnership = await container.partnerships.create_manual(
-        ManualPartner.parse({"guildId": GUILD, "partnerGuildId": "1234500000000000000", "partnerName": "Chess",
-                             "inviteCode": "chess", "representativeId": "1300000000000000001", "advertisement": "ad"}),
+        ManualPartner.parse(guild_id=GUILD, partner_guild_id="1234500000000000000", partner_name="Chess",
+                             invite_code="chess", representative_id="1300000000000000001", advertisement="ad"),
         actor=1,
     )  # fmt: skip
     await worker.handle(
@@ -79,8 +80,8 @@ async def test_a_join_stored_but_not_counted_before_a_crash_is_counted_on_redeli
     from api.services.partnerships import ManualPartner
 
     p = await container.partnerships.create_manual(
-        ManualPartner.parse({"guildId": GUILD, "partnerGuildId": "1234500000000000000", "partnerName": "Chess",
-                             "inviteCode": "chess", "representativeId": "1300000000000000001", "advertisement": "ad"}),
+        ManualPartner.parse(guild_id=GUILD, partner_guild_id="1234500000000000000", partner_name="Chess",
+                             invite_code="chess", representative_id="1300000000000000001", advertisement="ad"),
         actor=1,
     )  # fmt: skip
     await container.partnerships.tracked_invite_created(p.id, "trk")

@@ -20,8 +20,8 @@ async def test_commands_of_a_change_made_during_an_outage_are_sent_in_order_afte
 
     container.bus.publish_command = broker_down
     partnership = await container.partnerships.create_manual(
-        ManualPartner.parse({"guildId": GUILD, "partnerGuildId": "1234500000000000000", "partnerName": "Chess",
-                             "inviteCode": "chess", "representativeId": "7", "advertisement": "ad"}),
+        ManualPartner.parse(guild_id=GUILD, partner_guild_id="1234500000000000000", partner_name="Chess",
+                             invite_code="chess", representative_id="7", advertisement="ad"),
         actor=1,
     )  # fmt: skip
     assert partnership is not None and partnership.status.value == "ACTIVE"  # the change itself is stored

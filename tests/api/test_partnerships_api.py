@@ -35,7 +35,7 @@ async def test_manual_partner_lifecycle(api, container, commands):
     bump_early = (await api.data(BUMP, {"id": p["id"]}))["bumpPartnership"]
     assert bump_early["userErrors"][0]["code"] == "BUMP_TOO_SOON"  # the first post is still on its way
 
-    await container.cluster_events.command_completed(
+    await container.command_outcomes.handle(
         completed(
             GUILD,
             "showcase.post",
@@ -43,7 +43,7 @@ async def test_manual_partner_lifecycle(api, container, commands):
             result={"channel_id": "900", "message_id": "901"},
         )
     )
-    await container.cluster_events.command_completed(
+    await container.command_outcomes.handle(
         completed(GUILD, "invite.create", refs={"partnership_id": partnership_id}, result={"code": "trk123"})
     )
     shown = (await api.data(NODE, {"id": p["id"]}))["node"]
@@ -65,7 +65,7 @@ async def test_failed_post_is_shown_and_does_not_use_up_the_bump(api, container,
     await container.guild_settings.update(GUILD, {"showcase_channel_id": 900})
     p = (await api.data(CREATE, {"input": _input()}))["createPartnership"]["partnership"]
     post = (await commands.wait_for("showcase.post"))[0]
-    await container.cluster_events.command_completed(
+    await container.command_outcomes.handle(
         completed(
             GUILD,
             "showcase.post",
@@ -102,7 +102,7 @@ async def test_an_ad_posted_after_the_partnership_ended_is_taken_down(api, conta
     post = (await commands.wait_for("showcase.post"))[0]
     assert (await api.data(END, {"id": p["id"]}))["endPartnership"]["userErrors"] == []
     assert commands.of("showcase.remove") == []  # nothing was posted yet
-    await container.cluster_events.command_completed(
+    await container.command_outcomes.handle(
         completed(
             GUILD,
             "showcase.post",

@@ -100,8 +100,8 @@ async def world(api, worker, container):
     from api.services.partnerships import ManualPartner
 
     partnership = await container.partnerships.create_manual(
-        ManualPartner.parse({"guildId": GUILD, "partnerGuildId": "1234500000000000001", "partnerName": "P",
-                             "inviteCode": "pinvite", "representativeId": "2", "advertisement": "ad"}), actor=1)  # fmt: skip
+        ManualPartner.parse(guild_id=GUILD, partner_guild_id="1234500000000000001", partner_name="P",
+                             invite_code="pinvite", representative_id="2", advertisement="ad"), actor=1)  # fmt: skip
     await container.blacklist.add(GUILD, 1234500000000000097, "seeded", actor=1)
     from api.graphql.ids import to_global_id
 

@@ -46,8 +46,8 @@ async def test_partner_joins_are_pushed(api, container, worker):
     from api.services.partnerships import ManualPartner
 
     p = await container.partnerships.create_manual(
-        ManualPartner.parse({"guildId": GUILD, "partnerGuildId": "1234500000000000000", "partnerName": "Chess",
-                             "inviteCode": "chess", "representativeId": "1300000000000000001", "advertisement": "ad"}),
+        ManualPartner.parse(guild_id=GUILD, partner_guild_id="1234500000000000000", partner_name="Chess",
+                             invite_code="chess", representative_id="1300000000000000001", advertisement="ad"),
         actor=1,
     )  # fmt: skip
     await worker.handle(completed(GUILD, "invite.create", refs={"partnership_id": p.id}, result={"code": "trk"}))

@@ -28,6 +28,7 @@ from api.app import create_app
 from api.auth import TokenService
 from api.container import Container
 from api.graphql.ids import to_global_id
+from api.lifecycle import start_live
 from api.settings import ApiSettings
 from bus import Envelope
 from tests.api.conftest import SECRET, make_settings
@@ -137,7 +138,7 @@ async def site() -> AsyncIterator[Site]:
             discord_timeout_seconds=2,
         )
         container = await Container.open(settings)
-        await container.start_live()
+        await start_live(container)
         tokens = TokenService(SECRET, settings.auth_token_minutes)
         # The guild uses the service (it has settings), with a viewer role.
         await container.guild_settings.update(

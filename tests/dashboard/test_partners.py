@@ -23,9 +23,9 @@ async def seed_partners(site):
         [("Anime Archive", 48200), ("Plant Parents", 2890), ("Retro Consoles", 5610)]
     ):
         manual = ManualPartner.parse(
-            {"guildId": GUILD, "partnerGuildId": str(1250000000000000000 + index * 4194304), "partnerName": name,
-             "inviteCode": name.lower().replace(" ", ""), "representativeId": str(1300000000000000100 + index),
-             "advertisement": f"{name}: come say hi!", "memberCount": members}
+            guild_id=GUILD, partner_guild_id=str(1250000000000000000 + index * 4194304), partner_name=name,
+             invite_code=name.lower().replace(" ", ""), representative_id=str(1300000000000000100 + index),
+             advertisement=f"{name}: come say hi!", member_count=members
         )  # fmt: skip
         made.append(await container.partnerships.create_manual(manual, actor=EDITOR))
     anime, plants, retro = made

@@ -15,6 +15,8 @@ import pytest
 from api.app import create_app
 from api.auth import EDIT, VIEW
 from api.container import Container
+from api.lifecycle import start_live
+from api.worker import start_worker
 from cluster.bot import PartnersBot
 from cluster.bus_link import make_bus as make_node_bus
 from tests.api.conftest import Api, make_settings, serve
@@ -56,8 +58,8 @@ class System:
 async def system(broker_url: str, fake_discord: FakeDiscord, tokens) -> AsyncIterator[System]:  # noqa: F811
     settings = make_settings(rabbitmq_url=broker_url, shard_count=SHARDS)
     container = await Container.open(settings)
-    await container.start_live()
-    await container.start_worker()
+    await start_live(container)
+    await start_worker(container)
     async with serve(create_app(settings, container=container, tokens=tokens)) as base:
         system = System(fake_discord, Api(base, tokens, container), container, broker_url)
         try:

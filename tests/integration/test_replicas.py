@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from api.app import create_app
+from api.lifecycle import start_live
 from tests.api.conftest import Api, serve
 from tests.api.factories import GUILD
 
@@ -23,7 +24,7 @@ async def two_apis(open_container, shared_settings, tokens):
     contexts = []
     for _ in range(2):
         container = await open_container()
-        await container.start_live()
+        await start_live(container)
         context = serve(create_app(shared_settings, container=container, tokens=tokens))
         base = await context.__aenter__()
         contexts.append(context)

@@ -20,8 +20,8 @@ N = 5000
 async def _seed(open_container) -> tuple:
     container = await open_container()
     partnership = await container.partnerships.create_manual(
-        ManualPartner.parse({"guildId": GUILD, "partnerGuildId": "1234500000000000000", "partnerName": "Chess",
-                             "inviteCode": "chess", "representativeId": "1300000000000000001", "advertisement": "ad"}),
+        ManualPartner.parse(guild_id=GUILD, partner_guild_id="1234500000000000000", partner_name="Chess",
+                             invite_code="chess", representative_id="1300000000000000001", advertisement="ad"),
         actor=1,
     )  # fmt: skip
     await container.partnerships.tracked_invite_created(partnership.id, "trk")

@@ -119,6 +119,6 @@ async def test_a_guild_the_bot_joined_is_open_to_its_managers_before_any_setting
     assert site.tokens.decode((await browser.login(USER)).access_token).perms == {}
     # The cluster reports the bot is in the guild (its shard became ready).
     ready = Envelope.new("shard.ready", "0", {"shard_id": 0, "shard_count": 1, "guild_ids": [str(GUILD_OUTSIDE)]})
-    await container.cluster_events.shard_ready(ready)
+    await container.shard_readiness.handle(ready)
     perms = site.tokens.decode((await browser.login(USER)).access_token).perms
     assert perms == {GUILD_OUTSIDE: frozenset({VIEW, EDIT})}

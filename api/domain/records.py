@@ -1,0 +1,110 @@
+"""Record changes: the database work a committed ledger change owes, named for what happened.
+
+A service's `decide` returns these beside the new ledger; `api.store.projector` maps each one to
+its MongoDB write when the change is committed, so services never name a collection or a document
+shape. To add one: a frozen dataclass here, added to `RecordChange`, and one branch in the projector.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from .enums import ApplicationStatus
+from .models import Application, Partnership, ShowcasePlacement
+
+
+@dataclass(frozen=True, slots=True)
+class ApplicationRecorded:
+    """A submission (pending, or denied at once) or a staff-added application is stored."""
+
+    application: Application
+
+
+@dataclass(frozen=True, slots=True)
+class ApplicationDecided:
+    """A pending application is approved (starting `partnership_id`) or denied (with `reason`)."""
+
+    application_id: str
+    status: ApplicationStatus
+    decided_at: datetime
+    decided_by: int | None
+    reason: str | None = None
+    partnership_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PartnershipStarted:
+    partnership: Partnership
+
+
+@dataclass(frozen=True, slots=True)
+class PartnershipEnded:
+    partnership_id: str
+    ended_at: datetime
+    reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PartnershipPlaced:
+    """The ad is up in the showcase: its post time starts the bump interval."""
+
+    partnership_id: str
+    placement: ShowcasePlacement
+
+
+@dataclass(frozen=True, slots=True)
+class ShowcaseFailed:
+    """The cluster could not post the ad; `error` is shown on the partnership."""
+
+    partnership_id: str
+    error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class BlacklistAdded:
+    """`rev` is the ledger version that wrote it: a late replay of an older change loses to it."""
+
+    guild_id: int
+    partner_guild_id: int
+    reason: str | None
+    added_by: int | None
+    added_at: datetime
+    rev: int
+
+
+@dataclass(frozen=True, slots=True)
+class BlacklistRemoved:
+    guild_id: int
+    partner_guild_id: int
+    rev: int
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRecorded:
+    """Who did what (actor None: an automatic decision), with the state before and after."""
+
+    entry_id: str
+    guild_id: int
+    at: datetime
+    actor: int | None
+    action: str
+    target: str | None
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+    reason: str | None = None
+
+
+RecordChange = (
+    ApplicationRecorded
+    | ApplicationDecided
+    | PartnershipStarted
+    | PartnershipEnded
+    | PartnershipPlaced
+    | ShowcaseFailed
+    | BlacklistAdded
+    | BlacklistRemoved
+    | AuditRecorded
+)
+RECORD_CHANGES = RecordChange.__args__

@@ -1,0 +1,98 @@
+"""command.completed: what the cluster reports about each command, handled per command type.
+
+A success updates the record the command acted for (one small handler per command type, in
+`CommandOutcomes._on_success`); any failure is shown to staff: on the partnership the command was
+for, else as a guild warning. To react to a new command type's result, add one handler there.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from bus import Envelope
+from bus.contracts import CommandCompleted, ReviewStatus, parse_as
+
+from ..clock import utcnow
+from ..domain.enums import ApplicationStatus
+from ..domain.models import Problem, ReviewPost, ShowcasePlacement
+from ..store.applications import ApplicationRepository
+from ..store.warnings import WarningRepository
+from . import effects
+from .partnerships import PartnershipService
+from .writer import GuildWriter
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Envelope, CommandCompleted], Awaitable[None]]
+
+
+class CommandOutcomes:
+    def __init__(
+        self,
+        writer: GuildWriter,
+        applications: ApplicationRepository,
+        partnerships: PartnershipService,
+        warnings: WarningRepository,
+    ):
+        self._writer = writer
+        self._apps = applications
+        self._partnerships = partnerships
+        self._warnings = warnings
+        self._handlers: dict[str, Handler] = {
+            "review.post": self._review_posted,
+            "showcase.post": self._showcase_posted,
+            "invite.create": self._invite_created,
+        }
+
+    async def handle(self, envelope: Envelope) -> None:
+        data = parse_as(envelope, CommandCompleted)
+        handler = self._handlers.get(data.command_type)
+        if handler is not None:
+            await handler(envelope, data)
+        if not data.ok:
+            await self._record_failure(int(envelope.guild_id), data)
+
+    async def _review_posted(self, envelope: Envelope, data: CommandCompleted) -> None:
+        if not (data.ok and data.refs.application_id):
+            return
+        application_id = data.refs.application_id
+        post = ReviewPost(int(data.result["channel_id"]), int(data.result["message_id"]))
+        await self._apps.set_review(application_id, post)
+        app = await self._apps.get(application_id)
+        if app is not None and app.status is not ApplicationStatus.PENDING:
+            # Decided in the dashboard before the post landed: bring the post up to date now.
+            status = ReviewStatus.APPROVED if app.status is ApplicationStatus.APPROVED else ReviewStatus.DENIED
+            await self._writer.send_unjournaled(effects.review_update(app, status, app.decided_by, app.reason))
+
+    async def _showcase_posted(self, envelope: Envelope, data: CommandCompleted) -> None:
+        if not data.refs.partnership_id:
+            return
+        placement = None
+        if data.ok:
+            at = envelope.occurred_at
+            placement = ShowcasePlacement(
+                channel_id=_int(data.result.get("channel_id")),
+                message_id=_int(data.result.get("message_id")),
+                thread_id=_int(data.result.get("thread_id")),
+                posted_at=at.replace(microsecond=at.microsecond // 1000 * 1000),  # BSON precision
+            )
+        await self._partnerships.showcase_result(data.refs.partnership_id, placement, data.error)
+
+    async def _invite_created(self, envelope: Envelope, data: CommandCompleted) -> None:
+        if data.ok and data.refs.partnership_id and data.result.get("code"):
+            await self._partnerships.tracked_invite_created(data.refs.partnership_id, data.result["code"])
+
+    async def _record_failure(self, guild_id: int, data: CommandCompleted) -> None:
+        log.warning("guild %s: %s failed: %s %s", guild_id, data.command_type, data.error_code, data.error)
+        problem = Problem(data.command_type, data.error_code or "FAILED", data.error or "failed", utcnow())
+        if data.refs.partnership_id:
+            await self._warnings.add_partnership_problem(data.refs.partnership_id, problem)
+        else:
+            await self._warnings.set_guild_warning(
+                guild_id, problem.code, f"{problem.action}: {problem.message}", problem.at
+            )
+
+
+def _int(value) -> int | None:
+    return None if value in (None, "") else int(value)

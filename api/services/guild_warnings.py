@@ -1,0 +1,22 @@
+"""guild.warning: a setup problem the cluster found (e.g. the bot cannot read invites), shown to staff."""
+
+from __future__ import annotations
+
+import logging
+
+from bus import Envelope
+from bus.contracts import GuildWarning, parse_as
+
+from ..store.warnings import WarningRepository
+
+log = logging.getLogger(__name__)
+
+
+class GuildWarnings:
+    def __init__(self, warnings: WarningRepository):
+        self._warnings = warnings
+
+    async def handle(self, envelope: Envelope) -> None:
+        data = parse_as(envelope, GuildWarning)
+        log.warning("guild %s: %s %s", envelope.guild_id, data.code, data.message)
+        await self._warnings.set_guild_warning(int(envelope.guild_id), data.code, data.message, envelope.occurred_at)

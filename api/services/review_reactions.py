@@ -1,0 +1,60 @@
+"""👍 / 👎 on a review post: a manager's reaction decides; anyone else's is removed and ignored."""
+
+from __future__ import annotations
+
+from bus import Envelope
+from bus.contracts import ReviewReaction, ReviewReactionRemove, parse_as
+
+from ..clock import utcnow
+from ..domain.enums import ApplicationStatus
+from ..domain.errors import RuleViolation
+from ..domain.reviewers import is_manager
+from ..store.applications import ApplicationRepository
+from ..store.warnings import WarningRepository
+from .applications import ApplicationService
+from .journal import command
+from .writer import GuildWriter
+
+APPROVE = "👍"
+
+
+class ReviewReactions:
+    def __init__(
+        self,
+        writer: GuildWriter,
+        applications: ApplicationRepository,
+        warnings: WarningRepository,
+        decisions: ApplicationService,
+    ):
+        self._writer = writer
+        self._apps = applications
+        self._warnings = warnings
+        self._decisions = decisions
+
+    async def handle(self, envelope: Envelope) -> None:
+        data = parse_as(envelope, ReviewReaction)
+        guild_id = int(envelope.guild_id)
+        app = await self._apps.by_review_message(int(data.message_id))
+        if app is None or app.guild_id != guild_id:
+            return
+        ledger = await self._writer.load(guild_id)
+        body = ReviewReactionRemove(
+            channel_id=data.channel_id, message_id=data.message_id, user_id=data.user_id, emoji=data.emoji
+        )
+        remove = command(guild_id, body)
+        roles = {int(r) for r in data.member_role_ids}
+        if not is_manager(data.is_owner, data.member_permissions, roles, ledger.settings.manager_role_ids):
+            await self._writer.send_unjournaled([remove])  # changes no ledger (see there)
+            return
+        if app.status is not ApplicationStatus.PENDING:
+            return  # already decided (e.g. in the dashboard); the review post says so
+        actor = int(data.user_id)
+        try:
+            if data.emoji == APPROVE:
+                await self._decisions.approve(app, actor)
+            else:
+                await self._decisions.deny(app, actor, None, blacklist=False)
+        except RuleViolation as violation:
+            # e.g. the active limit: the reaction is taken back and staff see why on the dashboard.
+            await self._warnings.set_guild_warning(guild_id, "REVIEW_DECISION_REFUSED", violation.message, utcnow())
+            await self._writer.send_unjournaled([remove])

@@ -1,0 +1,27 @@
+"""shard.ready: a node (re)connected a shard; it keeps guild settings in memory only, so send them again."""
+
+from __future__ import annotations
+
+from bus import Envelope, shard_for
+from bus.contracts import ShardReady, parse_as
+
+from ..store.bot_guilds import BotGuildRepository
+from ..store.ledgers import LedgerRepository
+from . import effects
+from .writer import GuildWriter
+
+
+class ShardReadiness:
+    def __init__(self, writer: GuildWriter, ledgers: LedgerRepository, bot_guilds: BotGuildRepository):
+        self._writer = writer
+        self._ledgers = ledgers
+        self._bot_guilds = bot_guilds
+
+    async def handle(self, envelope: Envelope) -> None:
+        data = parse_as(envelope, ShardReady)
+        await self._bot_guilds.mark_present([int(g) for g in data.guild_ids])
+        guild_ids = [int(g) for g in data.guild_ids] or await self._ledgers.all_guild_ids()
+        for guild_id, ledger in (await self._ledgers.load_many(guild_ids)).items():
+            # Only guilds that configured something; the rest run on defaults the node already has.
+            if ledger.version and shard_for(guild_id, data.shard_count) == data.shard_id:
+                await self._writer.send_unjournaled([effects.settings_sync(guild_id, ledger.settings)])

@@ -1,0 +1,137 @@
+"""The one projector: record changes (`api.domain.records`) to the MongoDB writes they mean.
+
+`encode` turns a record change into a journal item at commit time (a plain dict stored in the
+guild's `todo`, see `ledgers.py`); `apply` carries an item out. Each item is one of three idempotent
+writes, so a replay after a crash changes nothing twice:
+- `insert`: a new document; a duplicate key means it was already applied.
+- `update`: guarded by `expect` (the status it moves from), a no-op once the document moved on.
+- `put_versioned`: an upsert guarded by `rev`, so a newer version wins over a late older one.
+Items store the write itself (plus the change's name, for readers of a stuck journal), so items
+journaled by earlier releases, which had the same three shapes, replay unchanged.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from pymongo.errors import DuplicateKeyError
+
+from ..domain import records
+from ..domain.enums import ApplicationStatus, PartnershipStatus
+from .database import Database
+from .documents import application_to_doc, blacklist_doc, partnership_to_doc, placement_to_doc, sid
+
+# Journal items with these ops are database writes; the others (`command`, `live`) go to the bus.
+DB_OPS = frozenset({"insert", "update", "put_versioned"})
+
+PENDING = {"status": ApplicationStatus.PENDING.value}
+ACTIVE = {"status": PartnershipStatus.ACTIVE.value}
+
+
+def encode(change: records.RecordChange) -> dict[str, Any]:
+    """The journal item of a record change: one branch per change type."""
+    match change:
+        case records.ApplicationRecorded(application=app):
+            return _insert(change, "applications", application_to_doc(app))
+        case records.ApplicationDecided():
+            decided = {
+                "status": change.status.value,
+                "decided_at": change.decided_at,
+                "decided_by": sid(change.decided_by),
+            }
+            if change.partnership_id is not None:
+                decided["partnership_id"] = change.partnership_id
+            if change.status is ApplicationStatus.DENIED:
+                decided["reason"] = change.reason
+            return _update(change, "applications", change.application_id, PENDING, decided)
+        case records.PartnershipStarted(partnership=p):
+            return _insert(change, "partnerships", partnership_to_doc(p))
+        case records.PartnershipEnded():
+            ended = {"status": PartnershipStatus.ENDED.value, "ended_at": change.ended_at, "end_reason": change.reason}
+            return _update(change, "partnerships", change.partnership_id, ACTIVE, ended)
+        case records.PartnershipPlaced(placement=placement):
+            shown = {
+                "showcase": placement_to_doc(placement),
+                "last_bumped_at": placement.posted_at,
+                "showcase_error": None,
+            }
+            return _update(change, "partnerships", change.partnership_id, ACTIVE, shown)
+        case records.ShowcaseFailed():
+            return _update(change, "partnerships", change.partnership_id, ACTIVE, {"showcase_error": change.error})
+        case records.BlacklistAdded():
+            doc = blacklist_doc(
+                change.guild_id, change.partner_guild_id, change.reason, change.added_by, change.added_at, change.rev
+            )
+            return _put_versioned(change, "blacklist", doc)
+        case records.BlacklistRemoved():
+            # Only the flag: the entry keeps who added it and why, for the audit trail.
+            doc = {
+                "_id": f"{change.guild_id}:{change.partner_guild_id}",
+                "guild_id": str(change.guild_id),
+                "removed": True,
+                "rev": change.rev,
+            }
+            return _put_versioned(change, "blacklist", doc)
+        case records.AuditRecorded():
+            doc = {
+                "_id": change.entry_id,
+                "guild_id": str(change.guild_id),
+                "at": change.at,
+                "actor_id": sid(change.actor),
+                "action": change.action,
+                "target_id": change.target,
+                "before": change.before,
+                "after": change.after,
+                "reason": change.reason,
+            }
+            return _insert(change, "audit_log", doc)
+    raise TypeError(f"not a record change: {change!r}")
+
+
+def _item(change: records.RecordChange, op: str, coll: str, **fields: Any) -> dict[str, Any]:
+    return {"id": uuid.uuid4().hex, "op": op, "change": type(change).__name__, "coll": coll, **fields}
+
+
+def _insert(change: records.RecordChange, coll: str, doc: dict[str, Any]) -> dict[str, Any]:
+    return _item(change, "insert", coll, doc=doc)
+
+
+def _update(
+    change: records.RecordChange, coll: str, _id: str, expect: dict[str, Any], set_: dict[str, Any]
+) -> dict[str, Any]:
+    return _item(change, "update", coll, _id=_id, expect=expect, set=set_)
+
+
+def _put_versioned(change: records.RecordChange, coll: str, doc: dict[str, Any]) -> dict[str, Any]:
+    return _item(change, "put_versioned", coll, doc=doc)
+
+
+class Projector:
+    """Applies the database items of a guild's journal. Each one is idempotent (see above)."""
+
+    def __init__(self, database: Database):
+        self._db = database.db
+
+    encode = staticmethod(encode)
+
+    async def apply(self, item: dict[str, Any]) -> None:
+        collection = self._db[item["coll"]]
+        op = item["op"]
+        if op == "insert":
+            try:
+                await collection.insert_one(item["doc"])
+            except DuplicateKeyError:
+                pass  # already applied
+        elif op == "update":
+            # `expect` makes a replay a no-op once the document has moved on.
+            await collection.update_one({"_id": item["_id"], **item.get("expect", {})}, {"$set": item["set"]})
+        elif op == "put_versioned":
+            # A newer version of the same document wins over a late replay of an older one.
+            doc = item["doc"]
+            try:
+                await collection.update_one({"_id": doc["_id"], "rev": {"$lt": doc["rev"]}}, {"$set": doc}, upsert=True)
+            except DuplicateKeyError:
+                pass  # a newer version is stored
+        else:
+            raise ValueError(f"not a database journal op: {op}")

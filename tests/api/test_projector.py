@@ -1,0 +1,125 @@
+"""Each record change, projected and applied, is what the repositories then read; applying the
+journal again (a replay after a crash) changes nothing."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from api.domain import records
+from api.domain.enums import ApplicationSource, ApplicationStatus, PartnershipStatus
+from api.domain.models import Application, PartnerServer, ShowcasePlacement, partnership_from
+from api.store import open_database
+from api.store.applications import ApplicationRepository
+from api.store.audit import AuditRepository
+from api.store.blacklist import BlacklistRepository
+from api.store.partnerships import PartnershipRepository
+from api.store.projector import Projector, encode
+
+GUILD, PARTNER = 1100000000000000000, 1234500000000000000
+T0 = datetime(2026, 1, 1, 12, tzinfo=UTC)
+
+
+@pytest.fixture
+def database():
+    db = open_database("", "projector")
+    yield db
+    db.close()
+
+
+def _application() -> Application:
+    partner = PartnerServer(PARTNER, "Chess", None, 120, "chess")
+    return Application("app1", GUILD, partner, 7, "ad", ApplicationSource.SLASH, ApplicationStatus.PENDING, T0)
+
+
+async def _apply_twice(projector: Projector, *changes: records.RecordChange) -> None:
+    items = [encode(c) for c in changes]
+    for _ in range(2):
+        for item in items:
+            await projector.apply(item)
+
+
+async def test_an_application_recorded_then_approved_starts_a_partnership(database):
+    apps, partnerships, projector = (
+        ApplicationRepository(database),
+        PartnershipRepository(database),
+        Projector(database),
+    )
+    app = _application()
+    partnership = partnership_from(app, "p1", T0)
+    await _apply_twice(
+        projector,
+        records.ApplicationRecorded(app),
+        records.PartnershipStarted(partnership),
+        records.ApplicationDecided("app1", ApplicationStatus.APPROVED, T0, 9, partnership_id="p1"),
+    )
+    stored = await apps.get("app1")
+    assert (stored.status, stored.decided_by, stored.partnership_id) == (ApplicationStatus.APPROVED, 9, "p1")
+    assert (await partnerships.get("p1")).status is PartnershipStatus.ACTIVE
+
+
+async def test_a_decided_application_is_not_decided_again_by_a_late_replay(database):
+    apps, projector = ApplicationRepository(database), Projector(database)
+    await _apply_twice(
+        projector,
+        records.ApplicationRecorded(_application()),
+        records.ApplicationDecided("app1", ApplicationStatus.DENIED, T0, 9, reason="no"),
+    )
+    await projector.apply(encode(records.ApplicationDecided("app1", ApplicationStatus.APPROVED, T0, 3, None, "p9")))
+    stored = await apps.get("app1")
+    assert (stored.status, stored.reason, stored.partnership_id) == (ApplicationStatus.DENIED, "no", None)
+
+
+async def test_a_partnership_placed_fails_and_ends(database):
+    partnerships, projector = PartnershipRepository(database), Projector(database)
+    placement = ShowcasePlacement(channel_id=5, message_id=6, posted_at=T0 + timedelta(minutes=1))
+    await _apply_twice(
+        projector,
+        records.PartnershipStarted(partnership_from(_application(), "p1", T0)),
+        records.ShowcaseFailed("p1", "missing permissions"),
+    )
+    assert (await partnerships.get("p1")).showcase_error == "missing permissions"
+    await _apply_twice(projector, records.PartnershipPlaced("p1", placement))
+    placed = await partnerships.get("p1")
+    assert (placed.showcase, placed.last_bumped_at, placed.showcase_error) == (placement, placement.posted_at, None)
+    await _apply_twice(projector, records.PartnershipEnded("p1", T0 + timedelta(days=1), "done"))
+    ended = await partnerships.get("p1")
+    assert (ended.status, ended.end_reason) == (PartnershipStatus.ENDED, "done")
+
+
+async def test_a_blacklist_entry_added_then_removed_stays_removed_on_replay_of_the_add(database):
+    blacklist, projector = BlacklistRepository(database), Projector(database)
+    added = encode(records.BlacklistAdded(GUILD, PARTNER, "spam", 9, T0, rev=3))
+    await projector.apply(added)
+    assert (await blacklist.get(GUILD, PARTNER)).reason == "spam"
+    await projector.apply(encode(records.BlacklistRemoved(GUILD, PARTNER, rev=4)))
+    await projector.apply(added)  # an older version replayed late
+    assert await blacklist.get(GUILD, PARTNER) is None
+
+
+async def test_an_audit_entry_is_recorded_once(database):
+    audit, projector = AuditRepository(database), Projector(database)
+    entry = records.AuditRecorded("a1", GUILD, T0, 9, "partnership.end", "p1", {"status": "ACTIVE"}, None, "done")
+    await _apply_twice(projector, entry)
+    docs, _ = await audit.page(GUILD, 10, None)
+    assert [(d["_id"], d["actor_id"], d["action"], d["reason"]) for d in docs] == [
+        ("a1", "9", "partnership.end", "done")
+    ]
+
+
+def test_every_record_change_has_a_projector_branch():
+    samples = {
+        records.ApplicationRecorded: records.ApplicationRecorded(_application()),
+        records.ApplicationDecided: records.ApplicationDecided("a", ApplicationStatus.DENIED, T0, None),
+        records.PartnershipStarted: records.PartnershipStarted(partnership_from(_application(), "p", T0)),
+        records.PartnershipEnded: records.PartnershipEnded("p", T0, None),
+        records.PartnershipPlaced: records.PartnershipPlaced("p", ShowcasePlacement(posted_at=T0)),
+        records.ShowcaseFailed: records.ShowcaseFailed("p", "x"),
+        records.BlacklistAdded: records.BlacklistAdded(GUILD, PARTNER, None, None, T0, 1),
+        records.BlacklistRemoved: records.BlacklistRemoved(GUILD, PARTNER, 2),
+        records.AuditRecorded: records.AuditRecorded("a", GUILD, T0, None, "x", None),
+    }
+    assert set(samples) == set(records.RECORD_CHANGES)
+    for kind, change in samples.items():
+        assert encode(change)["change"] == kind.__name__

@@ -13,14 +13,14 @@ async def test_a_server_is_absent_until_a_shard_reports_it(api):
     assert (await api.data(QUERY, {"g": str(GUILD)}))["guild"]["botPresent"] is False
 
     ready = Envelope.new("shard.ready", "0", {"shard_id": 0, "shard_count": 1, "guild_ids": [str(GUILD)]})
-    await api.container.cluster_events.shard_ready(ready)
+    await api.container.shard_readiness.handle(ready)
 
     assert (await api.data(QUERY, {"g": str(GUILD)}))["guild"]["botPresent"] is True
 
 
 async def test_each_guild_of_one_request_gets_its_own_answer(api):
     ready = Envelope.new("shard.ready", "0", {"shard_id": 0, "shard_count": 1, "guild_ids": [str(OTHER)]})
-    await api.container.cluster_events.shard_ready(ready)
+    await api.container.shard_readiness.handle(ready)
     token = api.token({GUILD: ["partnerships.view"], OTHER: ["partnerships.view"]})
     both = "query($a: Snowflake!, $b: Snowflake!) { a: guild(id: $a) { botPresent } b: guild(id: $b) { botPresent } }"
 

@@ -36,9 +36,9 @@ async def test_without_the_bot_the_page_says_so_once_and_offers_no_bump(site, pa
     container = site.container
     await container.guild_settings.update(NO_BOT_GUILD, {"showcase_channel_id": NO_BOT_GUILD + 1}, actor=EDITOR)
     manual = ManualPartner.parse(
-        {"guildId": NO_BOT_GUILD, "partnerGuildId": "1250000000000004321", "partnerName": "Quiet Quarry",
-         "inviteCode": "quietquarry", "representativeId": "1300000000000000777", "advertisement": "Rocks.",
-         "memberCount": 1200}
+        guild_id=NO_BOT_GUILD, partner_guild_id="1250000000000004321", partner_name="Quiet Quarry",
+        invite_code="quietquarry", representative_id="1300000000000000777", advertisement="Rocks.",
+        member_count=1200,
     )  # fmt: skip
     partnership = await container.partnerships.create_manual(manual, actor=EDITOR)
 
@@ -60,9 +60,9 @@ async def test_without_the_bot_the_page_says_so_once_and_offers_no_bump(site, pa
 
 async def test_with_the_bot_there_is_no_banner_and_bump_is_offered(site, page):
     manual = ManualPartner.parse(
-        {"guildId": GUILD, "partnerGuildId": "1250000000000004322", "partnerName": "Loud Lagoon",
-         "inviteCode": "loudlagoon", "representativeId": "1300000000000000778", "advertisement": "Waves.",
-         "memberCount": 900}
+        guild_id=GUILD, partner_guild_id="1250000000000004322", partner_name="Loud Lagoon",
+        invite_code="loudlagoon", representative_id="1300000000000000778", advertisement="Waves.",
+        member_count=900,
     )  # fmt: skip
     partnership = await site.container.partnerships.create_manual(manual, actor=EDITOR)
 

@@ -44,6 +44,16 @@ class PartnershipStatus(StrEnum):
     ENDED = "ENDED"
 
 
+class ApprovalFlow(StrEnum):
+    DIRECT = "DIRECT"  # approval makes the partnership ACTIVE and sends our ad at once
+    CONFIRM = "CONFIRM"  # the PYS flow: ask the representative first, exchange ads only after a yes
+
+
+class ReviewStyle(StrEnum):
+    REACTIONS = "REACTIONS"  # 👍 / 👎 on the review post (PYS)
+    BUTTONS = "BUTTONS"  # Approve / Deny / Deny + blacklist buttons; Deny asks for a reason
+
+
 class QueueEventType(StrEnum):
     APPLICATION_SUBMITTED = "APPLICATION_SUBMITTED"
     APPLICATION_APPROVED = "APPLICATION_APPROVED"

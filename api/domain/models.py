@@ -5,7 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from .enums import ApplicationMode, ApplicationSource, ApplicationStatus, ChannelMode, PartnershipStatus
+from .enums import (
+    ApplicationMode,
+    ApplicationSource,
+    ApplicationStatus,
+    ApprovalFlow,
+    ChannelMode,
+    PartnershipStatus,
+    ReviewStyle,
+)
 
 # Hard limits per guild (the seeds' "Limits").
 ACTIVE_HARD_MAX = 100
@@ -46,6 +54,22 @@ class GuildSettings:
     bump_interval_days: int = 7
     track_joins: bool = False
     advertisement: str | None = None
+    # Round 2: the partnership's life after approval (see schema-round2.graphql for each meaning).
+    approval_flow: ApprovalFlow = ApprovalFlow.DIRECT
+    review_style: ReviewStyle = ReviewStyle.REACTIONS
+    confirm_hours: int = 72
+    log_channel_id: int | None = None
+    health_checks: bool = True
+    health_grace_hours: int = 72
+    auto_end_unhealthy: bool = False
+    stale_queue_hours: int = 48
+    mutual_partnerships: bool = True
+
+    @property
+    def log_target_id(self) -> int | None:
+        """Where staff are told about health, stale queues and partners' answers: the log channel, else
+        the review channel."""
+        return self.log_channel_id if self.log_channel_id is not None else self.review_channel_id
 
     @property
     def active_max(self) -> int:

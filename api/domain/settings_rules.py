@@ -6,7 +6,7 @@ import dataclasses
 from typing import Any
 
 from . import text
-from .enums import ApplicationMode, ChannelMode
+from .enums import ApplicationMode, ApprovalFlow, ChannelMode, ReviewStyle
 from .errors import ErrorCode, RuleViolation, ValidationErrors
 from .models import ACTIVE_HARD_MAX, GuildSettings
 from .snowflake import parse_snowflake
@@ -17,7 +17,17 @@ INT_RANGES: dict[str, tuple[int, int]] = {
     "application_cooldown_hours": (0, 24 * 365),
     "max_active": (0, ACTIVE_HARD_MAX),
     "bump_interval_days": (1, 365),
+    "confirm_hours": (1, 720),
+    "health_grace_hours": (0, 720),
+    "stale_queue_hours": (0, 720),
 }
+ENUM_FIELDS = {
+    "application_mode": ApplicationMode,
+    "channel_mode": ChannelMode,
+    "approval_flow": ApprovalFlow,
+    "review_style": ReviewStyle,
+}
+BOOL_FIELDS = ("track_joins", "health_checks", "auto_end_unhealthy", "mutual_partnerships")
 ID_FIELDS = (
     "showcase_channel_id",
     "showcase_category_id",
@@ -26,19 +36,11 @@ ID_FIELDS = (
     "review_ping_role_id",
     "ticket_channel_id",
     "partner_contact_role_id",
+    "log_channel_id",
 )
 ROLE_LIST_FIELDS = ("manager_role_ids", "viewer_role_ids")
 MAX_ROLES = 25
-NON_NULLABLE = (
-    "application_mode",
-    "channel_mode",
-    "min_partner_member_count",
-    "application_cooldown_hours",
-    "max_active",
-    "bump_interval_days",
-    "track_joins",
-    *ROLE_LIST_FIELDS,
-)
+NON_NULLABLE = (*ENUM_FIELDS, *INT_RANGES, *BOOL_FIELDS, *ROLE_LIST_FIELDS)
 
 # The channel each mode needs, checked when the mode or that channel changes (so a guild can
 # still change unrelated settings before it has configured a showcase).
@@ -59,7 +61,7 @@ def plain_settings(settings: GuildSettings) -> dict[str, Any]:
             value = None if value is None else str(value)
         elif f.name in ROLE_LIST_FIELDS:
             value = [str(v) for v in value]
-        elif f.name in ("application_mode", "channel_mode"):
+        elif f.name in ENUM_FIELDS:
             value = value.value
         plain[f.name] = value
     return plain
@@ -109,8 +111,8 @@ def apply_settings_patch(current: GuildSettings, patch: dict[str, Any]) -> Guild
 
 def _coerce(name: str, value: Any, path: tuple[str, ...]) -> Any:
     """Each value checked for its type too: the domain may be called with raw input, not only GraphQL's."""
-    if name in ("application_mode", "channel_mode"):
-        enum = ApplicationMode if name == "application_mode" else ChannelMode
+    if name in ENUM_FIELDS:
+        enum = ENUM_FIELDS[name]
         try:
             return enum(value)
         except ValueError:
@@ -130,9 +132,9 @@ def _coerce(name: str, value: Any, path: tuple[str, ...]) -> Any:
         if len(set(ids)) > MAX_ROLES:
             raise RuleViolation(ErrorCode.VALIDATION, f"At most {MAX_ROLES} roles.", path)
         return tuple(dict.fromkeys(ids))
-    if name == "track_joins":
+    if name in BOOL_FIELDS:
         if not isinstance(value, bool):
-            raise RuleViolation(ErrorCode.VALIDATION, "trackJoins must be true or false.", path)
+            raise RuleViolation(ErrorCode.VALIDATION, f"{camel(name)} must be true or false.", path)
         return value
     if name == "advertisement":
         if value is not None and not isinstance(value, str):

@@ -14,10 +14,12 @@ from .scalars import Snowflake
 from .types import (
     Application,
     ApplicationMode,
+    ApprovalFlow,
     BlacklistEntry,
     ChannelMode,
     Partnership,
     PartnershipSettings,
+    ReviewStyle,
     UserError,
 )
 
@@ -41,6 +43,15 @@ class PartnershipSettingsInput:
     bump_interval_days: int | None = strawberry.UNSET
     track_joins: bool | None = strawberry.UNSET
     advertisement: str | None = strawberry.UNSET
+    approval_flow: ApprovalFlow | None = strawberry.UNSET
+    review_style: ReviewStyle | None = strawberry.UNSET
+    confirm_hours: int | None = strawberry.UNSET
+    log_channel_id: Snowflake | None = strawberry.UNSET
+    health_checks: bool | None = strawberry.UNSET
+    health_grace_hours: int | None = strawberry.UNSET
+    auto_end_unhealthy: bool | None = strawberry.UNSET
+    stale_queue_hours: int | None = strawberry.UNSET
+    mutual_partnerships: bool | None = strawberry.UNSET
 
     def patch(self) -> dict[str, Any]:
         """Only the fields the client sent; null clears a nullable setting."""

@@ -16,6 +16,8 @@ from .scalars import Snowflake
 
 ApplicationMode = strawberry.enum(enums.ApplicationMode)
 ChannelMode = strawberry.enum(enums.ChannelMode)
+ApprovalFlow = strawberry.enum(enums.ApprovalFlow)
+ReviewStyle = strawberry.enum(enums.ReviewStyle)
 ApplicationSource = strawberry.enum(
     enums.ApplicationSource,
     description="Where an application came from. DM is the `$partnership <invite>` direct-message command.",
@@ -121,6 +123,29 @@ class PartnershipSettings:
     advertisement: str | None = strawberry.field(
         description="This server's own advertisement, sent to a partner's representative on approval."
     )
+    approval_flow: ApprovalFlow = strawberry.field(description="Default DIRECT.")
+    review_style: ReviewStyle = strawberry.field(description="Default REACTIONS.")
+    confirm_hours: int = strawberry.field(
+        description="CONFIRM flow: hours the representative has to answer. Default 72, 1..720."
+    )
+    log_channel_id: Snowflake | None = strawberry.field(
+        description="Where the bot tells staff about health problems, stale queues and partners' answers. Null: the review channel."
+    )
+    health_checks: bool = strawberry.field(
+        description="Check partners regularly: their invite, their server, their member count, our tracked invite. Default true."
+    )
+    health_grace_hours: int = strawberry.field(
+        description="Hours a health problem may last before it counts as FAILING (and, with autoEndUnhealthy, ends the partnership). Default 72, 0..720."
+    )
+    auto_end_unhealthy: bool = strawberry.field(
+        description="End a partnership automatically once a health problem outlasts healthGraceHours. Default false."
+    )
+    stale_queue_hours: int = strawberry.field(
+        description="Remind staff (log channel) when applications have waited longer than this many hours; 0 = off. Default 48."
+    )
+    mutual_partnerships: bool = strawberry.field(
+        description="When a partner server also runs this bot, offer it the reverse partnership (a MUTUAL application in its queue). Default true."
+    )
 
     @classmethod
     def of(cls, s: models.GuildSettings) -> PartnershipSettings:
@@ -142,6 +167,15 @@ class PartnershipSettings:
             bump_interval_days=s.bump_interval_days,
             track_joins=s.track_joins,
             advertisement=s.advertisement,
+            approval_flow=s.approval_flow,
+            review_style=s.review_style,
+            confirm_hours=s.confirm_hours,
+            log_channel_id=s.log_channel_id,
+            health_checks=s.health_checks,
+            health_grace_hours=s.health_grace_hours,
+            auto_end_unhealthy=s.auto_end_unhealthy,
+            stale_queue_hours=s.stale_queue_hours,
+            mutual_partnerships=s.mutual_partnerships,
         )
 
 

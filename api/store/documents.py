@@ -6,7 +6,7 @@ import dataclasses
 from typing import Any
 
 from ..clock import as_utc
-from ..domain.enums import ApplicationMode, ApplicationSource, ApplicationStatus, ChannelMode, PartnershipStatus
+from ..domain.enums import ApplicationSource, ApplicationStatus, PartnershipStatus
 from ..domain.ledger import ActiveSlot, Ledger, PendingSlot
 from ..domain.models import (
     Application,
@@ -18,7 +18,7 @@ from ..domain.models import (
     ReviewPost,
     ShowcasePlacement,
 )
-from ..domain.settings_rules import ID_FIELDS, plain_settings
+from ..domain.settings_rules import ENUM_FIELDS, ID_FIELDS, plain_settings
 
 
 def sid(value: int | None) -> str | None:
@@ -46,10 +46,8 @@ def settings_from_doc(doc: dict[str, Any] | None) -> GuildSettings:
             value = iid(value)
         elif name in ("manager_role_ids", "viewer_role_ids"):
             value = tuple(int(v) for v in value)
-        elif name == "application_mode":
-            value = ApplicationMode(value)
-        elif name == "channel_mode":
-            value = ChannelMode(value)
+        elif name in ENUM_FIELDS:
+            value = ENUM_FIELDS[name](value)
         values[name] = value
     return GuildSettings(**values)
 

@@ -93,3 +93,25 @@ async def test_null_clears_optional_settings_but_not_required_ones(api):
     assert cleared["userErrors"] == [] and cleared["settings"]["advertisement"] is None
     refused = (await api.data(UPDATE, {"g": str(GUILD), "input": {"maxActive": None}}))["updatePartnershipSettings"]
     assert refused["userErrors"][0]["field"] == ["input", "maxActive"]
+
+
+async def test_round_two_settings_round_trip_and_are_audited(api):
+    update = """mutation($g: Snowflake!, $input: PartnershipSettingsInput!) {
+      updatePartnershipSettings(guildId: $g, input: $input) {
+        settings { approvalFlow reviewStyle confirmHours logChannelId healthChecks healthGraceHours
+                   autoEndUnhealthy staleQueueHours mutualPartnerships }
+        userErrors { code message field } } }"""
+    values = {
+        "approvalFlow": "CONFIRM", "reviewStyle": "BUTTONS", "confirmHours": 24, "logChannelId": "777",
+        "healthChecks": False, "healthGraceHours": 0, "autoEndUnhealthy": True, "staleQueueHours": 0,
+        "mutualPartnerships": False,
+    }  # fmt: skip
+    payload = (await api.data(update, {"g": str(GUILD), "input": values}))["updatePartnershipSettings"]
+    assert payload["userErrors"] == []
+    assert payload["settings"] == values
+
+    refused = (await api.data(update, {"g": str(GUILD), "input": {"confirmHours": 0, "healthGraceHours": 721}}))[
+        "updatePartnershipSettings"
+    ]
+    assert {e["field"][-1] for e in refused["userErrors"]} == {"confirmHours", "healthGraceHours"}
+    assert refused["settings"] is None or refused["settings"]["confirmHours"] == 24

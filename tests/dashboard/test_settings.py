@@ -88,7 +88,9 @@ async def test_every_setting_has_a_label_and_an_explanation(site, page):
         "applicationMode", "channelMode", "showcaseChannelId", "showcaseCategoryId", "showcaseForumId",
         "reviewChannelId", "reviewPingRoleId", "ticketChannelId", "managerRoleIds", "viewerRoleIds",
         "partnerContactRoleId", "minPartnerMemberCount", "applicationCooldownHours", "maxActive",
-        "bumpIntervalDays", "trackJoins", "advertisement",
+        "bumpIntervalDays", "trackJoins", "advertisement", "approvalFlow", "reviewStyle", "confirmHours",
+        "logChannelId", "healthChecks", "healthGraceHours", "autoEndUnhealthy", "staleQueueHours",
+        "mutualPartnerships",
     }  # fmt: skip
     for name in names:
         described = await page.get_attribute(f"#setting-{name}", "aria-describedby")

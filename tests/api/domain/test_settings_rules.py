@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from api.domain.enums import ApplicationMode, ChannelMode
+from api.domain.enums import ApplicationMode, ApprovalFlow, ChannelMode, ReviewStyle
 from api.domain.errors import ErrorCode, ValidationErrors
 from api.domain.models import GuildSettings
 from api.domain.settings_rules import apply_settings_patch
@@ -45,6 +45,49 @@ def test_defaults_match_the_design():
     assert DEFAULTS.track_joins is False
 
 
+def test_round_two_defaults_match_the_contract():
+    assert DEFAULTS.approval_flow == ApprovalFlow.DIRECT
+    assert DEFAULTS.review_style == ReviewStyle.REACTIONS
+    assert (DEFAULTS.confirm_hours, DEFAULTS.health_grace_hours, DEFAULTS.stale_queue_hours) == (72, 72, 48)
+    assert DEFAULTS.health_checks is True and DEFAULTS.mutual_partnerships is True
+    assert DEFAULTS.auto_end_unhealthy is False and DEFAULTS.log_channel_id is None
+
+
+def test_staff_are_told_in_the_log_channel_or_else_the_review_channel():
+    assert GuildSettings(review_channel_id=5).log_target_id == 5
+    assert GuildSettings(review_channel_id=5, log_channel_id=6).log_target_id == 6
+    assert GuildSettings().log_target_id is None
+
+
+@pytest.mark.parametrize(
+    ("name", "camel", "value", "expected"),
+    [
+        ("approval_flow", "approvalFlow", "CONFIRM", ApprovalFlow.CONFIRM),
+        ("review_style", "reviewStyle", "BUTTONS", ReviewStyle.BUTTONS),
+        ("health_checks", "healthChecks", False, False),
+        ("auto_end_unhealthy", "autoEndUnhealthy", True, True),
+        ("mutual_partnerships", "mutualPartnerships", False, False),
+        ("log_channel_id", "logChannelId", "123", 123),
+    ],
+)
+def test_round_two_settings_are_parsed(name, camel, value, expected):
+    assert getattr(apply_settings_patch(DEFAULTS, {name: value}), name) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "camel", "value", "message"),
+    [
+        ("approval_flow", "approvalFlow", "LATER", "approvalFlow must be one of DIRECT, CONFIRM."),
+        ("review_style", "reviewStyle", "EMOJI", "reviewStyle must be one of REACTIONS, BUTTONS."),
+        ("health_checks", "healthChecks", "yes", "healthChecks must be true or false."),
+        ("mutual_partnerships", "mutualPartnerships", None, "mutualPartnerships cannot be null."),
+        ("approval_flow", "approvalFlow", None, "approvalFlow cannot be null."),
+    ],
+)
+def test_bad_round_two_values_are_refused_on_their_field(name, camel, value, message):
+    assert problems(DEFAULTS, {name: value}) == [invalid(camel, message)]
+
+
 @pytest.mark.parametrize(("max_active", "active_max"), [(0, 100), (1, 1), (3, 3), (99, 99), (100, 100), (250, 100)])
 def test_active_max_is_max_active_capped_at_100_and_0_means_100(max_active, active_max):
     assert GuildSettings(max_active=max_active).active_max == active_max
@@ -76,6 +119,9 @@ RANGES = [
     ("application_cooldown_hours", "applicationCooldownHours", 0, 8760),
     ("max_active", "maxActive", 0, 100),
     ("bump_interval_days", "bumpIntervalDays", 1, 365),
+    ("confirm_hours", "confirmHours", 1, 720),
+    ("health_grace_hours", "healthGraceHours", 0, 720),
+    ("stale_queue_hours", "staleQueueHours", 0, 720),
 ]
 
 

@@ -143,7 +143,16 @@ applicationCooldownHours
 maxActive
 bumpIntervalDays
 trackJoins
-advertisement`;
+advertisement
+approvalFlow
+reviewStyle
+confirmHours
+logChannelId
+healthChecks
+healthGraceHours
+autoEndUnhealthy
+staleQueueHours
+mutualPartnerships`;
 
 export const SETTINGS = `
 query Settings($guildId: Snowflake!) {

@@ -19,12 +19,14 @@ from .metrics import ApiMetrics
 from .services.applications import ApplicationService
 from .services.blacklist import BlacklistService
 from .services.command_outcomes import CommandOutcomes
+from .services.confirmations import Confirmations
 from .services.contact_roles import ContactRoles
 from .services.guild_settings import SettingsService
 from .services.guild_warnings import GuildWarnings
 from .services.joins import JoinService
 from .services.journal import LIVE_JOIN
 from .services.partnerships import PartnershipService
+from .services.review_buttons import ReviewButtons
 from .services.review_reactions import ReviewReactions
 from .services.shard_readiness import ShardReadiness
 from .services.writer import GuildWriter
@@ -39,6 +41,7 @@ from .store.ledgers import LedgerRepository
 from .store.partnerships import PartnershipRepository
 from .store.processed import ProcessedEvents
 from .store.projector import Projector
+from .store.scheduled import ScheduledWork
 from .store.warnings import WarningRepository
 
 
@@ -62,6 +65,9 @@ class Container:
     guild_settings: SettingsService
     joins: JoinService
     review_reactions: ReviewReactions
+    review_buttons: ReviewButtons
+    confirmations: Confirmations
+    scheduled: ScheduledWork
     command_outcomes: CommandOutcomes
     guild_warnings: GuildWarnings
     shard_readiness: ShardReadiness
@@ -93,6 +99,8 @@ class Container:
         warnings = WarningRepository(database)
         bot_guilds = BotGuildRepository(database)
         processed = ProcessedEvents(database)
+        scheduled = ScheduledWork(database)
+        await scheduled.ensure_indexes()
 
         async def load_records(envelope: Envelope) -> dict[str, Any]:
             data = envelope.data
@@ -143,6 +151,9 @@ class Container:
                 count_join=metrics.join_attributed,
             ),
             review_reactions=ReviewReactions(writer, apps, warnings, application_service),
+            review_buttons=ReviewButtons(writer, apps, application_service),
+            confirmations=Confirmations(writer, partnerships),
+            scheduled=scheduled,
             command_outcomes=CommandOutcomes(writer, apps, partnership_service, warnings),
             guild_warnings=GuildWarnings(warnings),
             shard_readiness=ShardReadiness(writer, ledgers, bot_guilds),

@@ -14,9 +14,12 @@ import signal
 from bus import Envelope
 from bus.logs import message_context
 
+from .clock import utcnow
 from .container import Container
+from .scheduler import Scheduler
 from .services.writer import GuildWriter
 from .store.ledgers import LedgerRepository
+from .store.projector import CONFIRM_DEADLINE
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +32,8 @@ class EventWorker:
             "member.joined": c.joins.joined,
             "member.left": c.joins.left,
             "review.reaction": c.review_reactions.handle,
+            "review.button": c.review_buttons.handle,
+            "partnership.answer": c.confirmations.answer,
             "command.completed": c.command_outcomes.handle,
             "guild.warning": c.guild_warnings.handle,
             "shard.ready": c.shard_readiness.handle,
@@ -62,6 +67,18 @@ async def start_worker(container: Container) -> None:
     container.expected_consumers += 1
     relay = journal_relay(container.ledgers, container.writer, container.settings.journal_relay_seconds)
     container.background.append(asyncio.create_task(relay, name="journal-relay"))
+    scheduler = build_scheduler(container)
+    container.background.append(asyncio.create_task(scheduler.run_forever(SCHEDULER_POLL_SECONDS), name="scheduler"))
+
+
+# Due work waits at most this long past its time (deadlines are hours long).
+SCHEDULER_POLL_SECONDS = 5.0
+
+
+def build_scheduler(container: Container) -> Scheduler:
+    """The scheduled work this process runs, by kind (each piece runs once across replicas)."""
+    handlers = {CONFIRM_DEADLINE: container.confirmations.deadline}
+    return Scheduler(container.scheduled, handlers, utcnow)
 
 
 def main() -> None:

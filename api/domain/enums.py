@@ -42,6 +42,8 @@ class ApplicationStatus(StrEnum):
 class PartnershipStatus(StrEnum):
     ACTIVE = "ACTIVE"
     ENDED = "ENDED"
+    # CONFIRM flow: approved, waiting for the representative's Continue; holds an active slot.
+    AWAITING_PARTNER = "AWAITING_PARTNER"
 
 
 class ApprovalFlow(StrEnum):
@@ -64,6 +66,7 @@ class QueueEventType(StrEnum):
     PARTNERSHIP_ENDED = "PARTNERSHIP_ENDED"
     SHOWCASE_POSTED = "SHOWCASE_POSTED"
     SETTINGS_UPDATED = "SETTINGS_UPDATED"
+    PARTNERSHIP_CONFIRMED = "PARTNERSHIP_CONFIRMED"
 
 
 # Which Discord entry points each application mode accepts (DESIGN.md "Rules").

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import MappingProxyType
 
-from .enums import ACCEPTED_SOURCES, ApplicationSource
+from .enums import ACCEPTED_SOURCES, ApplicationSource, ApprovalFlow
 from .errors import ErrorCode, RuleViolation
 from .models import BLACKLIST_MAX, PENDING_MAX, GuildSettings, Submission
 
@@ -43,6 +43,9 @@ class ActiveSlot:
     started_at: datetime
     last_posted_at: datetime | None = None
     post_requested_at: datetime | None = None
+    # CONFIRM flow: approved, waiting for the representative's answer until this time (None: ACTIVE).
+    # The slot counts against the active cap all the same, so an offer never outruns the cap.
+    awaiting_until: datetime | None = None
 
 
 def _frozen(mapping: Mapping | None = None) -> Mapping:
@@ -86,9 +89,13 @@ class Ledger:
             keys = [k for k in keys if (k < after if newest_first else k > after)]
         return keys[:first], len(keys) > first
 
+    def awaiting_ids(self) -> set[str]:
+        """Partnerships approved under CONFIRM whose representative has not answered yet."""
+        return {pid for pid, slot in self.active.items() if slot.awaiting_until is not None}
+
     def next_bump_at(self, partnership_id: str) -> datetime | None:
         slot = self.active.get(partnership_id)
-        if slot is None or slot.last_posted_at is None:
+        if slot is None or slot.last_posted_at is None or slot.awaiting_until is not None:
             return None
         return slot.last_posted_at + timedelta(days=self.settings.bump_interval_days)
 
@@ -182,10 +189,54 @@ def approve(ledger: Ledger, application_id: str, partnership_id: str, now: datet
     _check_active_room(ledger)
     pending = {k: v for k, v in ledger.pending.items() if k != application_id}
     active = dict(ledger.active)
-    active[partnership_id] = ActiveSlot(
-        slot.partner_id, application_id, slot.representative_id, now, post_requested_at=_first_post(ledger, now)
-    )
+    if ledger.settings.approval_flow is ApprovalFlow.CONFIRM:
+        # Nothing is posted until the representative says yes; the slot is held meanwhile.
+        until = now + timedelta(hours=ledger.settings.confirm_hours)
+        active[partnership_id] = ActiveSlot(
+            slot.partner_id, application_id, slot.representative_id, now, awaiting_until=until
+        )
+    else:
+        active[partnership_id] = ActiveSlot(
+            slot.partner_id, application_id, slot.representative_id, now, post_requested_at=_first_post(ledger, now)
+        )
     return ledger._with(pending=pending, active=active)
+
+
+def _awaiting(ledger: Ledger, partnership_id: str) -> ActiveSlot:
+    slot = ledger.active.get(partnership_id)
+    if slot is None or slot.awaiting_until is None:
+        raise RuleViolation(ErrorCode.INVALID_STATE, "This partnership is not waiting for the partner's answer.")
+    return slot
+
+
+def check_awaiting(ledger: Ledger, partnership_id: str, now: datetime) -> datetime:
+    """The offer's deadline, when it is still open (staff may send the question again until then)."""
+    slot = _awaiting(ledger, partnership_id)
+    if now >= slot.awaiting_until:
+        raise RuleViolation(ErrorCode.INVALID_STATE, "This offer has expired.")
+    return slot.awaiting_until
+
+
+def confirm(ledger: Ledger, partnership_id: str, now: datetime) -> Ledger:
+    """The representative said yes in time: the partnership becomes ACTIVE (its slot was already held),
+    and the first showcase post is on its way when a showcase is configured."""
+    check_awaiting(ledger, partnership_id, now)
+    return _replace_active(ledger, partnership_id, awaiting_until=None, post_requested_at=_first_post(ledger, now))
+
+
+def decline(ledger: Ledger, partnership_id: str) -> Ledger:
+    """The representative said no thanks: the held slot is freed."""
+    _awaiting(ledger, partnership_id)
+    return ledger._with(active={k: v for k, v in ledger.active.items() if k != partnership_id})
+
+
+def expire(ledger: Ledger, partnership_id: str, now: datetime) -> Ledger | None:
+    """The answer deadline: frees the slot of a partnership still waiting past it. None when there is
+    nothing to do (answered, ended, or not due yet), so a late or repeated deadline changes nothing."""
+    slot = ledger.active.get(partnership_id)
+    if slot is None or slot.awaiting_until is None or now < slot.awaiting_until:
+        return None
+    return ledger._with(active={k: v for k, v in ledger.active.items() if k != partnership_id})
 
 
 def _first_post(ledger: Ledger, now: datetime) -> datetime | None:
@@ -231,6 +282,7 @@ def create_manual(
 
 
 def end(ledger: Ledger, partnership_id: str) -> Ledger:
+    """Staff end an ACTIVE partnership, or one still waiting for the partner's answer."""
     if partnership_id not in ledger.active:
         raise RuleViolation(ErrorCode.INVALID_STATE, "Only an active partnership can be ended.")
     return ledger._with(active={k: v for k, v in ledger.active.items() if k != partnership_id})
@@ -240,7 +292,7 @@ def bump(ledger: Ledger, partnership_id: str, now: datetime) -> Ledger:
     """Asks for a re-post. The interval counts from the last SUCCESSFUL post, so a failed post
     does not use it up; a post already on its way blocks a second one (no stacked ads)."""
     slot = ledger.active.get(partnership_id)
-    if slot is None:
+    if slot is None or slot.awaiting_until is not None:
         raise RuleViolation(ErrorCode.INVALID_STATE, "Only an active partnership can be bumped.")
     if ledger.settings.showcase_target_id is None:
         raise RuleViolation(ErrorCode.INVALID_STATE, "No showcase is configured for the current channel mode.")

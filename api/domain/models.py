@@ -150,8 +150,14 @@ class Partnership:
     problems: tuple[Problem, ...] = ()
 
 
-def partnership_from(application: Application, partnership_id: str, started_at: datetime) -> Partnership:
-    """The ACTIVE partnership an approved (or staff-added) application starts."""
+def partnership_from(
+    application: Application,
+    partnership_id: str,
+    started_at: datetime,
+    status: PartnershipStatus = PartnershipStatus.ACTIVE,
+) -> Partnership:
+    """The partnership an approved (or staff-added) application starts: ACTIVE, or AWAITING_PARTNER
+    under the CONFIRM flow."""
     return Partnership(
         id=partnership_id,
         guild_id=application.guild_id,
@@ -159,7 +165,7 @@ def partnership_from(application: Application, partnership_id: str, started_at: 
         partner=application.partner,
         representative_id=application.representative_id,
         advertisement=application.advertisement,
-        status=PartnershipStatus.ACTIVE,
+        status=status,
         started_at=started_at,
     )
 

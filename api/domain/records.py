@@ -47,6 +47,25 @@ class PartnershipEnded:
 
 
 @dataclass(frozen=True, slots=True)
+class PartnershipConfirmed:
+    """The representative said yes (CONFIRM flow): AWAITING_PARTNER becomes ACTIVE."""
+
+    partnership_id: str
+    confirmed_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ConfirmationDeadlineSet:
+    """When an unanswered offer ends by itself: scheduled work (`api.store.scheduled`), so it survives
+    restarts and runs once across replicas. Set once per partnership; the deadline handler reads the
+    ledger, so an answered offer makes it a no-op."""
+
+    guild_id: int
+    partnership_id: str
+    due_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class PartnershipPlaced:
     """The ad is up in the showcase: its post time starts the bump interval."""
 
@@ -101,6 +120,8 @@ RecordChange = (
     | ApplicationDecided
     | PartnershipStarted
     | PartnershipEnded
+    | PartnershipConfirmed
+    | ConfirmationDeadlineSet
     | PartnershipPlaced
     | ShowcaseFailed
     | BlacklistAdded

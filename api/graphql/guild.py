@@ -129,8 +129,10 @@ class Guild:
         ]
 
         async def count() -> int:
-            if status is enums.PartnershipStatus.ACTIVE:
-                return len((await info.context.loaders.ledger.load(self.id)).active)
+            if status in (enums.PartnershipStatus.ACTIVE, enums.PartnershipStatus.AWAITING_PARTNER):
+                ledger = await info.context.loaders.ledger.load(self.id)
+                awaiting = len(ledger.awaiting_ids())  # both hold an active slot; the ledger tells them apart
+                return awaiting if status is enums.PartnershipStatus.AWAITING_PARTNER else len(ledger.active) - awaiting
             return await repo.count(self.id, status)
 
         return PartnershipConnection(edges=edges, page_info=page_info([e.cursor for e in edges], more), count=count)

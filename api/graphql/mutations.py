@@ -206,6 +206,21 @@ class Mutation:
             return PartnershipPayload(partnership=node, user_errors=_errors(exc))
         return PartnershipPayload(partnership=Partnership.of(record), user_errors=[])
 
+    @strawberry.mutation(
+        description="partnerships.edit. CONFIRM flow: sends the representative the Continue / No thanks question "
+        "again (e.g. after they opened their DMs); INVALID_STATE unless the partnership is AWAITING_PARTNER and "
+        "its offer has not expired. The deadline stays as it was."
+    )
+    async def resend_confirmation(self, info: Info, id: strawberry.ID) -> PartnershipPayload:
+        node = await _editable(info, id, Partnership)
+        if node is None:
+            return PartnershipPayload(partnership=None, user_errors=_not_found("partnership"))
+        try:
+            record = await info.context.container.confirmations.resend(node.record, info.context.principal().user_id)
+        except RuleViolation as exc:
+            return PartnershipPayload(partnership=node, user_errors=_errors(exc))
+        return PartnershipPayload(partnership=Partnership.of(record), user_errors=[])
+
     @strawberry.mutation(description="partnerships.edit.")
     async def blacklist_server(
         self, info: Info, guild_id: Snowflake, partner_guild_id: Snowflake, reason: str | None = None

@@ -10,10 +10,16 @@ from bus.contracts import ReviewStatus, parse
 
 from ..domain import ledger as rules
 from ..domain import text
-from ..domain.enums import ApplicationStatus, QueueEventType, source_from_wire
+from ..domain.enums import ApplicationStatus, PartnershipStatus, QueueEventType, source_from_wire
 from ..domain.errors import ErrorCode, RuleViolation
 from ..domain.models import Application, PartnerServer, Partnership, Submission, partnership_from
-from ..domain.records import ApplicationDecided, ApplicationRecorded, BlacklistAdded, PartnershipStarted
+from ..domain.records import (
+    ApplicationDecided,
+    ApplicationRecorded,
+    BlacklistAdded,
+    ConfirmationDeadlineSet,
+    PartnershipStarted,
+)
 from ..domain.snowflake import parse_snowflake
 from ..store.applications import ApplicationRepository
 from ..store.partnerships import PartnershipRepository
@@ -135,7 +141,9 @@ class ApplicationService:
 
         def decide(ledger: rules.Ledger, now) -> Change[Partnership]:
             new = rules.approve(ledger, app.id, partnership_id, now)
-            partnership = partnership_from(app, partnership_id, now)
+            awaiting_until = new.active[partnership_id].awaiting_until
+            status = PartnershipStatus.ACTIVE if awaiting_until is None else PartnershipStatus.AWAITING_PARTNER
+            partnership = partnership_from(app, partnership_id, now, status)
             decided = ApplicationDecided(app.id, ApplicationStatus.APPROVED, now, actor, partnership_id=partnership_id)
             items = [
                 # The partnership first: a reader never sees an approved application pointing at nothing.
@@ -150,9 +158,10 @@ class ApplicationService:
                     {"status": "APPROVED", "partnership_id": partnership_id},
                 ),
                 *effects.review_update(app, ReviewStatus.APPROVED, actor, None),
-                *effects.tell_applicant(app, notices.approved(app), app.ticket_thread_id),
-                *effects.approval_effects(partnership, ledger.settings),
+                *effects.on_approval(app, partnership, ledger.settings, awaiting_until),
             ]  # fmt: skip
+            if awaiting_until is not None:
+                items.append(ConfirmationDeadlineSet(app.guild_id, partnership_id, awaiting_until))
             return Change(new, items, partnership)
 
         await self._writer.run(app.guild_id, decide)

@@ -7,12 +7,16 @@ lists `*builder(...)` and never depends on what another builder returns.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from bus.contracts import (
     CommandRefs,
+    ConfirmAsk,
     DmSend,
     InteractionFollowup,
     InteractionReply,
     InviteCreate,
+    LogPost,
     Placement,
     ReviewPost,
     ReviewStatus,
@@ -26,7 +30,7 @@ from bus.contracts import (
 )
 from bus.contracts import PartnerServer as WirePartner
 
-from ..domain.enums import ApplicationSource, source_to_wire
+from ..domain.enums import ApplicationSource, ApprovalFlow, ReviewStyle, source_to_wire
 from ..domain.models import Application, GuildSettings, PartnerServer, Partnership, ShowcasePlacement
 from . import notices
 from .journal import Outgoing, command
@@ -58,6 +62,7 @@ def review_post(app: Application, s: GuildSettings) -> list[Outgoing]:
         representative_id=app.representative_id,
         advertisement=app.advertisement,
         source=source_to_wire(app.source),
+        buttons=s.review_style is ReviewStyle.BUTTONS,
     )
     return [command(app.guild_id, body)]
 
@@ -143,7 +148,37 @@ def contact_role_revoke(p: Partnership, s: GuildSettings) -> list[Outgoing]:
     return [command(p.guild_id, body)]
 
 
+def on_approval(app: Application, p: Partnership, s: GuildSettings, expires_at: datetime | None) -> list[Outgoing]:
+    """What approval sends, by the guild's approvalFlow: DIRECT exchanges ads at once (the applicant
+    is told, then `approval_effects`); CONFIRM only asks the representative (`confirm_ask`), and the
+    exchange waits for their Continue (`api.services.confirmations`). The one place both flows meet."""
+    if s.approval_flow is ApprovalFlow.CONFIRM and expires_at is not None:
+        items = confirm_ask(p, expires_at)
+        if app.source is ApplicationSource.TICKET and app.ticket_thread_id is not None:
+            items += tell_applicant(app, notices.confirm_in_dm(app), app.ticket_thread_id)
+        return items
+    return [*tell_applicant(app, notices.approved(app), app.ticket_thread_id), *approval_effects(p, s)]
+
+
+def confirm_ask(p: Partnership, expires_at: datetime) -> list[Outgoing]:
+    """The DM with Continue / No thanks (sent again by `resendConfirmation`)."""
+    body = ConfirmAsk(
+        partnership_id=p.id, user_id=p.representative_id, partner=wire_partner(p.partner), expires_at=expires_at
+    )
+    return [command(p.guild_id, body)]
+
+
+def tell_staff(guild_id: int, s: GuildSettings, content: str, partnership_id: str | None = None) -> list[Outgoing]:
+    """A line for staff in the log channel (else the review channel); nothing when neither is set."""
+    target = s.log_target_id
+    if target is None:
+        return []
+    return [command(guild_id, LogPost(channel_id=target, content=content, partnership_id=partnership_id))]
+
+
 def approval_effects(p: Partnership, s: GuildSettings) -> list[Outgoing]:
+    """The exchange of ads: their ad showcased, the tracked invite, the contact role, our ad by DM.
+    DIRECT: on approval; CONFIRM: once the representative said Continue."""
     items = [
         *showcase_post(p, s, replace=None),
         command(p.guild_id, InviteCreate(partnership_id=p.id)),

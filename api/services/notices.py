@@ -28,3 +28,22 @@ def denied(app: Application, reason: str | None) -> str:
 
 def our_advertisement(advertisement: str) -> str:
     return f"Here is our advertisement for your server:\n\n{advertisement}"
+
+
+def confirm_in_dm(app: Application) -> str:
+    return (
+        f"Good news: the partnership with **{app.partner.name}** was accepted. "
+        "Check your direct messages to confirm that you want to continue."
+    )
+
+
+def partner_confirmed(partner: PartnerServer, representative_id: int) -> str:
+    return f"**{partner.name}**: the representative (<@{representative_id}>) confirmed; the ads are being exchanged."
+
+
+def partner_declined(partner: PartnerServer, representative_id: int) -> str:
+    return f"**{partner.name}**: the representative (<@{representative_id}>) declined the partnership."
+
+
+def partner_no_answer(partner: PartnerServer) -> str:
+    return f"**{partner.name}**: the representative did not answer in time; the partnership was ended."

@@ -142,11 +142,12 @@ class PartnershipService:
                     actor,
                     "partnership.end",
                     partnership.id,
-                    {"status": "ACTIVE"},
+                    {"status": partnership.status.value},
                     {"status": "ENDED"},
                     reason,
                 ),
-                *effects.end_effects(partnership, ledger.settings),
+                # An offer still awaiting the partner's answer has nothing posted and no role granted.
+                *([] if partnership.id in ledger.awaiting_ids() else effects.end_effects(partnership, ledger.settings)),
             ]
             return Change(new, items)
 

@@ -53,7 +53,9 @@ class ReviewReactions:
             if data.emoji == APPROVE:
                 await self._decisions.approve(app, actor)
             else:
-                await self._decisions.deny(app, actor, None, blacklist=False)
+                # The applicant is told the reason; a reaction has no form, so it names who decided.
+                reason = f"denied in Discord by {data.user_name or actor}"
+                await self._decisions.deny(app, actor, reason, blacklist=False)
         except RuleViolation as violation:
             # e.g. the active limit: the reaction is taken back and staff see why on the dashboard.
             await self._warnings.set_guild_warning(guild_id, "REVIEW_DECISION_REFUSED", violation.message, utcnow())

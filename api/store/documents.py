@@ -68,7 +68,8 @@ def ledger_fields_to_doc(ledger: Ledger) -> dict[str, Any]:
         "active": [
             {"partnership_id": k, "partner_id": str(s.partner_id), "application_id": s.application_id,
              "representative_id": str(s.representative_id), "started_at": s.started_at,
-             "last_posted_at": s.last_posted_at, "post_requested_at": s.post_requested_at}
+             "last_posted_at": s.last_posted_at, "post_requested_at": s.post_requested_at,
+             "awaiting_until": s.awaiting_until}
             for k, s in ledger.active.items()
         ],
         "blacklisted": sorted(str(p) for p in ledger.blacklisted),
@@ -92,6 +93,7 @@ def ledger_from_doc(guild_id: int, doc: dict[str, Any] | None) -> Ledger:
             as_utc(a["started_at"]),
             as_utc(a.get("last_posted_at")),
             as_utc(a.get("post_requested_at")),
+            as_utc(a.get("awaiting_until")),
         )
         for a in doc.get("active", [])
     }

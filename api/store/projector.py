@@ -21,12 +21,17 @@ from ..domain import records
 from ..domain.enums import ApplicationStatus, PartnershipStatus
 from .database import Database
 from .documents import application_to_doc, blacklist_doc, partnership_to_doc, placement_to_doc, sid
+from .scheduled import work_id
 
 # Journal items with these ops are database writes; the others (`command`, `live`) go to the bus.
 DB_OPS = frozenset({"insert", "update", "put_versioned"})
 
 PENDING = {"status": ApplicationStatus.PENDING.value}
 ACTIVE = {"status": PartnershipStatus.ACTIVE.value}
+AWAITING = {"status": PartnershipStatus.AWAITING_PARTNER.value}
+NOT_ENDED = {"status": {"$in": [PartnershipStatus.ACTIVE.value, PartnershipStatus.AWAITING_PARTNER.value]}}
+# Scheduled work of the CONFIRM flow's answer deadline (handled by api.services.confirmations).
+CONFIRM_DEADLINE = "confirm.deadline"
 
 
 def encode(change: records.RecordChange) -> dict[str, Any]:
@@ -49,7 +54,24 @@ def encode(change: records.RecordChange) -> dict[str, Any]:
             return _insert(change, "partnerships", partnership_to_doc(p))
         case records.PartnershipEnded():
             ended = {"status": PartnershipStatus.ENDED.value, "ended_at": change.ended_at, "end_reason": change.reason}
-            return _update(change, "partnerships", change.partnership_id, ACTIVE, ended)
+            return _update(change, "partnerships", change.partnership_id, NOT_ENDED, ended)
+        case records.PartnershipConfirmed():
+            confirmed = {"status": PartnershipStatus.ACTIVE.value, "confirmed_at": change.confirmed_at}
+            return _update(change, "partnerships", change.partnership_id, AWAITING, confirmed)
+        case records.ConfirmationDeadlineSet():
+            # The shape of `api.store.scheduled.ScheduledWork`'s documents; a replay is a duplicate key.
+            doc = {
+                "_id": work_id(CONFIRM_DEADLINE, change.partnership_id),
+                "kind": CONFIRM_DEADLINE,
+                "key": change.partnership_id,
+                "guild_id": str(change.guild_id),
+                "payload": {},
+                "due_at": change.due_at,
+                "ready_at": change.due_at,
+                "lease": None,
+                "attempts": 0,
+            }
+            return _insert(change, "scheduled_work", doc)
         case records.PartnershipPlaced(placement=placement):
             shown = {
                 "showcase": placement_to_doc(placement),

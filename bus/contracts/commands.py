@@ -21,7 +21,7 @@ from bus.contracts.common import (
 )
 from bus.contracts.events import ReviewEmoji
 from bus.contracts.registry import Contract, Kind, register
-from bus.contracts.types import Snowflake
+from bus.contracts.types import Snowflake, UtcDateTime
 
 
 class Command(Contract):
@@ -62,7 +62,8 @@ class SettingsSync(Command):
 @register("review.post", kind=Kind.COMMAND)
 class ReviewPost(Command):
     """Post a new application in the review channel, pinging ping_role_id, and add the 👍 / 👎
-    reactions. Result: {"channel_id", "message_id"}."""
+    reactions (buttons=true: Approve / Deny / Deny + blacklist buttons instead, for reviewStyle
+    BUTTONS). Result: {"channel_id", "message_id"}."""
 
     application_id: str
     channel_id: Snowflake
@@ -71,6 +72,7 @@ class ReviewPost(Command):
     representative_id: Snowflake
     advertisement: str
     source: ApplicationSource
+    buttons: bool = False
 
 
 @register("review.update", kind=Kind.COMMAND)
@@ -190,3 +192,26 @@ class PanelPost(Command):
     {"channel_id", "message_id"}."""
 
     channel_id: Snowflake
+
+
+@register("partnership.confirm.ask", kind=Kind.COMMAND)
+class ConfirmAsk(Command):
+    """CONFIRM flow: DM the representative that the guild accepted their request for partner, what
+    happens next, and two persistent buttons, Continue and No thanks (their clicks come back as
+    partnership.answer). expires_at: when the offer ends unanswered. FORBIDDEN_DM when the user does
+    not accept DMs. Result: {"channel_id", "message_id"}."""
+
+    partnership_id: str
+    user_id: Snowflake
+    partner: PartnerServer
+    expires_at: UtcDateTime
+
+
+@register("log.post", kind=Kind.COMMAND)
+class LogPost(Command):
+    """Tell staff something in the guild's log channel (a partner's answer, ...), no mentions
+    allowed. Result: {"channel_id", "message_id"}."""
+
+    channel_id: Snowflake
+    content: str
+    partnership_id: str | None = None

@@ -77,6 +77,40 @@ class ReviewReaction(Contract):
     member_role_ids: list[Snowflake] = Field(default_factory=list)
     member_permissions: int = Field(ge=0)
     is_owner: bool
+    user_name: str | None = None  # the reactor's display name, for "denied in Discord by <name>"
+
+
+@register("review.button", kind=Kind.EVENT)
+class ReviewButton(Contract):
+    """A member clicked Approve, or submitted the Deny form (Deny or Deny + blacklist, with a reason),
+    on a review post with buttons (reviewStyle BUTTONS). Carries the member's roles and permissions
+    like review.reaction, so the api decides whether the click counts; reply is the click's
+    interaction, deferred ephemerally, which the api answers with interaction.followup."""
+
+    application_id: str
+    channel_id: Snowflake | None = None
+    message_id: Snowflake | None = None
+    user_id: Snowflake
+    user_name: str | None = None
+    decision: Literal["APPROVE", "DENY"]
+    blacklist: bool = False
+    reason: str | None = None
+    member_role_ids: list[Snowflake] = Field(default_factory=list)
+    member_permissions: int = Field(ge=0)
+    is_owner: bool
+    reply: InteractionReply
+
+
+@register("partnership.answer", kind=Kind.EVENT)
+class PartnershipAnswer(Contract):
+    """CONFIRM flow: a user clicked Continue or No thanks on the DM of partnership.confirm.ask (the
+    envelope's guild_id is the guild that made the offer, read from the button). The api decides
+    whether it counts (the representative, in time); reply is the click, deferred ephemerally."""
+
+    partnership_id: str
+    user_id: Snowflake
+    answer: Literal["CONTINUE", "DECLINE"]
+    reply: InteractionReply
 
 
 @register("command.completed", kind=Kind.EVENT)

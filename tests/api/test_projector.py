@@ -108,6 +108,35 @@ async def test_an_audit_entry_is_recorded_once(database):
     ]
 
 
+async def test_an_awaiting_partnership_is_confirmed_once_and_ends_from_either_status(database):
+    partnerships, projector = PartnershipRepository(database), Projector(database)
+    awaiting = partnership_from(_application(), "p1", T0, PartnershipStatus.AWAITING_PARTNER)
+    await _apply_twice(projector, records.PartnershipStarted(awaiting))
+    assert (await partnerships.get("p1")).status is PartnershipStatus.AWAITING_PARTNER
+    await _apply_twice(projector, records.PartnershipConfirmed("p1", T0 + timedelta(hours=1)))
+    assert (await partnerships.get("p1")).status is PartnershipStatus.ACTIVE
+
+    declined = partnership_from(_application(), "p2", T0, PartnershipStatus.AWAITING_PARTNER)
+    await _apply_twice(
+        projector, records.PartnershipStarted(declined), records.PartnershipEnded("p2", T0, "declined by the partner")
+    )
+    # A late confirmation replayed after the end changes nothing: the update expects AWAITING_PARTNER.
+    await projector.apply(encode(records.PartnershipConfirmed("p2", T0)))
+    ended = await partnerships.get("p2")
+    assert (ended.status, ended.end_reason) == (PartnershipStatus.ENDED, "declined by the partner")
+
+
+async def test_a_confirmation_deadline_is_scheduled_work_stored_once(database):
+    from api.store.scheduled import ScheduledWork
+
+    work, projector = ScheduledWork(database), Projector(database)
+    due = T0 + timedelta(hours=72)
+    await _apply_twice(projector, records.ConfirmationDeadlineSet(GUILD, "p1", due))
+    claim = await work.claim("confirm.deadline", due, timedelta(minutes=5))
+    assert (claim.key, claim.guild_id, claim.due_at) == ("p1", GUILD, due)
+    assert await work.claim("confirm.deadline", due, timedelta(minutes=5)) is None
+
+
 def test_every_record_change_has_a_projector_branch():
     samples = {
         records.ApplicationRecorded: records.ApplicationRecorded(_application()),
@@ -119,6 +148,8 @@ def test_every_record_change_has_a_projector_branch():
         records.BlacklistAdded: records.BlacklistAdded(GUILD, PARTNER, None, None, T0, 1),
         records.BlacklistRemoved: records.BlacklistRemoved(GUILD, PARTNER, 2),
         records.AuditRecorded: records.AuditRecorded("a", GUILD, T0, None, "x", None),
+        records.PartnershipConfirmed: records.PartnershipConfirmed("p", T0),
+        records.ConfirmationDeadlineSet: records.ConfirmationDeadlineSet(GUILD, "p", T0),
     }
     assert set(samples) == set(records.RECORD_CHANGES)
     for kind, change in samples.items():

@@ -36,6 +36,8 @@ DEFAULT_EXTENSIONS: tuple[str, ...] = (
     "cluster.cogs.tracked_invites",  # the partner's tracked invite
     "cluster.cogs.contact_roles",  # the partner contact role
     "cluster.cogs.direct_messages",  # DMs the api sends
+    "cluster.cogs.confirmations",  # CONFIRM flow: the offer DM and its Continue / No thanks buttons
+    "cluster.cogs.staff_log",  # lines for staff in the log channel
     "cluster.cogs.joins",  # invite tracking and join attribution
 )
 

@@ -48,6 +48,8 @@ ACTION = {
     "interaction.followup": "answer the applicant",
     "ticket.close": "close the ticket",
     "panel.post": "post the application panel",
+    "partnership.confirm.ask": "ask the representative to confirm the partnership",
+    "log.post": "post in the log channel",
     "settings.sync": "apply the settings",
 }
 

@@ -12,6 +12,8 @@ Commands (api -> cluster):
   why, in green / red. Result ``{"message_id"}``.
 - ``review.reaction.remove``: removes one user's reaction (the api decided they may not decide).
   A reaction, message or channel already gone counts as removed.
+- ``review.post`` with ``buttons`` (reviewStyle BUTTONS): Approve / Deny / Deny + blacklist buttons
+  (``cluster.review.buttons``, persistent) instead of reactions; ``review.update`` removes them.
 
 Event (cluster -> api): ``review.reaction`` for each 👍 / 👎 added by a member (not the bot, not
 another bot) on a message of the bot's in the guild's configured review channel, with the member's
@@ -19,6 +21,10 @@ role ids, guild-level permission bitfield and whether they own the guild. Raw ga
 the node keeps no message cache. Until the api has synced a guild's settings (just after a start),
 reactions on the bot's messages in any channel of that guild are forwarded; the api matches them to
 applications by message id and ignores the rest.
+
+Event ``review.button``: a click on those buttons, deferred ephemerally and forwarded with the same
+member facts (Deny first asks for the reason in a form); the api decides and answers the clicker.
+Someone who is plainly no manager is refused at the click, so they get no form to fill in vain.
 """
 
 from __future__ import annotations
@@ -32,14 +38,26 @@ from discord.ext import commands
 
 from bus import Envelope, parse
 from bus.contracts.commands import ReviewPost, ReviewReactionRemove, ReviewUpdate
-from bus.contracts.common import CommandErrorCode, GuildWarningCode
+from bus.contracts.common import CommandErrorCode, GuildWarningCode, InteractionReply
+from bus.contracts.events import ReviewButton as ReviewButtonEvent
 from bus.contracts.events import ReviewReaction
 from cluster.command_handlers import command_handler
 from cluster.command_runner import CommandRefused
 from cluster.discord_errors import DiscordError, is_code
 from cluster.discord_helpers import ActingIn, channel_in, guild_or_refuse, where
+from cluster.intake.views import modal_values
 from cluster.message_text import NO_MENTIONS
+from cluster.review.buttons import (
+    APPROVE,
+    DENY_BLACKLIST,
+    REASON_FIELD,
+    DenyForm,
+    ReviewButton,
+    form_target,
+    review_view,
+)
 from cluster.review.embeds import EMOJIS, decided_embed, member_permissions, review_embed
+from cluster.review.managers import is_manager
 
 if TYPE_CHECKING:
     from cluster.bot import PartnersBot
@@ -57,6 +75,13 @@ class Review(commands.Cog):
         self.bot = bot
         self.warnings = bot.guild_warnings
 
+    async def cog_load(self) -> None:
+        # Persistent: clicks on review posts made before a restart still reach review_clicked.
+        self.bot.add_dynamic_items(ReviewButton)
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(ReviewButton)
+
     # ---- commands -------------------------------------------------------------------------------------
 
     @command_handler("review.post")
@@ -73,6 +98,7 @@ class Review(commands.Cog):
                     CommandErrorCode.INVALID_COMMAND,
                     f"The review channel {where(channel, channel_id)} is not a text channel.",
                 )
+            extra: dict[str, Any] = {"view": review_view(cmd.application_id)} if cmd.buttons else {}
             if cmd.ping_role_id is not None:
                 role = int(cmd.ping_role_id)
                 message = await channel.send(
@@ -81,9 +107,12 @@ class Review(commands.Cog):
                     allowed_mentions=discord.AllowedMentions(
                         everyone=False, users=False, roles=[discord.Object(role)], replied_user=False
                     ),
+                    **extra,
                 )
             else:
-                message = await channel.send(embed=review_embed(cmd), allowed_mentions=NO_MENTIONS)
+                message = await channel.send(embed=review_embed(cmd), allowed_mentions=NO_MENTIONS, **extra)
+        if cmd.buttons:
+            return {"channel_id": str(channel.id), "message_id": str(message.id)}
         at.needed = REACT_PERMISSIONS
         await self._add_reactions(guild, message, lambda: at.lacking(guild))
         return {"channel_id": str(channel.id), "message_id": str(message.id)}
@@ -109,7 +138,9 @@ class Review(commands.Cog):
             partial = self.bot.get_partial_messageable(channel_id, guild_id=guild.id)
             message = await partial.fetch_message(message_id)
             embed = decided_embed(message.embeds[0] if message.embeds else None, cmd.status, cmd.decided_by, cmd.reason)
-            await message.edit(embed=embed, allowed_mentions=NO_MENTIONS)
+            # A decided post keeps no buttons (reaction posts have none to remove).
+            extra: dict[str, Any] = {"view": None} if message.components else {}
+            await message.edit(embed=embed, allowed_mentions=NO_MENTIONS, **extra)
         return {"message_id": str(message_id)}
 
     @command_handler("review.reaction.remove")
@@ -168,11 +199,90 @@ class Review(commands.Cog):
             member_role_ids=[str(r) for r in role_ids],
             member_permissions=member_permissions(guild, payload.user_id, role_ids),
             is_owner=guild.owner_id == payload.user_id,
+            user_name=member.display_name,
         )
         try:
             await self.bot.bus.publish_event(Envelope.new("review.reaction", guild.id, body))
         except Exception:
             log.exception("guild %s: could not publish review.reaction", guild.id)
+
+    # ---- buttons (reviewStyle BUTTONS) ----------------------------------------------------------------
+
+    async def review_clicked(self, interaction: discord.Interaction, action: str, application_id: str) -> None:
+        """Approve is forwarded at once; Deny and Deny + blacklist open the reason form first."""
+        member = interaction.user
+        guild = interaction.guild
+        if guild is None or not isinstance(member, discord.Member):
+            await interaction.response.send_message(NOT_HERE, ephemeral=True)
+            return
+        if not self._may_decide(guild, member):
+            # A guard for the clicker's sake (no form to fill in vain); the api decides all the same.
+            await interaction.response.send_message(NOT_A_MANAGER, ephemeral=True)
+            return
+        if action == APPROVE:
+            await self._forward(interaction, application_id, "APPROVE", blacklist=False, reason=None)
+        else:
+            await interaction.response.send_modal(DenyForm(action, application_id))
+
+    @commands.Cog.listener()
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        if interaction.type is not discord.InteractionType.modal_submit:
+            return
+        target = form_target((interaction.data or {}).get("custom_id"))  # type: ignore[union-attr]
+        if target is None:
+            return
+        action, application_id = target
+        reason = modal_values(interaction.data).get(REASON_FIELD, "").strip() or None  # type: ignore[arg-type]
+        try:
+            await self._forward(interaction, application_id, "DENY", blacklist=action == DENY_BLACKLIST, reason=reason)
+        except discord.HTTPException:
+            log.exception("guild %s: answering a deny form failed", interaction.guild_id)
+
+    def _may_decide(self, guild: discord.Guild, member: discord.Member) -> bool:
+        role_ids = [r.id for r in member.roles if not r.is_default()]
+        managers = {int(r) for r in self.bot.configs.get(guild.id).manager_role_ids}
+        return is_manager(
+            guild.owner_id == member.id, member_permissions(guild, member.id, role_ids), role_ids, managers
+        )
+
+    async def _forward(
+        self,
+        interaction: discord.Interaction,
+        application_id: str,
+        decision: str,
+        *,
+        blacklist: bool,
+        reason: str | None,
+    ) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        guild, member = interaction.guild, interaction.user
+        assert guild is not None and isinstance(member, discord.Member)
+        role_ids = [r.id for r in member.roles if not r.is_default()]
+        message = interaction.message
+        body = ReviewButtonEvent(
+            application_id=application_id,
+            channel_id=None if interaction.channel_id is None else str(interaction.channel_id),
+            message_id=None if message is None else str(message.id),
+            user_id=str(member.id),
+            user_name=member.display_name,
+            decision=decision,
+            blacklist=blacklist,
+            reason=reason,
+            member_role_ids=[str(r) for r in role_ids],
+            member_permissions=member_permissions(guild, member.id, role_ids),
+            is_owner=guild.owner_id == member.id,
+            reply=InteractionReply(application_id=str(interaction.application_id), token=interaction.token),
+        )
+        try:
+            await self.bot.bus.publish_event(Envelope.new("review.button", guild.id, body))
+        except Exception:
+            log.exception("guild %s: could not publish review.button", guild.id)
+            await interaction.edit_original_response(content=SEND_FAILED)
+
+
+NOT_HERE = "Review buttons work in the server only."
+NOT_A_MANAGER = "Only partnership managers can decide on applications; nothing was changed."
+SEND_FAILED = "Your decision could not be passed on right now; please try again in a moment."
 
 
 async def setup(bot) -> None:

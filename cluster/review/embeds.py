@@ -35,6 +35,7 @@ FIELD_LIMIT = 1024
 STATUS = "Status"
 REASON = "Reason"
 PENDING_TEXT = f"Pending: react {APPROVE} to accept, {DENY} to deny"
+BUTTONS_PENDING_TEXT = "Pending: use the buttons below (Deny asks for the reason the applicant is told)"
 
 SOURCES = {
     ApplicationSource.SLASH: "Slash command (/ppartner apply)",
@@ -64,7 +65,7 @@ def review_embed(cmd: ReviewPost) -> discord.Embed:
     embed.add_field(name="Invite", value=invite_markdown(partner.invite_code), inline=True)
     embed.add_field(name="Partnership Representative", value=f"<@{cmd.representative_id}>", inline=True)
     embed.add_field(name="Source", value=SOURCES.get(cmd.source, str(cmd.source)), inline=True)
-    embed.add_field(name=STATUS, value=PENDING_TEXT, inline=False)
+    embed.add_field(name=STATUS, value=BUTTONS_PENDING_TEXT if cmd.buttons else PENDING_TEXT, inline=False)
     embed.set_footer(text=f"Partner server id {partner.id}")
     return embed
 

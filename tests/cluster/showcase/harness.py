@@ -1,4 +1,5 @@
-"""A node with the review, showcase, tracked-invite, contact-role and DM cogs on a fake Discord, and the world they act in.
+"""A node with the review, showcase, tracked-invite, contact-role, DM, confirmation and staff-log cogs on a fake
+Discord, and the world they act in.
 
 home = await start_home(fake_discord, start_node)
 done = await home.command("showcase.post", {...})      # the command.completed envelope
@@ -23,6 +24,8 @@ EXTENSIONS = (
     "cluster.cogs.tracked_invites",
     "cluster.cogs.contact_roles",
     "cluster.cogs.direct_messages",
+    "cluster.cogs.confirmations",
+    "cluster.cogs.staff_log",
 )
 MENTIONS_AD = "Join us! @everyone @here <@&{role}> <@{user}> best server"
 

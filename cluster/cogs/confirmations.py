@@ -1,0 +1,74 @@
+"""The CONFIRM flow in Discord: ``partnership.confirm.ask`` DMs the representative the offer with
+Continue / No thanks (``cluster.confirm.views``), and each click becomes ``partnership.answer``.
+
+A click by anyone but the representative named in the button gets a clear ephemeral answer and
+publishes nothing. Otherwise the click is deferred (ephemeral) and forwarded; the api checks it
+again (the representative, the offer still open) and answers it with ``interaction.followup``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord.ext import commands
+
+from bus import Envelope, parse
+from bus.contracts.commands import ConfirmAsk
+from bus.contracts.common import InteractionReply
+from bus.contracts.events import PartnershipAnswer
+from cluster.command_handlers import command_handler
+from cluster.confirm.views import NOT_YOURS, SEND_FAILED, ConfirmButton, offer_text, offer_view
+from cluster.discord_helpers import guild_or_refuse
+from cluster.message_text import NO_MENTIONS
+
+if TYPE_CHECKING:
+    from cluster.bot import PartnersBot
+
+log = logging.getLogger(__name__)
+
+
+class Confirmations(commands.Cog):
+    def __init__(self, bot: PartnersBot) -> None:
+        self.bot = bot
+
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(ConfirmButton)
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(ConfirmButton)
+
+    @command_handler("partnership.confirm.ask")
+    async def on_confirm_ask(self, env: Envelope) -> dict[str, Any]:
+        cmd: ConfirmAsk = parse(env)
+        guild = guild_or_refuse(self.bot, env.guild_id)
+        user_id = int(cmd.user_id)
+        channel = await self.bot.create_dm(discord.Object(user_id))
+        message = await channel.send(
+            offer_text(guild.name, cmd.partner.name, cmd.expires_at),
+            view=offer_view(guild.id, cmd.partnership_id, user_id),
+            allowed_mentions=NO_MENTIONS,
+        )
+        return {"channel_id": str(channel.id), "message_id": str(message.id)}
+
+    async def answered(self, interaction: discord.Interaction, button: ConfirmButton) -> None:
+        if interaction.user.id != button.user_id:
+            await interaction.response.send_message(NOT_YOURS, ephemeral=True)
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        body = PartnershipAnswer(
+            partnership_id=button.partnership_id,
+            user_id=str(interaction.user.id),
+            answer=button.answer,
+            reply=InteractionReply(application_id=str(interaction.application_id), token=interaction.token),
+        )
+        try:
+            await self.bot.bus.publish_event(Envelope.new("partnership.answer", button.guild_id, body))
+        except Exception:
+            log.exception("guild %s: could not publish partnership.answer", button.guild_id)
+            await interaction.edit_original_response(content=SEND_FAILED)
+
+
+async def setup(bot: PartnersBot) -> None:
+    await bot.add_cog(Confirmations(bot))

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from api.container import Container
-from api.domain.enums import ApplicationStatus
+from api.domain.enums import ApplicationStatus, PartnershipStatus
 from api.domain.errors import RuleViolation
 from api.services.partnerships import ManualPartner
 from tests.api.conftest import make_settings
@@ -106,3 +106,46 @@ async def test_concurrent_approve_and_deny_of_one_application_decide_it_once(rep
         assert (final.partnership_id is not None) == (final.status is ApplicationStatus.APPROVED)
     ledger = await a.writer.load(GUILD)
     assert len(ledger.active) == await a.partnership_repo.count(GUILD, None)
+
+
+async def test_offers_awaiting_the_partner_hold_their_slots_under_concurrent_approvals(replicas):
+    a, b = replicas
+    await a.guild_settings.update(GUILD, {"max_active": 4, "application_cooldown_hours": 0, "approval_flow": "CONFIRM"})
+    apps = [await a.applications.submit(submitted()) for _ in range(30)]
+    outcome = await _outcomes([(a if i % 2 else b).applications.approve(app, actor=9) for i, app in enumerate(apps)])
+    assert outcome == Counter({"ok": 4, "ACTIVE_LIMIT_REACHED": 26})
+    ledger = await b.writer.load(GUILD)
+    assert len(ledger.active) == 4 and len(ledger.awaiting_ids()) == 4
+    assert await a.partnership_repo.count(GUILD, PartnershipStatus.AWAITING_PARTNER) == 4
+
+    # The representatives answer while staff approve more: a slot frees only as one declines.
+    offers = [await a.partnership_repo.get(pid) for pid in sorted(ledger.active)]
+    waiting = [app for app in apps if (await a.application_repo.get(app.id)).status is ApplicationStatus.PENDING]
+    calls = [
+        a.confirmations.confirm(offers[0]),
+        b.confirmations.decline(offers[1]),
+        a.confirmations.confirm(offers[2]),
+        *[(b if i % 2 else a).applications.approve(app, actor=9) for i, app in enumerate(waiting[:10])],
+    ]
+    results = await asyncio.gather(*calls, return_exceptions=True)
+    approvals = [r for r in results[3:] if not isinstance(r, BaseException)]
+    assert all(isinstance(r, RuleViolation) for r in results[3:] if isinstance(r, BaseException))
+    assert len(approvals) == 1  # exactly the one slot the decline freed
+    final = await a.writer.load(GUILD)
+    assert len(final.active) == 4
+    assert await a.partnership_repo.count(GUILD, PartnershipStatus.ACTIVE) == 2
+    assert await a.partnership_repo.count(GUILD, PartnershipStatus.AWAITING_PARTNER) == 2
+    assert await a.partnership_repo.count(GUILD, PartnershipStatus.ENDED) == 1
+
+
+async def test_continue_racing_no_thanks_decides_the_offer_once(replicas):
+    a, b = replicas
+    await a.guild_settings.update(GUILD, {"application_cooldown_hours": 0, "approval_flow": "CONFIRM"})
+    for _ in range(5):
+        app = await a.applications.submit(submitted())
+        offer = (await a.applications.approve(app, actor=1)).partnership
+        outcome = await _outcomes([a.confirmations.confirm(offer), b.confirmations.decline(offer)])
+        assert outcome["INVALID_STATE"] == 1 and outcome["refused"] == 1  # one ran (returns None), one refused
+        final = await a.partnership_repo.get(offer.id)
+        assert final.status in (PartnershipStatus.ACTIVE, PartnershipStatus.ENDED)
+        assert (offer.id in (await a.writer.load(GUILD)).active) == (final.status is PartnershipStatus.ACTIVE)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright import async_api as playwright_api
 
 from api.services.partnerships import ManualPartner
 from api.worker import EventWorker
@@ -117,3 +118,34 @@ async def test_phone_sized_screen(site, chromium):
         await screenshot(page, "phone-partners")
     finally:
         await context.close()
+
+
+async def test_an_offer_awaiting_the_partner_can_be_sent_again_and_moves_when_confirmed(site, page):
+    container = site.container
+    await container.guild_settings.update(GUILD, {"approval_flow": "CONFIRM"}, actor=EDITOR)
+    app = await site.submit(name="Chess Club")
+    offer = (await container.applications.approve(app, EDITOR)).partnership
+    await EventWorker(container).handle(
+        completed(GUILD, "partnership.confirm.ask", ok=False, refs={"partnership_id": offer.id},
+                  error_code="FORBIDDEN_DM", error="The representative does not accept direct messages.")
+    )  # fmt: skip
+    await sign_in(page, site)
+    await page.get_by_role("link", name="Partners").click()
+    view = page.locator(".view-partners")
+    waiting = view.get_by_role("region", name="Awaiting the partner's answer")
+    card = partner_card(waiting, offer)
+    await expect_text(card.locator(".badge"), "Awaiting the partner")
+    await expect_text(card, "not posted until the partner confirms")
+    await expect_text(card, "The representative does not accept direct messages.")
+    await expect_text(view.get_by_role("heading", name="Active partnerships"), "1 / 100 active, 1 of them awaiting")
+    await screenshot(page, "partners-awaiting")
+
+    await card.get_by_role("button", name="Send again").click()
+    await expect_text(page.locator("#announcer"), "asked again")
+    newest, _ = await container.audit_repo.page(GUILD, 1, None)
+    assert newest[0]["action"] == "partnership.resend_confirmation"
+
+    # The partner says yes (live): the card moves to the active list and the waiting list goes away.
+    await container.confirmations.confirm(offer)
+    await expect_text(partner_card(view.get_by_role("region", name="Active partnerships"), offer), "Active")
+    await playwright_api.expect(waiting).to_be_hidden()

@@ -97,7 +97,7 @@ query Queue($guildId: Snowflake!, $first: Int!, $after: String) {
 ${APPLICATION}
 ${PARTNER_SERVER}`;
 
-/** Partnerships of one status (ACTIVE or ENDED). Ended ones are listed newest first. */
+/** Partnerships of one status (ACTIVE, AWAITING_PARTNER or ENDED). Ended ones are listed newest first. */
 export const PARTNERSHIPS = `
 query Partnerships($guildId: Snowflake!, $status: PartnershipStatus!, $order: SortOrder!, $first: Int!, $after: String) {
   guild(id: $guildId) {
@@ -225,6 +225,14 @@ mutation End($id: ID!, $reason: String) {
 ${PARTNERSHIP}
 ${PARTNER_SERVER}`;
 
+/** CONFIRM flow: ask the representative again (e.g. after they opened their DMs). */
+export const RESEND_CONFIRMATION = `
+mutation ResendConfirmation($id: ID!) {
+  resendConfirmation(id: $id) { partnership { ...PartnershipFields } ${USER_ERRORS} }
+}
+${PARTNERSHIP}
+${PARTNER_SERVER}`;
+
 /** Manual mode: staff add a partner directly (same caps and blacklist apply). */
 export const CREATE_PARTNERSHIP = `
 mutation CreatePartnership($input: CreatePartnershipInput!) {
@@ -265,7 +273,7 @@ mutation UnblacklistServer($guildId: Snowflake!, $partnerGuildId: Snowflake!) {
 export const QUEUE_EVENTS = `
 subscription QueueEvents($guildId: Snowflake!) {
   partnershipQueue(guildId: $guildId) {
-    type      # APPLICATION_SUBMITTED | _APPROVED | _DENIED | _WITHDRAWN | PARTNERSHIP_CREATED | _BUMPED | _ENDED | SHOWCASE_POSTED | SETTINGS_UPDATED
+    type      # APPLICATION_SUBMITTED | _APPROVED | _DENIED | _WITHDRAWN | PARTNERSHIP_CREATED | _BUMPED | _ENDED | _CONFIRMED | SHOWCASE_POSTED | SETTINGS_UPDATED
     guildId
     at
     application { ...ApplicationFields }

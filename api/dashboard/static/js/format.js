@@ -42,6 +42,7 @@ export const STATUS_LABELS = {
   DENIED: "Denied",
   WITHDRAWN: "Withdrawn",
   ACTIVE: "Active",
+  AWAITING_PARTNER: "Awaiting the partner",
   ENDED: "Ended",
 };
 

@@ -1,6 +1,7 @@
-// Partners: the joins chart, active partnerships (bump, end) and ended ones, and manual entry.
+// Partners: the joins chart, offers awaiting the partner's answer (send again, end), active
+// partnerships (bump, end) and ended ones, and manual entry.
 
-import { BUMP, CREATE_PARTNERSHIP, END, errorsByField, JOIN_STATS, PARTNERSHIPS } from "../api.js";
+import { BUMP, CREATE_PARTNERSHIP, END, errorsByField, JOIN_STATS, PARTNERSHIPS, RESEND_CONFIRMATION } from "../api.js";
 import { joinsChart } from "../chart.js";
 import { announce, busy, h, messageBox, newId, replace, showMessage } from "../dom.js";
 import { ago, count, when } from "../format.js";
@@ -23,6 +24,8 @@ export function partnersView(ctx) {
   );
   period.addEventListener("change", () => loadStats());
 
+  // Only guilds using the CONFIRM flow ever have offers waiting: the section shows while there are some.
+  const awaiting = section("awaiting", "Awaiting the partner's answer", "AWAITING_PARTNER", "OLDEST_FIRST");
   const active = section("active", "Active partnerships", "ACTIVE", "OLDEST_FIRST");
   const ended = section("ended", "Ended partnerships", "ENDED", "NEWEST_FIRST");
 
@@ -41,6 +44,7 @@ export function partnersView(ctx) {
       ),
       chartBox,
     ),
+    awaiting.element,
     active.element,
     ctx.canEdit ? manualEntry() : null,
     ended.element,
@@ -80,12 +84,13 @@ export function partnersView(ctx) {
     const titleId = `${key}-title`;
     const heading = h("h2", { id: titleId, text: title });
     const list = h("ol", { class: "cards", "aria-labelledby": titleId });
-    const empty = h("p", { class: "empty", hidden: true, text: status === "ACTIVE" ? "No active partnerships yet." : "None ended yet." });
+    const emptyText = { ACTIVE: "No active partnerships yet.", AWAITING_PARTNER: "No offers waiting.", ENDED: "None ended yet." };
+    const empty = h("p", { class: "empty", hidden: true, text: emptyText[status] });
     const error = messageBox("alert");
     const s = { status, order, cursor: null, hasMore: false, total: 0, cards: new Map(), list, empty, heading, title };
     s.more = loadMoreButton("Load more", () => busy(s.more, () => loadSection(s, false)));
     s.error = error;
-    s.element = h("section", { class: "panel", "aria-labelledby": titleId }, heading, error, list, empty, s.more);
+    s.element = h("section", { class: "panel", "aria-labelledby": titleId, hidden: status === "AWAITING_PARTNER" }, heading, error, list, empty, s.more);
     return s;
   }
 
@@ -118,10 +123,16 @@ export function partnersView(ctx) {
 
   function renderSection(s) {
     const limits = ctx.limits();
-    const suffix = s.status === "ACTIVE" && limits ? ` (${count(limits.activeCount)} / ${count(limits.activeMax)} active)` : ` (${count(s.total)})`;
+    // Offers awaiting the partner hold active slots too: the limit counts them, so the heading says so.
+    const held = s.status === "ACTIVE" && awaiting?.total ? `, ${count(awaiting.total)} of them awaiting the partner` : "";
+    const suffix = s.status === "ACTIVE" && limits ? ` (${count(limits.activeCount)} / ${count(limits.activeMax)} active${held})` : ` (${count(s.total)})`;
     s.heading.textContent = s.title + suffix;
     s.empty.hidden = s.cards.size > 0;
     s.more.hidden = !s.hasMore;
+    if (s === awaiting) {
+      s.element.hidden = s.cards.size === 0;
+      if (active) renderSection(active);
+    }
   }
 
   /** Adds or replaces a partnership's card in section s. */
@@ -148,6 +159,7 @@ export function partnersView(ctx) {
         ["Representative", h("code", { text: p.representativeId })],
         ["Started", ctx.timeEl(p.startedAt)],
         p.status === "ENDED" ? ["Ended", h("span", {}, ctx.timeEl(p.endedAt), p.endReason ? ` — ${p.endReason}` : "")] : null,
+        p.status === "AWAITING_PARTNER" ? ["Status", "Asked by direct message whether they want to continue; ads are exchanged once they do."] : null,
         ["Showcase", showcase(p)],
         p.status === "ACTIVE" && ctx.botPresent ? ["Next bump", nextBump(p)] : null,
         ["Tracked invite", p.trackedInviteCode ? h("code", { text: p.trackedInviteCode }) : "not created yet"],
@@ -156,6 +168,7 @@ export function partnersView(ctx) {
       problems(p),
       userText(p.advertisement, "Advertisement"),
       p.status === "ACTIVE" && ctx.canEdit ? actions(p, message) : null,
+      p.status === "AWAITING_PARTNER" && ctx.canEdit ? offerActions(p, message) : null,
       message,
     );
     return li;
@@ -167,6 +180,7 @@ export function partnersView(ctx) {
     }
     const s = p.showcase;
     // Without the bot nothing will be posted: the banner at the top says why, once.
+    if (!s && p.status === "AWAITING_PARTNER") return "not posted until the partner confirms";
     if (!s) return p.status !== "ACTIVE" ? "removed" : ctx.botPresent ? "not posted yet (the bot posts it shortly)" : "not posted";
     const parts = [];
     if (s.threadId) parts.push(["thread ", s.threadId]);
@@ -200,8 +214,36 @@ export function partnersView(ctx) {
     );
   }
 
+  /** An offer awaiting the partner: send the question again (e.g. their DMs were closed), or end it. */
+  function offerActions(p, message) {
+    const resend = h("button", { type: "button", class: "secondary", text: "Send again" });
+    resend.addEventListener("click", () =>
+      busy(resend, async () => {
+        const payload = await mutate(RESEND_CONFIRMATION, { id: p.id }, "resendConfirmation", message);
+        if (payload) announce(`${p.partner.name}: asked again.`);
+      }),
+    );
+    return endControls(p, message, ctx.botPresent ? resend : null, "Nothing was posted yet; the offer is withdrawn.");
+  }
+
   function actions(p, message) {
     const bump = h("button", { type: "button", class: "secondary", text: "Bump" });
+    bump.addEventListener("click", () =>
+      busy(bump, async () => {
+        const payload = await mutate(BUMP, { id: p.id }, "bumpPartnership", message);
+        if (payload) {
+          put(active, payload.partnership, false);
+          announce(`${p.partner.name}: bumped.`);
+        }
+      }),
+    );
+    // A bump is a repost by the bot: not offered where there is no bot to do it.
+    const help = "The showcase post is removed and the contact role revoked. The history is kept.";
+    return endControls(p, message, ctx.botPresent ? bump : null, help);
+  }
+
+  /** The End… disclosure of a partnership, beside `first` (another button, or null). */
+  function endControls(p, message, first, help) {
     const formId = newId("end");
     const toggle = h("button", { type: "button", class: "danger-outline", "aria-expanded": "false", "aria-controls": formId, text: "End…" });
     const reasonId = newId("end-reason");
@@ -212,19 +254,10 @@ export function partnersView(ctx) {
       "form",
       { id: formId, class: "inline-form", hidden: true, novalidate: true },
       h("div", { class: "field" }, h("label", { for: reasonId, text: "Reason (optional)" }), reason),
-      h("p", { class: "help", text: "The showcase post is removed and the contact role revoked. The history is kept." }),
+      h("p", { class: "help", text: help }),
       h("div", { class: "actions" }, confirm, cancel),
     );
     disclosure(toggle, form, reason, cancel);
-    bump.addEventListener("click", () =>
-      busy(bump, async () => {
-        const payload = await mutate(BUMP, { id: p.id }, "bumpPartnership", message);
-        if (payload) {
-          put(active, payload.partnership, false);
-          announce(`${p.partner.name}: bumped.`);
-        }
-      }),
-    );
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       busy(confirm, async () => {
@@ -232,8 +265,7 @@ export function partnersView(ctx) {
         if (payload) moveToEnded(payload.partnership, "by you");
       });
     });
-    // A bump is a repost by the bot: not offered where there is no bot to do it.
-    return h("div", {}, h("div", { class: "actions" }, ctx.botPresent ? bump : null, toggle), form);
+    return h("div", {}, h("div", { class: "actions" }, first, toggle), form);
   }
 
   async function mutate(document, variables, field, message) {
@@ -253,16 +285,22 @@ export function partnersView(ctx) {
     return payload;
   }
 
+  /** Takes a partnership's card out of section s, if it is there. */
+  function take(s, id) {
+    const el = s.cards.get(id);
+    if (!el) return false;
+    el.remove();
+    s.cards.delete(id);
+    s.total = Math.max(0, s.total - 1);
+    renderSection(s);
+    return true;
+  }
+
   function moveToEnded(partnership, who) {
-    const el = active.cards.get(partnership.id);
-    if (el) {
-      el.remove();
-      active.cards.delete(partnership.id);
-      active.total = Math.max(0, active.total - 1);
-    }
+    take(active, partnership.id);
+    take(awaiting, partnership.id);
     if (!ended.cards.has(partnership.id)) ended.total += 1;
     put(ended, partnership, true);
-    renderSection(active);
     renderSection(ended);
     announce(`${partnership.partner.name}: partnership ended${who ? ` ${who}` : ""}.`);
   }
@@ -368,21 +406,25 @@ export function partnersView(ctx) {
       return;
     }
     if (event.type === "PARTNERSHIP_ENDED" || p.status === "ENDED") {
-      if (active.cards.has(p.id) || !ended.cards.has(p.id)) moveToEnded(p, "");
+      if (active.cards.has(p.id) || awaiting.cards.has(p.id) || !ended.cards.has(p.id)) moveToEnded(p, "");
       else put(ended, p, false);
       return;
     }
-    if (event.type === "PARTNERSHIP_CREATED" && !active.cards.has(p.id)) {
-      active.total += 1;
-      if (!active.hasMore) put(active, p, false);
-      renderSection(active);
+    // Created (awaiting or active), or confirmed: the card goes to the section of its status.
+    const target = p.status === "AWAITING_PARTNER" ? awaiting : active;
+    if (p.status === "ACTIVE" && take(awaiting, p.id)) announce(`${p.partner.name}: the partner confirmed.`);
+    if (!target.cards.has(p.id) && (event.type === "PARTNERSHIP_CREATED" || event.type === "PARTNERSHIP_CONFIRMED")) {
+      target.total += 1;
+      if (!target.hasMore) put(target, p, false);
+      renderSection(target);
       return;
     }
-    if (active.cards.has(p.id)) put(active, p, false);
+    if (target.cards.has(p.id)) put(target, p, false);
   }
 
   function refresh() {
     loadStats();
+    loadSection(awaiting, true);
     loadSection(active, true);
     loadSection(ended, true);
   }

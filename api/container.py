@@ -143,7 +143,7 @@ class Container:
                 count_join=metrics.join_attributed,
             ),
             review_reactions=ReviewReactions(writer, apps, warnings, application_service),
-            command_outcomes=CommandOutcomes(writer, apps, partnership_service, warnings),
+            command_outcomes=CommandOutcomes(writer, apps, partnerships, partnership_service, warnings),
             guild_warnings=GuildWarnings(warnings),
             shard_readiness=ShardReadiness(writer, ledgers, bot_guilds),
             hub=hub,

@@ -18,6 +18,7 @@ from bus.errors import (
     BusError,
     MalformedMessage,
     PublishFailed,
+    Refused,
     TopologyMismatch,
     Unroutable,
 )
@@ -49,6 +50,7 @@ __all__ = [
     "MemoryBus",
     "PublishFailed",
     "RabbitBus",
+    "Refused",
     "TopologyMismatch",
     "Unroutable",
     "command_completed",

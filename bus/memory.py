@@ -233,6 +233,14 @@ class MemoryBus:
         for attempt in range(1, tries + 1):
             try:
                 await handler(env)
+            except MalformedMessage as exc:  # refused for good by the handler: no retry (as RabbitBus)
+                log.error(
+                    "memory bus: dead-lettering %s %s of guild %s: %s", env.type, env.id, env.guild_id, exc.reason
+                )
+                self.stats.malformed += 1
+                self.stats.dead_lettered += 1
+                self.dead_letters.append(DeadLetter(queue.name, body, f"malformed: {exc.reason}"))
+                return
             except Exception:
                 self.stats.failed += 1
                 last = attempt == tries

@@ -208,6 +208,14 @@ class RabbitConsumer:
         attempt = _delivery_count(message) + 1
         try:
             await handler(env)
+        except MalformedMessage as exc:
+            # The handler found the message unusable for good (e.g. `Refused`: it names another
+            # guild's record): no retry can change that, so it goes to the DLQ at once.
+            self._stats.malformed += 1
+            self._stats.dead_lettered += 1
+            log.error("dead-lettering %s %s of guild %s from %s: %s", env.type, env.id, env.guild_id, queue, exc.reason)
+            await _settle(message.reject(requeue=False), message, "reject")
+            return
         except Exception:
             self._stats.failed += 1
             last = attempt > self._delivery_limit

@@ -55,6 +55,17 @@ def reason(value: str | None, field: tuple[str, ...] = ("reason",)) -> str | Non
     return optional_text(value, MAX_REASON, field, "reason")
 
 
+MAX_REPORTED = 500
+
+
+def reported(value: str, limit: int = MAX_REPORTED) -> str:
+    """A text the cluster reported (a warning, a command's error): cleaned and cut to `limit`
+    characters with an ellipsis. Cut rather than refused: an over-long warning is still a warning
+    staff should see, but it must not be stored, served or logged whole."""
+    text = clean_text(value).strip()
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 def server_name(value: str, field: tuple[str, ...] = ("partnerName",)) -> str:
     text = clean_text(value).strip()
     if not text or len(text) > MAX_NAME:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from bus import Envelope
+import logging
+
+from bus import Envelope, Refused
 from bus.contracts import ReviewReaction, ReviewReactionRemove, parse_as
 
 from ..clock import utcnow
@@ -14,6 +16,8 @@ from ..store.warnings import WarningRepository
 from .applications import ApplicationService
 from .journal import command
 from .writer import GuildWriter
+
+log = logging.getLogger(__name__)
 
 APPROVE = "👍"
 
@@ -35,8 +39,16 @@ class ReviewReactions:
         data = parse_as(envelope, ReviewReaction)
         guild_id = int(envelope.guild_id)
         app = await self._apps.by_review_message(int(data.message_id))
-        if app is None or app.guild_id != guild_id:
-            return
+        if app is None:
+            return  # not a review post (or one of an application since removed)
+        if app.guild_id != guild_id:
+            log.error(
+                "guild %s: a reaction names review post %s of guild %s: refused",
+                guild_id,
+                data.message_id,
+                app.guild_id,
+            )
+            raise Refused(f"review post {data.message_id} does not belong to guild {guild_id}")
         ledger = await self._writer.load(guild_id)
         body = ReviewReactionRemove(
             channel_id=data.channel_id, message_id=data.message_id, user_id=data.user_id, emoji=data.emoji

@@ -10,7 +10,7 @@ from collections import Counter, defaultdict
 
 import pytest
 
-from bus import Bus, Envelope, MalformedMessage, MemoryBus, make_bus, parse_as, shard_for
+from bus import Bus, Envelope, MalformedMessage, MemoryBus, Refused, make_bus, parse_as, shard_for
 from bus.contracts import LiveQueueEvent, MemberJoined
 from bus.topology import command_queue_name
 from tests.bus.conftest import BusMaker
@@ -152,6 +152,27 @@ async def test_malformed_messages_are_dead_lettered_and_the_consumer_goes_on(mak
     dead = await collect_dead(bus, maker.url, len(bad_bodies))
     assert sorted(dead) == sorted(bad_bodies)
     assert bus.stats.malformed == len(bad_bodies)
+    assert bus.stats.failed == 0
+
+
+async def test_a_message_the_handler_refuses_for_good_is_dead_lettered_at_once(maker: BusMaker) -> None:
+    """`Refused` (e.g. an event naming another guild's record) is never retried: one try, then the DLQ."""
+    bus = await maker()
+    tries: Counter[str] = Counter()
+    forged, after = joined(1, seq=1), joined(1, seq=2)
+
+    async def handler(env: Envelope) -> None:
+        tries[env.id] += 1
+        if env.id == forged.id:
+            raise Refused("names a record of another guild")
+
+    await bus.consume_events(handler)
+    await bus.publish_event(forged)
+    await bus.publish_event(after)
+    await eventually(lambda: tries[after.id] == 1, what="the event after the refused one")
+    dead = await collect_dead(bus, maker.url, 1)
+    assert [json.loads(body)["id"] for body in dead] == [forged.id]
+    assert tries[forged.id] == 1
     assert bus.stats.failed == 0
 
 

@@ -29,6 +29,7 @@ from .store.applications import ApplicationRepository
 from .store.audit import AuditRepository
 from .store.blacklist import BlacklistRepository
 from .store.bot_guilds import BotGuildRepository
+from .store.join_days import JoinDayRepository
 from .store.joins import JoinRepository
 from .store.journal import JournalWriter
 from .store.ledgers import LedgerRepository
@@ -49,6 +50,7 @@ class Container:
     partnership_repo: PartnershipRepository
     blacklist_repo: BlacklistRepository
     join_repo: JoinRepository
+    join_days: JoinDayRepository
     warnings: WarningRepository
     audit_repo: AuditRepository
     bot_guilds: BotGuildRepository
@@ -104,7 +106,8 @@ class Container:
             partnership_service,
             bot_guilds,
         )
-        join_service = JoinService(partnerships, joins, processed, bus, cluster_events.representative_joined)
+        join_days = JoinDayRepository(database)
+        join_service = JoinService(partnerships, joins, join_days, bus, cluster_events.representative_joined)
 
         async def load_records(envelope: Envelope) -> dict[str, Any]:
             data = envelope.data
@@ -127,6 +130,7 @@ class Container:
             partnership_repo=partnerships,
             blacklist_repo=blacklist,
             join_repo=joins,
+            join_days=join_days,
             warnings=warnings,
             audit_repo=AuditRepository(database),
             bot_guilds=bot_guilds,

@@ -41,6 +41,8 @@ class GuildSettings:
     bump_interval_days: int = 7
     track_joins: bool = False
     advertisement: str | None = None
+    fake_join_seconds: int = 600  # an attributed member leaving sooner was a fake join; 0 = off
+    min_account_age_days: int = 0  # younger accounts are fake joins; 0 = off
 
     @property
     def active_max(self) -> int:
@@ -118,6 +120,7 @@ class Partnership:
     showcase_error: str | None = None
     join_count: int = 0
     retained_count: int = 0
+    fake_count: int = 0
     problems: tuple[Problem, ...] = ()
 
 

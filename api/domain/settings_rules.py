@@ -17,6 +17,8 @@ INT_RANGES: dict[str, tuple[int, int]] = {
     "application_cooldown_hours": (0, 24 * 365),
     "max_active": (0, ACTIVE_HARD_MAX),
     "bump_interval_days": (1, 365),
+    "fake_join_seconds": (0, 7 * 24 * 3600),
+    "min_account_age_days": (0, 365),
 }
 ID_FIELDS = (
     "showcase_channel_id",
@@ -37,6 +39,8 @@ NON_NULLABLE = (
     "max_active",
     "bump_interval_days",
     "track_joins",
+    "fake_join_seconds",
+    "min_account_age_days",
     *ROLE_LIST_FIELDS,
 )
 

@@ -41,6 +41,8 @@ class PartnershipSettingsInput:
     bump_interval_days: int | None = strawberry.UNSET
     track_joins: bool | None = strawberry.UNSET
     advertisement: str | None = strawberry.UNSET
+    fake_join_seconds: int | None = strawberry.UNSET
+    min_account_age_days: int | None = strawberry.UNSET
 
     def patch(self) -> dict[str, Any]:
         """Only the fields the client sent; null clears a nullable setting."""

@@ -18,6 +18,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_P
 from .auth import TokenService
 from .container import Container
 from .dashboard import mount_dashboard
+from .export import build_export_router
 from .graphql.context import Context
 from .graphql.schema import build_schema
 from .lifecycle import OpenWebSockets, TrackWebSockets, check_readiness
@@ -81,6 +82,7 @@ def create_app(
     )
     app.include_router(router, prefix="/graphql")
     app.include_router(build_login_router(settings))  # /auth/discord/login, /callback, /auth/refresh, /logout
+    app.include_router(build_export_router())  # /export/{guildId}/partnerships.csv
     mount_dashboard(app)  # /dashboard/: the staff dashboard's static files
     if settings.cors_origins:
         app.add_middleware(

@@ -151,7 +151,8 @@ class Container:
     async def start_worker(self) -> None:
         from .worker import EventWorker
 
-        await self.bus.consume_events(EventWorker(self).handle)
+        worker = EventWorker(self)
+        await self.bus.consume_events(worker.handle, worker.handle_batch)
         self.expected_consumers += 1
         self._tasks.append(asyncio.create_task(self._journal_relay(), name="journal-relay"))
 

@@ -14,6 +14,7 @@ from bus import Envelope
 from bus.logs import message_context
 
 from .container import Container
+from .event_batches import handle_batch
 
 log = logging.getLogger(__name__)
 
@@ -21,6 +22,7 @@ log = logging.getLogger(__name__)
 class EventWorker:
     def __init__(self, container: Container):
         c = container
+        self._joins = c.joins
         self._handlers = {
             "application.submitted": c.applications.submit,
             "member.joined": c.joins.joined,
@@ -39,6 +41,10 @@ class EventWorker:
                 log.info("ignoring event type %s (%s)", envelope.type, envelope.id)
                 return
             await handler(envelope)
+
+    async def handle_batch(self, envelopes: list[Envelope]) -> list[BaseException | None]:
+        """Many events at once (the RabbitMQ bus); joins and leaves in runs (api/event_batches.py)."""
+        return await handle_batch(envelopes, self.handle, self._joins.handle_many)
 
 
 def main() -> None:

@@ -8,7 +8,7 @@ import socket
 from collections.abc import Iterable
 from typing import Self
 
-from bus.base import BusStats, Handler
+from bus.base import BatchHandler, BusStats, Handler
 from bus.contracts.registry import Kind
 from bus.delivery import ensure_publishable
 from bus.envelope import Envelope
@@ -140,9 +140,9 @@ class RabbitBus:
         # Not mandatory: with no replica listening, nobody needs the notification.
         await self._publisher.publish(self._publisher.exchanges.live, "", env, mandatory=False)
 
-    async def consume_events(self, handler: Handler) -> None:
+    async def consume_events(self, handler: Handler, batch: BatchHandler | None = None) -> None:
         self._check_open()
-        await self._consumer.consume_events(handler)
+        await self._consumer.consume_events(handler, batch)
 
     async def consume_commands(self, shard_ids: Iterable[int], handler: Handler) -> None:
         self._check_open()

@@ -150,7 +150,11 @@ class JoinService:
         counted_leaves: list[str] = []
         live: list[Envelope] = []
 
+        handled: set[str] = set()
         for env, data, partnership in steps:
+            if env.id in handled:
+                continue  # the same event twice in one run (a redelivery next to its original)
+            handled.add(env.id)
             user = str(data.user_id)
             if partnership is not None:  # a join
                 doc = docs.get(env.id)

@@ -107,7 +107,7 @@ class Container:
             bot_guilds,
         )
         join_days = JoinDayRepository(database)
-        join_service = JoinService(partnerships, joins, join_days, bus, cluster_events.representative_joined)
+        join_service = JoinService(partnerships, joins, join_days, processed, bus, cluster_events.representative_joined)
 
         async def load_records(envelope: Envelope) -> dict[str, Any]:
             data = envelope.data

@@ -4,18 +4,18 @@ Events arrive one guild at a time in the guild's order, alone (`joined`, `left`)
 batch (`handle_many`): both go through the same code, which reads what it needs once per run, decides
 every event in order in memory (api.domain.join_quality), and writes with one call per collection:
 
-    read   guild's join rules; partnerships by tracked invite; every earlier join of the run's members
+    read   guild's join rules; partnerships by tracked invite; (partnership, member) claims, one insert;
+           only for failed claims and leaves: those members' earlier joins and processed marks
     write  1. new join documents (insert_many), leaves marked on stored joins (one bulk write)
            2. counters: one update per partnership, one per daily bucket (partnership and guild)
-           3. the joins / leaves marked counted (one update_many each)
+           3. the events marked processed (insert_many)
            4. live notifications of the new joins
 
 Idempotent with the event ids, through a crash at any point: a join document is keyed by its event
 id and records what it adds to the counters (`counts`), a leave records its own (`left_counts`) on
-the join it marks (`left_event`); a redelivery of an event whose document is marked counted does
-nothing, one whose document is not yet marked adds its recorded counts again, and the counter
-documents remember their recent event ids so that this second add is a no-op when the first one
-happened (api/store/event_counters.py).
+the join it marks (`left_event`); a redelivery of an event marked processed does nothing, one not
+yet marked adds its recorded counts again, and the counter documents remember their recent event
+ids so that this second add is a no-op when the first one happened (api/store/event_counters.py).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ import asyncio
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from bus import Envelope
@@ -35,6 +36,7 @@ from ..domain.models import Partnership
 from ..store.join_days import JoinDayRepository, guild_scope
 from ..store.joins import JoinRepository
 from ..store.partnerships import PartnershipRepository
+from ..store.processed import ProcessedEvents
 from .journal_items import LIVE_JOIN
 
 log = logging.getLogger(__name__)
@@ -61,16 +63,27 @@ class _Tally:
                 self.days[(scope, day)][event_id].update(bucket)
 
 
+@dataclass(frozen=True)
+class _Known:
+    rules: JoinRules
+    first: set[str]  # join event ids whose (partnership, member) claim succeeded now: first joins
+    first_events: dict[tuple[str, str], str]  # (partnership, member) -> event id of the first join
+    history: list[dict]  # earlier joins of the members who left or whose claim failed
+    done: set[str]  # of the events that may have been handled before, those marked processed
+
+
 class JoinService:
     def __init__(
         self,
         partnerships: PartnershipRepository,
         joins: JoinRepository,
         days: JoinDayRepository,
+        processed: ProcessedEvents,
         bus,
         on_representative_join=None,
     ):
         self._partnerships = partnerships
+        self._processed = processed
         self._joins = joins
         self._days = days
         self._bus = bus
@@ -101,7 +114,11 @@ class JoinService:
         await self._before_attribution(guild_id, [data for _, data in joins])
         by_code = await self._tracked(guild_id, {d.invite_code for _, d in joins if _attributable(d)})
         steps: list[tuple[Envelope, Any, Partnership | None]] = []
+        listed: set[str] = set()
         for env, data in events:
+            if env.id in listed:
+                continue  # the same event twice in one run (a redelivery next to its original)
+            listed.add(env.id)
             if env.type == JOINED:
                 partnership = by_code.get(data.invite_code) if _attributable(data) else None
                 if partnership is not None:
@@ -110,9 +127,33 @@ class JoinService:
                 steps.append((env, data, None))
         if not steps:
             return
-        rules = await self._joins.rules(guild_id)
-        history = await self._joins.of_users(guild_id, {int(d.user_id) for _, d, _ in steps})
-        await self._apply(guild_id, rules, history, steps)
+        await self._apply(guild_id, await self._read(guild_id, steps), steps)
+
+    async def _read(self, guild_id: int, steps: list) -> _Known:
+        """What the run's decisions need, reading the joins collection only where it must.
+
+        Each attributed join first claims its (partnership, member) pair with an insert: a claim that
+        succeeds is a member's first join through that partnership, certainly never handled before,
+        and needs no read at all (the common case, and a cheap one however many joins are stored).
+        Only joins whose claim fails (a rejoin, or a redelivery) and leaves read the members' earlier
+        joins and the processed marks."""
+        joins = [(env, int(data.user_id), p.id) for env, data, p in steps if p is not None]
+        claimed = await self._joins.claim_members(guild_id, [(p, user, env.id) for env, user, p in joins])
+        first = {env.id for (env, _, _), ok in zip(joins, claimed, strict=True) if ok}
+        doubtful = [(env, user, p) for env, user, p in joins if env.id not in first]
+        first_events = await self._joins.first_events([(p, user) for _, user, p in doubtful])
+        users = {user for _, user, _ in doubtful} | {int(d.user_id) for _, d, p in steps if p is None}
+        history = await self._joins.of_users(guild_id, users)
+        left_events = {d["left_event"] for d in history if d.get("left_event")}
+        maybe_done = [env.id for env, _, _ in doubtful]
+        maybe_done += [env.id for env, _, p in steps if p is None and env.id in left_events]
+        return _Known(
+            rules=await self._joins.rules(guild_id),
+            first=first,
+            first_events=first_events,
+            history=history,
+            done=await self._processed.seen_many(maybe_done),
+        )
 
     async def _before_attribution(self, guild_id: int, joins: list) -> None:
         for data in joins:
@@ -136,7 +177,8 @@ class JoinService:
                 found[code] = partnership
         return found
 
-    async def _apply(self, guild_id: int, rules: JoinRules, history: list[dict], steps: list) -> None:
+    async def _apply(self, guild_id: int, known: _Known, steps: list) -> None:
+        rules, history = known.rules, known.history
         docs = {d["_id"]: d for d in history}
         by_user: dict[str, list[dict]] = defaultdict(list)
         for d in sorted(history, key=lambda d: d["joined_at"]):
@@ -145,33 +187,29 @@ class JoinService:
         tally = _Tally(guild_id)
         new_docs: list[dict] = []
         new_ids: set[str] = set()
-        stored_leaves: list[tuple[str, Any, str, str | None]] = []
-        counted_joins: list[str] = []
-        counted_leaves: list[str] = []
+        stored_leaves: list[tuple[str, Any, str, str | None, dict[str, int]]] = []
+        counted: list[str] = []
         live: list[Envelope] = []
 
-        handled: set[str] = set()
         for env, data, partnership in steps:
-            if env.id in handled:
-                continue  # the same event twice in one run (a redelivery next to its original)
-            handled.add(env.id)
             user = str(data.user_id)
             if partnership is not None:  # a join
                 doc = docs.get(env.id)
                 if doc is None:
-                    doc = _new_join(env.id, guild_id, partnership, data, rules, by_user[user])
+                    first_join = env.id in known.first or known.first_events.get((partnership.id, user)) == env.id
+                    doc = _new_join(env.id, guild_id, partnership, data, rules, None if first_join else by_user[user])
                     docs[env.id] = doc
                     by_user[user].append(doc)
                     new_docs.append(doc)
                     new_ids.add(env.id)
-                elif _counted(doc):
+                elif env.id in known.done:
                     continue  # a redelivery of a join already counted
                 counts = _counts(doc)
                 day = day_of(doc["joined_at"])
                 tally.add(
                     env.id, doc["partnership_id"], counts, day, joins=counts["join_count"], fake=counts["fake_count"]
                 )
-                counted_joins.append(env.id)
+                counted.append(env.id)
                 live.append(_live_join(guild_id, doc))
                 continue
             doc = left_by_event.get(env.id)  # a leave
@@ -190,13 +228,13 @@ class JoinService:
                 left_by_event[env.id] = doc
                 if doc["_id"] not in new_ids:
                     stored_leaves.append((doc["_id"], data.left_at, env.id, doc.get("fake"), doc["left_counts"]))
-            elif doc.get("left_counted", "left_counts" not in doc):
+            elif env.id in known.done:
                 continue  # a redelivery of a leave already counted
-            counts = doc["left_counts"]
+            counts = doc.get("left_counts") or _LEGACY_LEFT
             tally.add(env.id, doc["partnership_id"], counts, day_of(doc["left_at"]), left=1)
             if counts["fake_count"]:
                 tally.add(env.id, doc["partnership_id"], {}, day_of(doc["joined_at"]), fake=counts["fake_count"])
-            counted_leaves.append(doc["_id"])
+            counted.append(env.id)
 
         # Stored first, counted next, marked last: a crash anywhere is finished by the redelivery.
         await self._joins.insert_many(new_docs)
@@ -205,21 +243,18 @@ class JoinService:
             await self._partnerships.add_join_counts(partnership_id, per_event)
         for (scope, day), per_event in tally.days.items():
             await self._days.add(scope, guild_id, day, per_event)
-        await self._joins.mark_counted(counted_joins, counted_leaves)
+        await self._processed.mark_many(counted)
         # Fire-and-forget notifications, published together (frames leave in this order).
         await asyncio.gather(*(self._bus.publish_live(envelope) for envelope in live))
 
 
 # Joins stored before join quality existed: counted (the processed-events mark did that), one join each.
 _LEGACY_COUNTS = {"join_count": 1, "retained_count": 1, "fake_count": 0}
+_LEGACY_LEFT = {"retained_count": -1, "fake_count": 0}
 
 
 def _counts(doc: dict) -> dict[str, int]:
     return doc.get("counts") or _LEGACY_COUNTS
-
-
-def _counted(doc: dict) -> bool:
-    return doc.get("counted", "counts" not in doc)
 
 
 def _attributable(data) -> bool:
@@ -227,12 +262,13 @@ def _attributable(data) -> bool:
     return not data.bot and data.join_type == JoinType.INVITE and bool(data.invite_code)
 
 
-def _new_join(event_id: str, guild_id: int, p: Partnership, data, rules: JoinRules, earlier: list[dict]) -> dict:
-    """The join document, with what it adds to the counters decided now (and kept for a recount)."""
+def _new_join(event_id: str, guild_id: int, p: Partnership, data, rules: JoinRules, earlier: list[dict] | None) -> dict:
+    """The join document, with what it adds to the counters decided now (and kept for a recount).
+    `earlier`: the member's earlier joins when this is a rejoin, None for a first join."""
     user_id = int(data.user_id)
-    before = [d for d in earlier if d["partnership_id"] == p.id]
-    if before:  # a rejoin: counted once, present again unless an earlier join was never seen leaving
-        present = any(d.get("left_at") is None for d in before)
+    rejoin = earlier is not None
+    if rejoin:  # counted once; present again unless an earlier join was never seen leaving
+        present = any(d.get("left_at") is None for d in earlier if d["partnership_id"] == p.id)
         counts, fake = {"join_count": 0, "retained_count": 0 if present else 1, "fake_count": 0}, None
     else:
         fake = fake_on_join(rules, data.joined_at, data.account_created_at, user_id, p.representative_id)
@@ -245,9 +281,8 @@ def _new_join(event_id: str, guild_id: int, p: Partnership, data, rules: JoinRul
         "joined_at": data.joined_at,
         "left_at": None,
         "fake": None if fake is None else fake.value,
-        "rejoin": bool(before),
+        "rejoin": rejoin,
         "counts": counts,
-        "counted": False,
     }
 
 

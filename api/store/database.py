@@ -38,6 +38,11 @@ class Database:
         return self.db["joins"]
 
     @property
+    def join_members(self):
+        """One claim per (partnership, member): who joined through a partnership before (api/store/joins.py)."""
+        return self.db["join_members"]
+
+    @property
     def join_days(self):
         """Daily join buckets per partnership and per guild (api/store/join_days.py)."""
         return self.db["join_days"]

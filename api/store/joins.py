@@ -2,9 +2,12 @@
 rejoins, fakes and stats over time.
 
 A document: guild_id, partnership_id, user_id, joined_at, left_at, fake (a FakeReason or None),
-rejoin (the member had joined through this partnership before: not counted again), counted (its
-counters were added), and once the member left: left_event (the member.left event id) and
-left_counted.
+rejoin (the member had joined through this partnership before: not counted again), counts (what it
+added to the counters), and once the member left: left_event (the member.left event id) and
+left_counts. Whether an event's counts were added is the processed mark of its id.
+
+`join_members` holds one claim per (partnership, member): `<partnership id>:<user id>`, with the
+event id of the member's first join through it.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ _DUPLICATE_KEY = 11000
 class JoinRepository:
     def __init__(self, database: Database):
         self._coll = database.joins
+        self._members = database.join_members
         self._guilds = database.guilds
 
     async def rules(self, guild_id: int) -> JoinRules:
@@ -37,6 +41,32 @@ class JoinRepository:
             settings.get("fake_join_seconds", default.fake_join_seconds),
             settings.get("min_account_age_days", default.min_account_age_days),
         )
+
+    async def claim_members(self, guild_id: int, claims: list[tuple[str, int, str]]) -> list[bool]:
+        """(partnership id, member, join event id) each: True where this is the member's first claim
+        through that partnership (the claim is stored), False where one was stored before (a rejoin,
+        or a redelivery: the stored claim names its first event). One insert for all; an insert by
+        _id costs the same however many members are stored (a query would not, on mongomock)."""
+        if not claims:
+            return []
+        docs = [{"_id": f"{p}:{u}", "guild_id": str(guild_id), "first_event": e} for p, u, e in claims]
+        try:
+            await self._members.insert_many(docs, ordered=False)
+        except BulkWriteError as exc:
+            errors = exc.details.get("writeErrors", [])
+            if any(e.get("code") != _DUPLICATE_KEY for e in errors):
+                raise
+            failed = {e["index"] for e in errors}
+            return [i not in failed for i in range(len(claims))]
+        return [True] * len(claims)
+
+    async def first_events(self, pairs: list[tuple[str, int]]) -> dict[tuple[str, str], str]:
+        """(partnership id, member) -> the event id of the member's first join through it."""
+        if not pairs:
+            return {}
+        ids = sorted({f"{p}:{u}" for p, u in pairs})
+        found = self._members.find({"_id": {"$in": ids}}, {"first_event": 1})
+        return {tuple(d["_id"].split(":", 1)): d["first_event"] async for d in found}
 
     async def of_users(self, guild_id: int, user_ids: Iterable[int]) -> list[dict[str, Any]]:
         """Every attributed join of these members in the guild (one read on guild_id + user_id)."""
@@ -83,13 +113,6 @@ class JoinRepository:
                 fields["fake"] = fake
             ops.append(UpdateMany({"_id": join_id, "left_at": None}, {"$set": fields}))
         await self._coll.bulk_write(ops, ordered=True)
-
-    async def mark_counted(self, join_ids: list[str], left_join_ids: list[str]) -> None:
-        """The counters of these joins / leaves were added: a redelivery now stops at the document."""
-        if join_ids:
-            await self._coll.update_many({"_id": {"$in": join_ids}}, {"$set": {"counted": True}})
-        if left_join_ids:
-            await self._coll.update_many({"_id": {"$in": left_join_ids}}, {"$set": {"left_counted": True}})
 
     async def stats(self, guild_id: int, since: datetime | None, until: datetime | None) -> dict[str, tuple[int, int]]:
         """partnership id -> (joins, retained) for joins in [since, until); a rejoin is not a join."""

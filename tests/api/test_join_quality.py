@@ -135,3 +135,37 @@ async def test_the_join_settings_have_defaults_ranges_and_typed_errors(api):
         "query($g: Snowflake!) { guild(id: $g) { settings { fakeJoinSeconds } } }", {"g": str(GUILD)}
     )
     assert after["guild"]["settings"]["fakeJoinSeconds"] == 604800  # the bad update changed nothing
+
+
+async def test_one_run_with_rejoins_leaves_and_repeats_counts_as_one_event_at_a_time(api, container):
+    await tracked_partnership(container)
+    now = datetime.now(UTC)
+    first = joined(GUILD, "trk", user_id=1001, joined_at=now - timedelta(hours=2))
+    run = [first, joined(GUILD, "trk", user_id=1002, joined_at=now - timedelta(hours=2)), first,
+           left(GUILD, 1001, now - timedelta(hours=1)), joined(GUILD, "trk", user_id=1001, joined_at=now),
+           left(GUILD, 1002, now - timedelta(hours=2) + timedelta(seconds=5))]  # fmt: skip
+    await container.joins.handle_many(run)
+    await container.joins.handle_many(run)  # the whole run redelivered
+    node = await partner_node(api)
+    assert (node["joinCount"], node["retainedCount"], node["fakeCount"]) == (2, 1, 1)
+    assert node["joinSeries"][-1]["joins"] + node["joinSeries"][-2]["joins"] == 2
+
+
+async def test_a_crash_after_the_member_claim_still_counts_the_first_join_once(api, container, worker):
+    await tracked_partnership(container)
+    real = container.join_repo.insert_many
+
+    async def crash(*args, **kwargs):
+        raise ConnectionError("the process died here")
+
+    event = joined(GUILD, "trk", user_id=1101)
+    container.join_repo.insert_many = crash  # the claim is stored, the join is not
+    try:
+        await worker.handle(event)
+    except ConnectionError:
+        pass
+    container.join_repo.insert_many = real
+    await worker.handle(event)
+    await worker.handle(event)
+    node = await partner_node(api)
+    assert (node["joinCount"], node["retainedCount"], node["fakeCount"]) == (1, 1, 0)  # a first join, not a rejoin

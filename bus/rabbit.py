@@ -15,6 +15,7 @@ from bus.envelope import Envelope
 from bus.rabbit_consumer import RabbitConsumer
 from bus.rabbit_publisher import RabbitPublisher
 from bus.routing import command_routing_key, shard_for
+from bus.topology import event_routing_key
 
 
 class RabbitBus:
@@ -124,7 +125,8 @@ class RabbitBus:
     async def publish_event(self, env: Envelope) -> None:
         self._check_open()
         ensure_publishable(env, Kind.EVENT)
-        await self._publisher.publish(self._publisher.exchanges.events, env.type, env)
+        # Partitioned by guild (bus/topology.py): one consumer at a time handles a guild's events.
+        await self._publisher.publish(self._publisher.exchanges.events, event_routing_key(env.type, env.guild_id), env)
 
     async def publish_command(self, env: Envelope, shard_count: int) -> int:
         self._check_open()

@@ -53,13 +53,15 @@ from bus.topology import (
     LIVE_EXCHANGE,
     command_queue_name,
     declare_command_queues,
-    declare_events_queue,
+    declare_events_queues,
     live_queue_name,
 )
 
 log = logging.getLogger(__name__)
 
 _RETRY_CAP = 5.0
+# How long a consumer waits before consuming the partitions it did not take at once (see _spread).
+STANDBY_DELAY = 1.0
 # An ack is a few bytes on the socket; far longer means the connection is dead without saying so.
 _SETTLE_TIMEOUT = 5.0
 
@@ -133,17 +135,34 @@ class RabbitConsumer:
         async with self._lock:
             if self._refuse("events"):
                 return
+            # Every events queue: the unpartitioned one and each partition (bus/topology.py). Each call
+            # adds a consumer to each: several in one process compete like several replicas do; on a
+            # partition queue the broker delivers to one of them and keeps the others on standby.
             if batch is not None:
                 channel = await self._batches_channel()
-                queue = await declare_events_queue(channel, self._delivery_limit)
-                tag = await queue.consume(partial(self._on_batched, batch, queue.name))
-                self._consumers[f"events:{tag}"] = (queue, tag)
-                return
-            channel = await self._channel(live=False)
-            queue = await declare_events_queue(channel, self._delivery_limit)
-            # Each call adds a consumer: several in one process compete like several replicas do.
-            tag = await queue.consume(partial(self._on_work, Kind.EVENT, handler, queue.name))
+                callback = partial(self._on_batched, batch, "partners.events")
+            else:
+                channel = await self._channel(live=False)
+                callback = partial(self._on_work, Kind.EVENT, handler, "partners.events")
+            unpartitioned, *partitions = await declare_events_queues(channel, self._delivery_limit)
+            await self._subscribe([unpartitioned], callback)
+            now, later = _spread(partitions)
+            await self._subscribe(now, callback)
+            if later:
+                task = asyncio.create_task(self._subscribe_later(later, callback), name="rabbit-bus:standby")
+                self._retries.add(task)
+                task.add_done_callback(self._retries.discard)
+
+    async def _subscribe(self, queues: list[AbstractQueue], callback) -> None:
+        for queue in queues:
+            tag = await queue.consume(callback)
             self._consumers[f"events:{tag}"] = (queue, tag)
+
+    async def _subscribe_later(self, queues: list[AbstractQueue], callback) -> None:
+        await asyncio.sleep(STANDBY_DELAY)
+        async with self._lock:
+            if not self._stopped:
+                await self._subscribe(queues, callback)
 
     async def _batches_channel(self) -> AbstractChannel:
         # Its own channel: delivery tags count per channel, and a multiple ack must only ever cover
@@ -385,6 +404,27 @@ class RabbitConsumer:
         else:
             self._stats.consumed += 1
         await _settle(message.ack(), message, "ack")
+
+
+def _spread(partitions: list[AbstractQueue]) -> tuple[list[AbstractQueue], list[AbstractQueue]]:
+    """Which partition queues to consume now, and which after STANDBY_DELAY.
+
+    The first consumer of a single-active-consumer queue gets all of it until it goes away, so the
+    first replica to start would take every partition. Instead, a consumer that finds no partition
+    consumed takes half of them now and the rest a moment later; one that finds some consumed takes
+    the free ones now (it is active there) and the others later (standby). Replicas started together
+    so share the partitions, and any replica keeps every partition going when the others stop.
+    """
+    free = [q for q in partitions if not _consumer_count(q)]
+    if len(free) == len(partitions):
+        half = (len(free) + 1) // 2
+        return free[:half], free[half:]
+    return free, [q for q in partitions if q not in free]
+
+
+def _consumer_count(queue: AbstractQueue) -> int:
+    result = queue.declaration_result
+    return getattr(result, "consumer_count", 0) or 0
 
 
 def _channel_of(message: AbstractIncomingMessage) -> object:

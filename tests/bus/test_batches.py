@@ -7,15 +7,17 @@ import asyncio
 from collections import Counter, defaultdict
 
 from bus import Envelope
-from bus.topology import EVENTS_QUEUE
+from bus.topology import event_queue_names
 from tests.bus.helpers import eventually, guild_on_shard, joined
 from tests.support.broker import arabbitmqctl, vhost_of
 
 
 async def _queue_depth(bus) -> int:
-    consumer = bus._consumer  # the batch channel of the consuming bus
-    queue = await consumer._batch_channel.declare_queue(EVENTS_QUEUE, passive=True)
-    return queue.declaration_result.message_count
+    channel = bus._consumer._batch_channel  # the batch channel of the consuming bus
+    total = 0
+    for name in event_queue_names():
+        total += (await channel.declare_queue(name, passive=True)).declaration_result.message_count
+    return total
 
 
 async def _publish(bus, events: list[Envelope]) -> None:

@@ -66,7 +66,7 @@ class JoinRepository:
             return {}
         ids = sorted({f"{p}:{u}" for p, u in pairs})
         found = self._members.find({"_id": {"$in": ids}}, {"first_event": 1})
-        return {tuple(d["_id"].split(":", 1)): d["first_event"] async for d in found}
+        return {tuple(d["_id"].rsplit(":", 1)): d["first_event"] async for d in found}
 
     async def of_users(self, guild_id: int, user_ids: Iterable[int]) -> list[dict[str, Any]]:
         """Every attributed join of these members in the guild (one read on guild_id + user_id)."""

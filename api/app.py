@@ -18,6 +18,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_P
 from .auth import TokenService
 from .container import Container
 from .dashboard import mount_dashboard
+from .export import build_export_router
 from .graphiql import graphiql_page, mount_graphiql
 from .graphql.context import Context
 from .graphql.schema import build_schema
@@ -88,6 +89,7 @@ def create_app(
     if settings.graphiql:
         mount_graphiql(app)  # /graphiql/: the GraphiQL page's scripts and styles
     app.include_router(build_login_router(settings))  # /auth/discord/login, /callback, /auth/refresh, /logout
+    app.include_router(build_export_router())  # /export/{guildId}/partnerships.csv
     mount_dashboard(app, settings)  # /dashboard/: the staff dashboard's static files
     if settings.cors_origins:
         app.add_middleware(

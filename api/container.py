@@ -34,6 +34,7 @@ from .store.applications import ApplicationRepository
 from .store.audit import AuditRepository
 from .store.blacklist import BlacklistRepository
 from .store.bot_guilds import BotGuildRepository
+from .store.join_days import JoinDayRepository
 from .store.joins import JoinRepository
 from .store.ledgers import LedgerRepository
 from .store.partnerships import PartnershipRepository
@@ -52,6 +53,7 @@ class Container:
     partnership_repo: PartnershipRepository
     blacklist_repo: BlacklistRepository
     join_repo: JoinRepository
+    join_days: JoinDayRepository
     warnings: WarningRepository
     audit_repo: AuditRepository
     bot_guilds: BotGuildRepository
@@ -93,6 +95,7 @@ class Container:
         warnings = WarningRepository(database)
         bot_guilds = BotGuildRepository(database)
         processed = ProcessedEvents(database)
+        join_days = JoinDayRepository(database)
 
         async def load_records(envelope: Envelope) -> dict[str, Any]:
             data = envelope.data
@@ -126,6 +129,7 @@ class Container:
             partnership_repo=partnerships,
             blacklist_repo=blacklist,
             join_repo=joins,
+            join_days=join_days,
             warnings=warnings,
             audit_repo=AuditRepository(database),
             bot_guilds=bot_guilds,
@@ -137,6 +141,7 @@ class Container:
             joins=JoinService(
                 partnerships,
                 joins,
+                join_days,
                 processed,
                 bus,
                 on_representative_join=contact_roles.representative_joined,

@@ -15,6 +15,7 @@ from bus import Envelope
 from bus.logs import message_context
 
 from .container import Container
+from .event_batches import handle_batch
 from .services.writer import GuildWriter
 from .store.ledgers import LedgerRepository
 
@@ -24,6 +25,7 @@ log = logging.getLogger(__name__)
 class EventWorker:
     def __init__(self, container: Container):
         c = container
+        self._joins = c.joins
         self._handlers = {
             "application.submitted": c.applications.submit,
             "member.joined": c.joins.joined,
@@ -43,6 +45,10 @@ class EventWorker:
                 return
             await handler(envelope)
 
+    async def handle_batch(self, envelopes: list[Envelope]) -> list[BaseException | None]:
+        """Many events at once (the RabbitMQ bus); joins and leaves in runs (api/event_batches.py)."""
+        return await handle_batch(envelopes, self.handle, self._joins.handle_many)
+
 
 async def journal_relay(ledgers: LedgerRepository, writer: GuildWriter, every: float) -> None:
     """Finishes journals that a crash or a broker outage left unfinished (see store/ledgers.py)."""
@@ -58,7 +64,8 @@ async def journal_relay(ledgers: LedgerRepository, writer: GuildWriter, every: f
 async def start_worker(container: Container) -> None:
     """Consumes cluster events into the container's services and runs the journal relay (until
     `container.close()`)."""
-    await container.bus.consume_events(EventWorker(container).handle)
+    worker = EventWorker(container)
+    await container.bus.consume_events(worker.handle, worker.handle_batch)
     container.expected_consumers += 1
     relay = journal_relay(container.ledgers, container.writer, container.settings.journal_relay_seconds)
     container.background.append(asyncio.create_task(relay, name="journal-relay"))

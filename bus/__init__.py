@@ -10,7 +10,7 @@ See bus/README.md for the messages and the guarantees.
 
 from typing import Any
 
-from bus.base import Bus, BusStats, Handler
+from bus.base import BatchHandler, Bus, BusStats, Handler
 from bus.contracts import Kind, parse, parse_as, register
 from bus.envelope import Envelope
 from bus.errors import (
@@ -39,6 +39,7 @@ def make_bus(url: str, **opts: Any) -> Bus:
 
 
 __all__ = [
+    "BatchHandler",
     "BrokerUnavailable",
     "Bus",
     "BusError",

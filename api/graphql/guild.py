@@ -21,6 +21,7 @@ from .connections import (
 )
 from .context import Info
 from .ids import check_first, decode_cursor, encode_cursor
+from .join_series import DailyJoins, join_series
 from .scalars import Snowflake
 from .types import (
     Application,
@@ -149,6 +150,10 @@ class Guild:
             return len((await info.context.loaders.ledger.load(self.id)).blacklisted)
 
         return BlacklistConnection(edges=edges, page_info=page_info([e.cursor for e in edges], more), count=count)
+
+    @strawberry.field(description="Attributed joins of all partnerships per UTC day (see Partnership.joinSeries).")
+    async def join_series(self, info: Info, days: int | None = 30) -> list[DailyJoins]:
+        return await join_series(info.context.container, info.context.container.join_days.guild_scope(self.id), days)
 
     @strawberry.field(description="Attributed joins per partnership for members who joined in [since, until).")
     async def join_stats(

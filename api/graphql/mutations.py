@@ -52,6 +52,8 @@ class PartnershipSettingsInput:
     auto_end_unhealthy: bool | None = strawberry.UNSET
     stale_queue_hours: int | None = strawberry.UNSET
     mutual_partnerships: bool | None = strawberry.UNSET
+    fake_join_seconds: int | None = strawberry.UNSET
+    min_account_age_days: int | None = strawberry.UNSET
 
     def patch(self) -> dict[str, Any]:
         """Only the fields the client sent; null clears a nullable setting."""

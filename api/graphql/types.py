@@ -12,6 +12,7 @@ from ..domain import enums, models
 from ..domain.errors import ErrorCode, RuleViolation
 from .context import Info
 from .ids import to_global_id
+from .join_series import DailyJoins, join_series
 from .scalars import Snowflake
 
 ApplicationMode = strawberry.enum(enums.ApplicationMode)
@@ -146,6 +147,14 @@ class PartnershipSettings:
     mutual_partnerships: bool = strawberry.field(
         description="When a partner server also runs this bot, offer it the reverse partnership (a MUTUAL application in its queue). Default true."
     )
+    fake_join_seconds: int = strawberry.field(
+        description="An attributed member who leaves within this many seconds of joining counts as fake. "
+        "Default 600, 0..604800."
+    )
+    min_account_age_days: int = strawberry.field(
+        description="Members whose Discord account is younger than this many days count as fake joins; 0 = off. "
+        "Default 0, 0..365."
+    )
 
     @classmethod
     def of(cls, s: models.GuildSettings) -> PartnershipSettings:
@@ -176,6 +185,8 @@ class PartnershipSettings:
             auto_end_unhealthy=s.auto_end_unhealthy,
             stale_queue_hours=s.stale_queue_hours,
             mutual_partnerships=s.mutual_partnerships,
+            fake_join_seconds=s.fake_join_seconds,
+            min_account_age_days=s.min_account_age_days,
         )
 
 
@@ -316,6 +327,19 @@ class Partnership(Node):
     @strawberry.field(description="Of those, members still in the server.")
     def retained_count(self) -> int:
         return self.record.retained_count
+
+    @strawberry.field(
+        description="Of joinCount, the fake ones: left within fakeJoinSeconds, or an account younger than "
+        "minAccountAgeDays. A member who rejoins is counted once."
+    )
+    def fake_count(self) -> int:
+        return self.record.fake_count
+
+    @strawberry.field(
+        description="Attributed joins per UTC day, oldest first, one entry per day (zeros included). days: 1..365."
+    )
+    async def join_series(self, info: Info, days: int | None = 30) -> list[DailyJoins]:
+        return await join_series(info.context.container, self.record.id, days)
 
     @strawberry.field(description="The application this partnership came from (source MANUAL when staff added it).")
     async def application(self, info: Info) -> Application | None:

@@ -38,6 +38,16 @@ class Database:
         return self.db["joins"]
 
     @property
+    def join_members(self):
+        """One claim per (partnership, member): who joined through a partnership before (api/store/joins.py)."""
+        return self.db["join_members"]
+
+    @property
+    def join_days(self):
+        """Daily join buckets per partnership and per guild (api/store/join_days.py)."""
+        return self.db["join_days"]
+
+    @property
     def processed(self):
         return self.db["processed_events"]
 
@@ -87,6 +97,7 @@ class Database:
                 IndexModel([("guild_id", ASCENDING), ("left_event", ASCENDING)], sparse=True),
             ]
         )
+        await self.join_days.create_indexes([IndexModel([("scope", ASCENDING), ("day", ASCENDING)])])
         # Processed event ids are kept a week: far longer than any redelivery window. Not in memory:
         # mongomock emulates TTL by scanning the whole collection on every insert (a cost that grows
         # with every event), and an in-memory database lives no longer than its process anyway.

@@ -202,6 +202,7 @@ def partnership_to_doc(p: Partnership) -> dict[str, Any]:
         "showcase_error": p.showcase_error,
         "join_count": p.join_count,
         "retained_count": p.retained_count,
+        "fake_count": p.fake_count,
     }
 
 
@@ -223,6 +224,7 @@ def partnership_from_doc(doc: dict[str, Any]) -> Partnership:
         showcase_error=doc.get("showcase_error"),
         join_count=doc.get("join_count", 0),
         retained_count=doc.get("retained_count", 0),
+        fake_count=doc.get("fake_count", 0),
         problems=tuple(Problem(p["action"], p["code"], p["message"], as_utc(p["at"])) for p in doc.get("problems", [])),
     )
 

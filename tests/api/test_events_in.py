@@ -86,17 +86,17 @@ async def test_a_join_stored_but_not_counted_before_a_crash_is_counted_on_redeli
     )  # fmt: skip
     await container.partnerships.tracked_invite_created(p.id, "trk")
     event = joined(GUILD, "trk", user_id=901)
-    real = container.partnership_repo.count_event
+    real = container.partnership_repo.add_join_counts
 
     async def crash(*args, **kwargs):
         raise ConnectionError("the process died here")
 
-    container.partnership_repo.count_event = crash
+    container.partnership_repo.add_join_counts = crash
     try:
         await worker.handle(event)
     except ConnectionError:
         pass
-    container.partnership_repo.count_event = real
+    container.partnership_repo.add_join_counts = real
     await worker.handle(event)  # the broker delivers it again
     await worker.handle(event)  # and once more, for good measure
     assert (await container.partnership_repo.get(p.id)).join_count == 1

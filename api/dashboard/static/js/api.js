@@ -152,7 +152,9 @@ healthChecks
 healthGraceHours
 autoEndUnhealthy
 staleQueueHours
-mutualPartnerships`;
+mutualPartnerships
+fakeJoinSeconds
+minAccountAgeDays`;
 
 export const SETTINGS = `
 query Settings($guildId: Snowflake!) {

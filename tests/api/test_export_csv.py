@@ -12,17 +12,17 @@ from tests.api.factories import GUILD, OTHER_GUILD, joined, left
 
 async def test_the_csv_lists_every_partnership_with_its_counts_and_no_formulas(api, container, worker):
     p = await container.partnerships.create_manual(
-        ManualPartner.parse({"guildId": GUILD, "partnerGuildId": "1234500000000000000",
-                             "partnerName": '=HYPERLINK("http://evil","x"), "quoted"', "inviteCode": "chess",
-                             "representativeId": "1300000000000000001", "advertisement": "ad"}),
+        ManualPartner.parse(guild_id=GUILD, partner_guild_id="1234500000000000000",
+                             partner_name='=HYPERLINK("http://evil","x"), "quoted"', invite_code="chess",
+                             representative_id="1300000000000000001", advertisement="ad"),
         actor=1,
     )  # fmt: skip
     await container.partnerships.tracked_invite_created(p.id, "trk")
     for env in (joined(GUILD, "trk", user_id=11), joined(GUILD, "trk", user_id=12), left(GUILD, 12)):
         await worker.handle(env)
     await container.partnerships.create_manual(
-        ManualPartner.parse({"guildId": GUILD, "partnerGuildId": "1234500000000000001", "partnerName": "@Plain",
-                             "inviteCode": "plain", "representativeId": "1300000000000000002", "advertisement": "ad"}),
+        ManualPartner.parse(guild_id=GUILD, partner_guild_id="1234500000000000001", partner_name="@Plain",
+                             invite_code="plain", representative_id="1300000000000000002", advertisement="ad"),
         actor=1,
     )  # fmt: skip
 

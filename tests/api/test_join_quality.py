@@ -16,8 +16,8 @@ GUILD_SERIES = """query($g: Snowflake!, $d: Int) { guild(id: $g) { joinSeries(da
 
 async def tracked_partnership(container, code: str = "trk", partner_guild: str = "1234500000000000000"):
     partnership = await container.partnerships.create_manual(
-        ManualPartner.parse({"guildId": GUILD, "partnerGuildId": partner_guild, "partnerName": "Chess",
-                             "inviteCode": "chess", "representativeId": str(REPRESENTATIVE), "advertisement": "ad"}),
+        ManualPartner.parse(guild_id=GUILD, partner_guild_id=partner_guild, partner_name="Chess",
+                             invite_code="chess", representative_id=str(REPRESENTATIVE), advertisement="ad"),
         actor=1,
     )  # fmt: skip
     await container.partnerships.tracked_invite_created(partnership.id, code)

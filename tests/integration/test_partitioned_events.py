@@ -57,9 +57,9 @@ async def test_two_workers_keep_each_guilds_order_and_lose_nothing_when_one_is_k
     partnerships = {}
     for n, guild in enumerate(guilds):
         p = await container.partnerships.create_manual(
-            ManualPartner.parse({"guildId": str(guild), "partnerGuildId": str(1234500000000000000 + n),
-                                 "partnerName": f"P{n}", "inviteCode": f"inv{n}",
-                                 "representativeId": "1300000000000000001", "advertisement": "ad"}),
+            ManualPartner.parse(guild_id=str(guild), partner_guild_id=str(1234500000000000000 + n),
+                                 partner_name=f"P{n}", invite_code=f"inv{n}",
+                                 representative_id="1300000000000000001", advertisement="ad"),
             actor=1,
         )  # fmt: skip
         await container.partnerships.tracked_invite_created(p.id, f"trk{n}")

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import logging
 
@@ -13,17 +12,19 @@ from bus.logs import configure_logging
 
 from .app import create_app
 from .auth import EDIT, VIEW, TokenService
-from .container import Container
 from .lifecycle import GracefulServer
 from .settings import load_settings_or_exit
+from .startup import open_container_or_exit, parser
 
 log = logging.getLogger("api")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m api", description=__doc__)
-    parser.add_argument("--demo", action="store_true", help="fill the demo guild with a realistic queue and partners")
-    args = parser.parse_args()
+    arguments = parser("python -m api", __doc__)
+    arguments.add_argument(
+        "--demo", action="store_true", help="fill the demo guild with a realistic queue and partners"
+    )
+    args = arguments.parse_args()
     settings = load_settings_or_exit()
     configure_logging(settings.log_level, settings.log_format, static={"service": "api"})
     asyncio.run(_serve(settings, args.demo))
@@ -33,7 +34,7 @@ async def _serve(settings, demo: bool) -> None:
     secret = settings.auth_secret.get_secret_value()
     made_up = not secret
     tokens = TokenService(secret or TokenService.generate_secret(), settings.auth_token_minutes)
-    container = await Container.open(settings)
+    container = await open_container_or_exit(settings)
     await container.start_live()
     if settings.run_worker:
         await container.start_worker()

@@ -107,6 +107,25 @@ class Database:
         self.client.close()
 
 
+class DatabaseUnreachable(Exception):
+    """MongoDB did not answer a ping within the start-up wait."""
+
+
+async def check_reachable(url: str, wait_seconds: float) -> None:
+    """One ping with its own client, bounded by `wait_seconds` (the server selection wait), so a wrong
+    MONGODB_URL stops start-up promptly; the long-lived client keeps its defaults for outages later."""
+    from motor.motor_asyncio import AsyncIOMotorClient
+
+    ms = max(1, int(wait_seconds * 1000))
+    client = AsyncIOMotorClient(url, serverSelectionTimeoutMS=ms, connectTimeoutMS=ms)
+    try:
+        await client.admin.command("ping")
+    except Exception as exc:  # pymongo's errors (selection timeout, auth, DNS) all mean "cannot start"
+        raise DatabaseUnreachable(type(exc).__name__) from exc
+    finally:
+        client.close()
+
+
 def open_database(url: str, name: str) -> Database:
     """An empty url gives the in-memory database of the embedded default and the unit tests."""
     if not url:

@@ -21,8 +21,8 @@ from .dashboard import mount_dashboard
 from .graphql.context import Context
 from .graphql.schema import build_schema
 from .lifecycle import OpenWebSockets, TrackWebSockets, check_readiness
-from .limits import RequestSizeLimit
 from .login import build_login_router
+from .request_limits import RequestSizeLimit
 from .settings import ApiSettings
 
 log = logging.getLogger(__name__)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import strawberry
 from graphql import ExecutionResult, GraphQLError
 from strawberry.extensions import (
@@ -18,9 +20,11 @@ from strawberry.extensions.query_depth_limiter import create_validator as depth_
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types.graphql import OperationType
 
-from ..limits import MutationRateLimiter
 from ..metrics import GraphQLMetrics
+from ..request_limits import Decision, TokenBucket
 from ..settings import ApiSettings
+from ..store.rate_buckets import RateBuckets
+from .mutation_cost import mutation_fields
 from .mutations import Mutation
 from .queries import Query
 from .scalars import SCALAR_MAP
@@ -52,32 +56,42 @@ class ErrorCodes(SchemaExtension):
 
 
 class MutationRateLimit(SchemaExtension):
-    """Refuses a user's mutations beyond their rate with RATE_LIMITED (and `retryAfter` seconds)."""
+    """Refuses a user's mutation fields beyond their rate with RATE_LIMITED (and `retryAfter` seconds).
+    Each mutation field counts (aliases too); the bucket is shared by the replicas (in the database)."""
 
-    def __init__(self, *, limiter: MutationRateLimiter, execution_context=None):
-        self._limiter = limiter
+    def __init__(self, *, bucket: TokenBucket, execution_context=None):
+        self._bucket = bucket
 
-    def on_execute(self):
+    async def on_execute(self):
         context = self.execution_context
         if context.operation_type is OperationType.MUTATION:
             try:
                 user_id = context.context.principal().user_id
             except GraphQLError:
                 user_id = None  # the resolvers answer UNAUTHENTICATED
-            wait = self._limiter.take(user_id) if user_id is not None else 0.0
-            if wait:
-                message = f"Too many changes at once; try again in {wait:.0f} s."
-                extensions = {"code": "RATE_LIMITED", "retryAfter": round(wait, 1)}
-                context.result = ExecutionResult(data=None, errors=[GraphQLError(message, extensions=extensions)])
+            cost = mutation_fields(context.graphql_document, context.operation_name) if user_id is not None else 0
+            if cost:
+                buckets = RateBuckets(context.context.container.database)
+                decision = await buckets.take(f"mutations:{user_id}", self._bucket, cost, time.time())
+                if not decision.allowed:
+                    context.result = ExecutionResult(data=None, errors=[_rate_limited(decision, cost, self._bucket)])
         yield
+
+
+def _rate_limited(decision: Decision, cost: int, bucket: TokenBucket) -> GraphQLError:
+    if decision.retry_after is None:
+        message = f"This request makes {cost} changes; at most {bucket.burst} are accepted at once."
+        return GraphQLError(message, extensions={"code": "RATE_LIMITED"})
+    message = f"Too many changes at once; try again in {decision.retry_after:.0f} s."
+    return GraphQLError(message, extensions={"code": "RATE_LIMITED", "retryAfter": round(decision.retry_after, 1)})
 
 
 def _is_internal(error: GraphQLError) -> bool:
     return (error.extensions or {}).get("code") == "INTERNAL_SERVER_ERROR"
 
 
-def build_schema(settings: ApiSettings, limiter: MutationRateLimiter | None = None) -> strawberry.Schema:
-    limiter = limiter or MutationRateLimiter(settings.mutation_rate_per_minute, settings.mutation_burst)
+def build_schema(settings: ApiSettings) -> strawberry.Schema:
+    bucket = TokenBucket(settings.mutation_rate_per_minute, settings.mutation_burst)
     # The depth and alias rules are built once, not per request as the limiter extensions do, so the
     # parse and validation caches can hit: a dashboard sends the same few documents all day long.
     rules = [
@@ -86,7 +100,7 @@ def build_schema(settings: ApiSettings, limiter: MutationRateLimiter | None = No
     ]
     extensions: list = [
         GraphQLMetrics,  # first = outermost: times everything else too
-        lambda: MutationRateLimit(limiter=limiter),
+        lambda: MutationRateLimit(bucket=bucket),
         lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
         lambda: ParserCache(maxsize=512),
         lambda: AddValidationRules(rules),

@@ -46,6 +46,11 @@ class Database:
         """Dashboard login: hashed refresh tokens and recently used OAuth codes (api/store/sessions.py)."""
         return self.db["sessions"]
 
+    @property
+    def rate_limits(self):
+        """Rate-limit token buckets shared by the replicas (api/store/rate_buckets.py)."""
+        return self.db["rate_limits"]
+
     async def ensure_indexes(self) -> None:
         """Idempotent: safe on every start-up and from several replicas at once."""
         await self.applications.create_indexes(
@@ -95,6 +100,9 @@ class Database:
         await self.guilds.create_indexes([IndexModel([("todo.id", ASCENDING)], sparse=True)])
         # Login sessions vanish at expiry (checked in queries too: the TTL monitor runs once a minute);
         # a refresh token's whole family is revoked at once.
+        # A bucket is dropped once it would be full again (a missing bucket is a full one).
+        if not self.in_memory:
+            await self.rate_limits.create_indexes([IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0)])
         await self.sessions.create_indexes(
             [IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0), IndexModel([("family_id", ASCENDING)])]
         )

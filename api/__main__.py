@@ -72,6 +72,8 @@ async def _serve(settings, demo: bool) -> None:
         log_level="warning",
         log_config=None,
         timeout_graceful_shutdown=grace,
+        # Behind a proxy, its X-Forwarded-For names the client (the /auth throttle counts per client).
+        forwarded_allow_ips=settings.forwarded_allow_ips,
         # Subscription messages are a few hundred bytes: compressing each one costs CPU per subscriber
         # and saves next to nothing (measured in bench/bus.py's fan-out).
         ws_per_message_deflate=False,

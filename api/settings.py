@@ -71,6 +71,15 @@ class ApiSettings(BaseSettings):
         60, ge=1, le=100_000, description="Mutation fields per user and minute, across every API replica."
     )
     mutation_burst: int = Field(20, ge=1, le=100_000, description="Mutation fields a user may send at once.")
+    auth_rate_per_minute: int = Field(
+        20, ge=1, le=100_000, description="Requests to /auth/* per client address and minute, across every API replica."
+    )
+    auth_burst: int = Field(10, ge=1, le=100_000, description="Requests to /auth/* a client address may send at once.")
+    forwarded_allow_ips: str = Field(
+        "127.0.0.1",
+        description="Proxies whose X-Forwarded-For names the client (comma-separated, * = any); "
+        "the /auth throttle counts per client.",
+    )
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description='JSON list of origins allowed to call from a browser, e.g. ["https://x"].'
     )

@@ -77,6 +77,7 @@ async def _serve(settings, demo: bool) -> None:
         # Subscription messages are a few hundred bytes: compressing each one costs CPU per subscriber
         # and saves next to nothing (measured in bench/bus.py's fan-out).
         ws_per_message_deflate=False,
+        ws_max_size=settings.ws_max_message_bytes,  # refused by the server before it is buffered (1009)
     )
     server = GracefulServer(config, drain)
     try:

@@ -20,6 +20,7 @@ from .container import Container
 from .dashboard import mount_dashboard
 from .graphql.context import Context
 from .graphql.schema import build_schema
+from .graphql.websocket_limits import LegacyWSHandler, SizeLimitedAdapter, SubscriptionQuota, TransportWSHandler
 from .lifecycle import OpenWebSockets, TrackWebSockets, check_readiness
 from .login import build_login_router
 from .request_limits import RequestSizeLimit
@@ -29,6 +30,17 @@ log = logging.getLogger(__name__)
 
 
 class _Router(GraphQLRouter):
+    """The GraphQL endpoint; its websockets are bounded (api/graphql/websocket_limits.py)."""
+
+    websocket_adapter_class = SizeLimitedAdapter
+    graphql_transport_ws_handler_class = TransportWSHandler
+    graphql_ws_handler_class = LegacyWSHandler
+
+    def __init__(self, *args: Any, ws_max_message_bytes: int, quota: SubscriptionQuota, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.ws_max_message_bytes = ws_max_message_bytes
+        self.subscription_quota = quota
+
     async def on_ws_connect(self, context: Context) -> Any:
         """A websocket must authenticate in `connection_init` ({"Authorization": "Bearer <jwt>"})."""
         try:
@@ -78,6 +90,8 @@ def create_app(
         context_getter=get_context,
         graphql_ide="graphiql" if settings.graphiql else None,
         subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL],
+        ws_max_message_bytes=settings.ws_max_message_bytes,
+        quota=SubscriptionQuota(settings.ws_max_subscriptions_per_user),
     )
     app.include_router(router, prefix="/graphql")
     app.include_router(build_login_router(settings))  # /auth/discord/login, /callback, /auth/refresh, /logout

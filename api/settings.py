@@ -80,6 +80,12 @@ class ApiSettings(BaseSettings):
         description="Proxies whose X-Forwarded-For names the client (comma-separated, * = any); "
         "the /auth throttle counts per client.",
     )
+    ws_max_message_bytes: int = Field(
+        64 * 1024, ge=1024, le=10 * 1024 * 1024, description="Larger websocket messages close the socket with 1009."
+    )
+    ws_max_subscriptions_per_user: int = Field(
+        20, ge=1, le=10_000, description="Operations one user may hold over websockets on one API process; 4429 beyond."
+    )
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description='JSON list of origins allowed to call from a browser, e.g. ["https://x"].'
     )

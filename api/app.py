@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from cross_web import HTTPException
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
@@ -40,6 +41,14 @@ class _Router(GraphQLRouter):
         super().__init__(*args, **kwargs)
         self.ws_max_message_bytes = ws_max_message_bytes
         self.subscription_quota = quota
+
+    def parse_json(self, data: str | bytes) -> Any:
+        """A body that is JSON but not an object (`"str"`, `42`, `null`) is a 400, like malformed JSON.
+        A list stays a list: strawberry answers it (batching is off) with its own 400."""
+        parsed = super().parse_json(data)
+        if not isinstance(parsed, dict | list):
+            raise HTTPException(400, 'The request body must be a JSON object: {"query": "…", "variables": {…}}.')
+        return parsed
 
     async def on_ws_connect(self, context: Context) -> Any:
         """A websocket must authenticate in `connection_init` ({"Authorization": "Bearer <jwt>"})."""

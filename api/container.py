@@ -83,6 +83,7 @@ class Container:
                 settings.rabbitmq_url.get_secret_value(),
                 prefetch=settings.bus_prefetch,
                 publish_timeout=settings.publish_timeout_seconds,
+                connect_timeout=settings.rabbitmq_connect_timeout_seconds,
                 shard_count=settings.shard_count,
                 close_timeout=settings.shutdown_grace_seconds,
             )

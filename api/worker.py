@@ -75,12 +75,14 @@ def main() -> None:
     from bus.logs import configure_logging
 
     from .settings import load_settings_or_exit
+    from .startup import open_container_or_exit, parser
 
+    parser("python -m api.worker", __doc__).parse_args()
     settings = load_settings_or_exit()
     configure_logging(settings.log_level, settings.log_format, static={"service": "api.worker"})
 
     async def run() -> None:
-        container = await Container.open(settings)
+        container = await open_container_or_exit(settings)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
 

@@ -18,6 +18,7 @@ from .metrics import ApiMetrics
 from .services.applications import ApplicationService
 from .services.blacklist import BlacklistService
 from .services.cluster_events import ClusterEventService
+from .services.directory import DirectoryService
 from .services.guild_settings import SettingsService
 from .services.joins import JoinService
 from .services.journal_items import LIVE_JOIN
@@ -29,10 +30,12 @@ from .store.applications import ApplicationRepository
 from .store.audit import AuditRepository
 from .store.blacklist import BlacklistRepository
 from .store.bot_guilds import BotGuildRepository
+from .store.directory import DirectoryRepository
 from .store.joins import JoinRepository
 from .store.journal import JournalWriter
 from .store.ledgers import LedgerRepository
 from .store.partnerships import PartnershipRepository
+from .store.people import PeopleRepository
 from .store.processed import ProcessedEvents
 from .store.warnings import WarningRepository
 
@@ -60,6 +63,9 @@ class Container:
     joins: JoinService
     cluster_events: ClusterEventService
     hub: LiveHub
+    directory_repo: DirectoryRepository  # guilds' names, channels and roles (guild.directory)
+    people: PeopleRepository  # users' display names and avatars
+    directory: DirectoryService
     _tasks: list[asyncio.Task] = field(default_factory=list)
     metrics: ApiMetrics = field(default_factory=ApiMetrics)  # this process's registry, served at /metrics
     draining: bool = False  # shutting down: /readyz answers 503
@@ -138,6 +144,7 @@ class Container:
             joins=join_service,
             cluster_events=cluster_events,
             hub=LiveHub(load_records, reorder_window=window),
+            **_directory_parts(database, bot_guilds),
         )
 
     async def start_live(self) -> None:
@@ -173,3 +180,12 @@ class Container:
                 await task
         await self.bus.close()
         self.database.close()
+
+
+def _directory_parts(database: Database, bot_guilds: BotGuildRepository) -> dict[str, Any]:
+    directory_repo, people = DirectoryRepository(database), PeopleRepository(database)
+    return {
+        "directory_repo": directory_repo,
+        "people": people,
+        "directory": DirectoryService(directory_repo, people, bot_guilds),
+    }

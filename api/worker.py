@@ -22,13 +22,14 @@ class EventWorker:
     def __init__(self, container: Container):
         c = container
         self._handlers = {
-            "application.submitted": c.applications.submit,
+            "application.submitted": c.directory.remembering_representative(c.applications.submit),
             "member.joined": c.joins.joined,
             "member.left": c.joins.left,
             "review.reaction": c.cluster_events.reaction,
             "command.completed": c.cluster_events.command_completed,
             "guild.warning": c.cluster_events.guild_warning,
             "shard.ready": c.cluster_events.shard_ready,
+            "guild.directory": c.directory.guild_directory,
         }
 
     async def handle(self, envelope: Envelope) -> None:

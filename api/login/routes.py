@@ -65,6 +65,7 @@ def build_login_router(settings: ApiSettings) -> APIRouter:
                 sealer,
                 DiscordClient(settings, http),
                 container.bot_guilds,
+                container.people,
             )
 
     @router.get("/discord/login")

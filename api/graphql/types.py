@@ -199,6 +199,13 @@ class Application(Node):
         found = await info.context.loaders.person.load(self.record.representative_id)
         return None if found is None else found.name
 
+    @strawberry.field(description="The decider's display name as last seen (their dashboard login); null when unknown.")
+    async def decided_by_name(self, info: Info) -> str | None:
+        if self.record.decided_by is None:
+            return None
+        found = await info.context.loaders.person.load(self.record.decided_by)
+        return None if found is None else found.name
+
     @strawberry.field
     async def representative_avatar_url(self, info: Info) -> str | None:
         found = await info.context.loaders.person.load(self.record.representative_id)

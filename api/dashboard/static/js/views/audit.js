@@ -46,6 +46,8 @@ const FIELD_WORDS = {
   trackJoins: "Track joins",
   advertisement: "Advertisement",
 };
+// Record ids of our own: in the exact values and the CSV, not in the words.
+const INTERNAL = new Set(["partnership_id"]);
 const VALUE_WORDS = {
   PENDING: "pending",
   APPROVED: "approved",
@@ -77,9 +79,9 @@ export function auditView(ctx) {
   const filters = h(
     "div",
     { class: "audit-filters", role: "group", "aria-label": "Filter the audit log" },
-    h("label", { for: "audit-actor" }, "Actor", actorFilter),
-    h("label", { for: "audit-action" }, "Action", actionFilter),
-    h("label", { for: "audit-server" }, "Server", serverFilter),
+    h("div", { class: "audit-filter" }, h("label", { for: "audit-actor", text: "Actor" }), actorFilter),
+    h("div", { class: "audit-filter" }, h("label", { for: "audit-action", text: "Action" }), actionFilter),
+    h("div", { class: "audit-filter" }, h("label", { for: "audit-server", text: "Partner server" }), serverFilter),
     exportButton,
   );
   const element = h(
@@ -253,7 +255,7 @@ export function describeChanges(before, after, names) {
   const b = after && typeof after === "object" ? after : {};
   const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])];
   return keys
-    .filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]))
+    .filter((k) => !INTERNAL.has(k) && JSON.stringify(a[k]) !== JSON.stringify(b[k]))
     .map((k) => {
       const field = FIELD_WORDS[k] || k;
       if (!(k in a)) return `${field}: ${words(k, b[k], names)}`;

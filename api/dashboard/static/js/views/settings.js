@@ -135,7 +135,7 @@ const FIELDS = [
     name: "managerRoleIds",
     label: "Manager role ids",
     kind: "ids",
-    pick: { what: "role", label: "Manager roles" },
+    pick: { what: "role", label: "Manager roles", help: "Holders can approve and deny applications and manage partners and settings (partnerships.edit). The server owner and members with Manage Server always can. Up to 25 roles (Ctrl or ⌘ + click picks several)." },
     help: "Holders can approve and deny applications and manage partners and settings (partnerships.edit). The server owner and members with Manage Server always can. Up to 25 ids, separated by commas or spaces.",
   },
   {
@@ -143,7 +143,7 @@ const FIELDS = [
     name: "viewerRoleIds",
     label: "Viewer role ids",
     kind: "ids",
-    pick: { what: "role", label: "Viewer roles" },
+    pick: { what: "role", label: "Viewer roles", help: "Holders can see applications and partners (partnerships.view) but not change them. Up to 25 roles (Ctrl or ⌘ + click picks several)." },
     help: "Holders can see applications and partners (partnerships.view) but not change them. Up to 25 ids.",
   },
   {
@@ -286,7 +286,7 @@ export function settingsView(ctx) {
     }
     const error = h("p", { class: "field-error", id: errorId, hidden: true });
     const missing = choices ? h("p", { class: "field-missing", id: `${id}-missing`, role: "status", hidden: true }) : null;
-    const help = h("p", { class: "help", id: helpId, text: field.help });
+    const help = h("p", { class: "help", id: helpId, text: (choices && field.pick.help) || field.help });
     const counter = field.kind === "text" ? h("p", { class: "counter", id: `${id}-count`, "aria-live": "polite" }) : null;
     if (counter) {
       const update = () => {
@@ -316,6 +316,7 @@ export function settingsView(ctx) {
       if (!known.has(id)) c.input.append(h("option", { value: id, title: `${what} id ${id}`, dataset: { missing: "" }, text: `⚠ deleted ${what} (${id})` }));
     }
     for (const option of c.input.options) option.selected = ids.includes(option.value);
+    if (c.input.multiple) c.input.size = Math.min(8, Math.max(3, c.input.options.length));
     if (!ids.length && !c.input.multiple) c.input.value = "";
   }
 

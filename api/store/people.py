@@ -7,7 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from .clock import as_utc, utcnow
+from pymongo.errors import DuplicateKeyError
+
+from .clock import utcnow
 from .database import Database
 
 
@@ -23,13 +25,16 @@ class PeopleRepository:
         self._coll = database.db["people"]
 
     async def remember(self, person: Person, seen_at: datetime | None = None) -> None:
-        """Keeps the latest sighting: an older one (a redelivered event) does not replace a newer one."""
+        """Keeps the latest sighting: an older one (a redelivered event, a slower replica) never
+        replaces a newer one. One conditional write, like the guild directory's."""
         seen_at = seen_at or utcnow()
         doc = {"name": person.name, "avatar_url": person.avatar_url, "seen_at": seen_at}
-        existing = await self._coll.find_one({"_id": str(person.user_id)}, {"seen_at": 1})
-        if existing is not None and existing.get("seen_at") is not None and as_utc(existing["seen_at"]) > seen_at:
-            return
-        await self._coll.update_one({"_id": str(person.user_id)}, {"$set": doc}, upsert=True)
+        try:
+            await self._coll.update_one(
+                {"_id": str(person.user_id), "seen_at": {"$lte": seen_at}}, {"$set": doc}, upsert=True
+            )
+        except DuplicateKeyError:
+            pass  # a newer sighting is stored: the upsert's insert collided with it
 
     async def get_many(self, user_ids: list[int]) -> dict[int, Person]:
         cursor = self._coll.find({"_id": {"$in": [str(u) for u in user_ids]}})

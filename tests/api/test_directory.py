@@ -4,12 +4,11 @@
 from __future__ import annotations
 
 import asyncio
+import random
 
-from api.services.directory import DirectoryService
-from api.store.bot_guilds import BotGuildRepository
-from api.store.directory import DirectoryRepository
-from api.store.people import PeopleRepository
+from api.container import Container
 from bus import Envelope
+from tests.api.conftest import make_settings
 from tests.api.factories import GUILD, OTHER_GUILD, submitted
 
 G = str(GUILD)
@@ -79,21 +78,22 @@ async def test_a_newer_directory_replaces_the_old_one_and_a_late_older_one_chang
     assert "renamed" in names and "stale" not in names and "same-revision" not in names
 
 
-async def test_concurrent_directories_keep_the_newest_whatever_the_order(api, container):
-    # Each replica has its own service over the same database: the revision check is in the write.
-    services = [
-        DirectoryService(
-            DirectoryRepository(container.database),
-            PeopleRepository(container.database),
-            BotGuildRepository(container.database),
-        )
-        for _ in range(3)
-    ]
-    events = [directory(revision=r, channel_name=f"rev-{r}") for r in (30, 10, 50, 20, 40)]
-    await asyncio.gather(*(services[i % 3].guild_directory(e) for i, e in enumerate(events)))
+async def test_concurrent_directories_on_two_replicas_keep_the_newest(mongo_server, mongo_db_name):
+    # Two API containers (two replicas) on one MongoDB wire server, where the writes really interleave
+    # (mongomock runs them one by one): whatever the order, the highest revision stays.
+    settings = make_settings(mongodb_url=mongo_server.url, mongodb_database=mongo_db_name)
+    replicas = [await Container.open(settings) for _ in range(2)]
+    try:
+        revisions = list(range(1, 41))
+        random.Random(7).shuffle(revisions)
+        events = [directory(revision=r, channel_name=f"rev-{r}") for r in revisions]
+        await asyncio.gather(*(replicas[i % 2].directory.guild_directory(e) for i, e in enumerate(events)))
 
-    names = [c["name"] for c in (await api.data(QUERY, {"g": G}))["guild"]["channels"]]
-    assert "rev-50" in names
+        stored = (await replicas[0].directory_repo.get_many([GUILD]))[GUILD]
+        assert stored.revision == 40 and "rev-40" in {c.name for c in stored.channels}
+    finally:
+        for replica in replicas:
+            await replica.close()
 
 
 async def test_a_directory_touches_only_the_guild_it_names(api, worker):
@@ -129,3 +129,16 @@ async def test_the_representatives_name_and_avatar_are_kept_from_the_application
         "777": ("Alice", "https://cdn.discordapp.com/avatars/777/a.png"),
         "778": (None, None),
     }
+
+
+async def test_an_older_sighting_of_a_representative_does_not_replace_a_newer_one(api, container):
+    from datetime import UTC, datetime
+
+    from api.store.people import Person
+
+    people = container.people
+    await people.remember(Person(42, "New Name", None), datetime(2026, 1, 2, tzinfo=UTC))
+    await people.remember(Person(42, "Old Name", None), datetime(2026, 1, 1, tzinfo=UTC))  # redelivered late
+    assert (await people.get_many([42]))[42].name == "New Name"
+    await people.remember(Person(42, "Newest", "https://cdn.discordapp.com/a.png"), datetime(2026, 1, 3, tzinfo=UTC))
+    assert (await people.get_many([42]))[42] == Person(42, "Newest", "https://cdn.discordapp.com/a.png")

@@ -45,14 +45,15 @@ class DirectoryService:
 
     def remembering_representative(
         self, submit: Callable[[Envelope], Awaitable[Any]]
-    ) -> Callable[[Envelope], Awaitable[None]]:
-        """``application.submitted``'s handler, keeping the representative's name and avatar first."""
+    ) -> Callable[[Envelope], Awaitable[Any]]:
+        """``application.submitted``'s handler, keeping the representative's name and avatar first
+        (returns what ``submit`` returns)."""
 
-        async def handle(envelope: Envelope) -> None:
+        async def handle(envelope: Envelope) -> Any:
             data = parse(envelope)  # v1 carries no name: nothing to keep
             if isinstance(data, ApplicationSubmittedV2) and data.representative_name:
                 person = Person(int(data.representative_id), data.representative_name, data.representative_avatar_url)
                 await self._people.remember(person, envelope.occurred_at)
-            await submit(envelope)
+            return await submit(envelope)
 
         return handle

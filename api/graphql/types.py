@@ -325,6 +325,15 @@ class BlacklistEntry:
     def of(cls, e: M.BlacklistEntry) -> BlacklistEntry:
         return cls(partner_guild_id=e.partner_guild_id, reason=e.reason, added_by=e.added_by, added_at=e.added_at)
 
+    @strawberry.field(
+        description="Who added it, by display name as last seen (their dashboard login); null when unknown."
+    )
+    async def added_by_name(self, info: Info) -> str | None:
+        if self.added_by is None:
+            return None
+        found = await info.context.loaders.person.load(int(self.added_by))
+        return None if found is None else found.name
+
 
 @strawberry.type(description="One staff action or automatic decision, with the state before and after.")
 class AuditEntry:

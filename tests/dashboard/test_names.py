@@ -204,3 +204,15 @@ async def test_audit_log_names_actors_and_servers_filters_and_exports_csv(site, 
     await page.set_viewport_size(PHONE)
     await expect(entries).to_have_count(total)
     await screenshot(page, "audit-names-phone")
+
+
+async def test_the_blacklist_names_who_added_a_server(site, page):
+    await sign_in(page, site)  # the editor's name is known from now on
+    await site.container.blacklist.add(GUILD, 1234500000000000097, "scam links", actor=EDITOR)
+    await site.container.blacklist.add(GUILD, 1234500000000000098, "spam", actor=1300000000000000999)
+
+    await page.get_by_role("link", name="Blacklist").click()
+    named_row = page.locator('tr[data-id="1234500000000000097"]')
+    await expect_text(named_row, f"user{EDITOR}")
+    assert await named_row.locator(".named .name").get_attribute("title") == f"user id {EDITOR}"
+    await expect_text(page.locator('tr[data-id="1234500000000000098"]'), "1300000000000000999")  # never signed in

@@ -175,7 +175,7 @@ query Blacklist($guildId: Snowflake!, $first: Int!, $after: String) {
     blacklist(first: $first, after: $after) {
       totalCount
       pageInfo { hasNextPage endCursor }
-      edges { node { partnerGuildId reason addedBy addedAt } }
+      edges { node { partnerGuildId reason addedBy addedByName addedAt } }
     }
   }
 }`;

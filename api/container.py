@@ -20,6 +20,7 @@ from .services.applications import ApplicationService
 from .services.blacklist import BlacklistService
 from .services.command_outcomes import CommandOutcomes
 from .services.contact_roles import ContactRoles
+from .services.directory import DirectoryService
 from .services.guild_settings import SettingsService
 from .services.guild_warnings import GuildWarnings
 from .services.joins import JoinService
@@ -34,10 +35,12 @@ from .store.applications import ApplicationRepository
 from .store.audit import AuditRepository
 from .store.blacklist import BlacklistRepository
 from .store.bot_guilds import BotGuildRepository
+from .store.directory import DirectoryRepository
 from .store.join_days import JoinDayRepository
 from .store.joins import JoinRepository
 from .store.ledgers import LedgerRepository
 from .store.partnerships import PartnershipRepository
+from .store.people import PeopleRepository
 from .store.processed import ProcessedEvents
 from .store.projector import Projector
 from .store.warnings import WarningRepository
@@ -68,6 +71,9 @@ class Container:
     guild_warnings: GuildWarnings
     shard_readiness: ShardReadiness
     hub: LiveHub
+    directory_repo: DirectoryRepository  # guilds' names, channels and roles (guild.directory)
+    people: PeopleRepository  # users' display names and avatars
+    directory: DirectoryService
     metrics: ApiMetrics  # this process's registry, served at /metrics
     background: list[asyncio.Task] = field(default_factory=list)  # cancelled by close()
     draining: bool = False  # shutting down: /readyz answers 503
@@ -154,6 +160,7 @@ class Container:
             shard_readiness=ShardReadiness(writer, ledgers, bot_guilds),
             hub=hub,
             metrics=metrics,
+            **_directory_parts(database, bot_guilds),
         )
 
     async def stop_consuming(self) -> None:
@@ -168,3 +175,12 @@ class Container:
                 await task
         await self.bus.close()
         self.database.close()
+
+
+def _directory_parts(database: Database, bot_guilds: BotGuildRepository) -> dict[str, Any]:
+    directory_repo, people = DirectoryRepository(database), PeopleRepository(database)
+    return {
+        "directory_repo": directory_repo,
+        "people": people,
+        "directory": DirectoryService(directory_repo, people, bot_guilds),
+    }

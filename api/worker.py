@@ -27,13 +27,14 @@ class EventWorker:
         c = container
         self._joins = c.joins
         self._handlers = {
-            "application.submitted": c.applications.submit,
+            "application.submitted": c.directory.remembering_representative(c.applications.submit),
             "member.joined": c.joins.joined,
             "member.left": c.joins.left,
             "review.reaction": c.review_reactions.handle,
             "command.completed": c.command_outcomes.handle,
             "guild.warning": c.guild_warnings.handle,
             "shard.ready": c.shard_readiness.handle,
+            "guild.directory": c.directory.guild_directory,
         }
 
     async def handle(self, envelope: Envelope) -> None:

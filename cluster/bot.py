@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 DEFAULT_EXTENSIONS: tuple[str, ...] = (
     "cluster.cogs.health",  # /healthz, /readyz, /metrics
     "cluster.cogs.guild_config",  # settings.sync; shard.ready
+    "cluster.cogs.directory",  # guild.directory: names, channels and roles for the dashboard
     "cluster.cogs.intake",  # /ppartner apply, panel, tickets, $partnership DMs
     "cluster.cogs.review",  # review posts and reviewers' reactions
     "cluster.cogs.showcase",  # showcase posts

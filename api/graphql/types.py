@@ -236,6 +236,25 @@ class Application(Node):
             record=r,
         )
 
+    @strawberry.field(
+        description="The representative's Discord display name and avatar, as the bot saw them; null when unknown."
+    )
+    async def representative_name(self, info: Info) -> str | None:
+        found = await info.context.loaders.person.load(self.record.representative_id)
+        return None if found is None else found.name
+
+    @strawberry.field(description="The decider's display name as last seen (their dashboard login); null when unknown.")
+    async def decided_by_name(self, info: Info) -> str | None:
+        if self.record.decided_by is None:
+            return None
+        found = await info.context.loaders.person.load(self.record.decided_by)
+        return None if found is None else found.name
+
+    @strawberry.field
+    async def representative_avatar_url(self, info: Info) -> str | None:
+        found = await info.context.loaders.person.load(self.record.representative_id)
+        return None if found is None else found.avatar_url
+
     @strawberry.field(description="Set once the application is approved.")
     async def partnership(self, info: Info) -> Partnership | None:
         if self.record.partnership_id is None:
@@ -289,6 +308,11 @@ class Partnership(Node):
             last_bumped_at=r.last_bumped_at,
             record=r,
         )
+
+    @strawberry.field(description="The representative's Discord display name as the bot saw it; null when unknown.")
+    async def representative_name(self, info: Info) -> str | None:
+        found = await info.context.loaders.person.load(self.record.representative_id)
+        return None if found is None else found.name
 
     @strawberry.field(description="When the partner may bump next.")
     async def next_bump_at(self, info: Info) -> datetime | None:
@@ -358,6 +382,15 @@ class BlacklistEntry:
     def of(cls, e: models.BlacklistEntry) -> BlacklistEntry:
         return cls(partner_guild_id=e.partner_guild_id, reason=e.reason, added_by=e.added_by, added_at=e.added_at)
 
+    @strawberry.field(
+        description="Who added it, by display name as last seen (their dashboard login); null when unknown."
+    )
+    async def added_by_name(self, info: Info) -> str | None:
+        if self.added_by is None:
+            return None
+        found = await info.context.loaders.person.load(int(self.added_by))
+        return None if found is None else found.name
+
 
 @strawberry.type(description="One staff action or automatic decision, with the state before and after.")
 class AuditEntry:
@@ -370,6 +403,7 @@ class AuditEntry:
     before: JSON | None
     after: JSON | None
     reason: str | None
+    doc: strawberry.Private[dict]
 
     @classmethod
     def of(cls, doc: dict) -> AuditEntry:
@@ -382,7 +416,30 @@ class AuditEntry:
             before=doc.get("before"),
             after=doc.get("after"),
             reason=doc.get("reason"),
+            doc=doc,
         )
+
+    @strawberry.field(description="The actor's Discord display name as last seen (their login); null when unknown.")
+    async def actor_name(self, info: Info) -> str | None:
+        if self.actor_id is None:
+            return None
+        found = await info.context.loaders.person.load(int(self.actor_id))
+        return None if found is None else found.name
+
+    @strawberry.field(description="The partner server the entry is about, when there is one.")
+    async def partner_server(self, info: Info) -> PartnerServer | None:
+        target, action = self.doc.get("target_id"), self.action
+        if not target:
+            return None
+        record: models.Application | models.Partnership | None = None
+        if action.startswith("application."):
+            record = await info.context.loaders.application.load(target)
+        elif action.startswith("partnership."):
+            record = await info.context.loaders.partnership.load(target)
+        # The guild check is belt and braces: the audit log is read per guild already.
+        if record is None or str(record.guild_id) != str(self.doc.get("guild_id")):
+            return None
+        return PartnerServer.of(record.partner)
 
 
 def _target_global_id(doc: dict) -> str | None:

@@ -21,8 +21,8 @@ import httpx
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse
 
-from ..settings import ApiSettings
 from ..clock import utcnow
+from ..settings import ApiSettings
 from ..store.sessions import SessionStore
 from .cookies import REFRESH_COOKIE, STATE_COOKIE, Cookies
 from .discord import SCOPES, DiscordClient
@@ -68,6 +68,7 @@ def build_login_router(settings: ApiSettings) -> APIRouter:
                 sealer,
                 DiscordClient(settings, http),
                 container.bot_guilds,
+                container.people,
             )
 
     @router.get("/discord/login")

@@ -10,7 +10,15 @@ from typing import Any, Literal, Self
 
 from pydantic import Field, model_validator
 
-from bus.contracts.common import ApplicationSource, CommandRefs, InteractionReply, JoinType, PartnerServer
+from bus.contracts.common import (
+    ApplicationSource,
+    CommandRefs,
+    DirectoryChannel,
+    DirectoryRole,
+    InteractionReply,
+    JoinType,
+    PartnerServer,
+)
 from bus.contracts.registry import Contract, Kind, register
 from bus.contracts.types import Snowflake, UtcDateTime
 
@@ -32,6 +40,16 @@ class ApplicationSubmitted(Contract):
     partner: PartnerServer
     reply: InteractionReply | None = None
     ticket_channel_id: Snowflake | None = None
+
+
+@register("application.submitted", kind=Kind.EVENT, version=2)
+class ApplicationSubmittedV2(ApplicationSubmitted):
+    """v1 (kept exactly as DESIGN.md fixes it, still accepted) plus the representative's display name
+    and avatar as the bot saw them, so the dashboard shows a name instead of an id. Optional: unknown
+    when a producer does not know them."""
+
+    representative_name: str | None = Field(default=None, max_length=100)
+    representative_avatar_url: str | None = Field(default=None, max_length=512)
 
 
 @register("member.joined", kind=Kind.EVENT)
@@ -130,3 +148,20 @@ class ShardReady(Contract):
         if self.shard_id >= self.shard_count:
             raise ValueError("shard_id must be below shard_count")
         return self
+
+
+@register("guild.directory", kind=Kind.EVENT)
+class GuildDirectory(Contract):
+    """A guild's name, icon, channels and roles as the node's cache holds them (no REST call): sent on
+    shard ready and, debounced per guild, after GUILD_UPDATE and channel / role create, update, delete.
+
+    Each one replaces the previous whole. revision grows with every snapshot (a time in nanoseconds,
+    never lower than the node's previous one for the guild), so the api keeps the highest it has seen
+    and a late, older snapshot changes nothing.
+    """
+
+    revision: int = Field(ge=0)
+    name: str
+    icon_url: str | None = None
+    channels: list[DirectoryChannel] = Field(default_factory=list)
+    roles: list[DirectoryRole] = Field(default_factory=list)

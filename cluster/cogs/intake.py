@@ -65,7 +65,7 @@ from bus.contracts.common import (
     GuildWarningCode,
     InteractionReply,
 )
-from bus.contracts.events import ApplicationSubmitted
+from bus.contracts.events import ApplicationSubmittedV2
 from cluster.command_handlers import command_handler
 from cluster.command_runner import CommandRefused
 from cluster.guild_warnings import GuildWarnings
@@ -180,9 +180,10 @@ class Intake(commands.Cog):
         if partner.id == guild_id:
             await interaction.edit_original_response(content=texts.SAME_SERVER)
             return
-        body = ApplicationSubmitted(
+        body = ApplicationSubmittedV2(
             source=source,
             representative_id=str(interaction.user.id),
+            **representative(interaction.user),
             advertisement=values.get(AD_FIELD, "").strip(),
             partner=partner.as_partner(),
             reply=reply,
@@ -452,9 +453,10 @@ class Intake(commands.Cog):
         if refusal is not None:
             await self._answer_dm(message, refusal)
             return
-        body = ApplicationSubmitted(
+        body = ApplicationSubmittedV2(
             source=ApplicationSource.DM,
             representative_id=str(message.author.id),
+            **representative(message.author),
             advertisement=request.advertisement,
             partner=partner.as_partner(),
             reply=None,
@@ -510,6 +512,12 @@ class Intake(commands.Cog):
 def _fit(content: str) -> str:
     """Discord refuses messages over 2,000 characters: cut, visibly, rather than fail."""
     return content if len(content) <= MESSAGE_MAX else content[: MESSAGE_MAX - 1] + "…"
+
+
+def representative(user: discord.abc.User) -> dict[str, str | None]:
+    """The applicant's display name and avatar, as the dashboard shows them (from the interaction or
+    message the bot already has: no REST call)."""
+    return {"representative_name": user.display_name[:100], "representative_avatar_url": user.display_avatar.url}
 
 
 async def setup(bot: PartnersBot) -> None:

@@ -29,8 +29,12 @@ OPERATIONS = {
     "guild.joinStats": ('{ guild(id: "%s") { joinStats { joins } } }' % G, "view", "guild"),
     "guild.warnings": ('{ guild(id: "%s") { warnings { code } } }' % G, "view", "guild"),
     "guild.auditLog": ('{ guild(id: "%s") { auditLog { totalCount } } }' % G, "edit", "guild"),
+    "guild.name": ('{ guild(id: "%s") { name iconUrl } }' % G, "view", "guild"),
+    "guild.channels": ('{ guild(id: "%s") { channels { id name type parentId position } } }' % G, "view", "guild"),
+    "guild.roles": ('{ guild(id: "%s") { roles { id name color position managed } } }' % G, "view", "guild"),
     "node": ('query($id: ID!) { node(id: $id) { id } }', "view", "id"),
     "viewer": ("{ viewer { userId } }", "any", "none"),
+    "viewer.profile": ("{ viewer { name avatarUrl guilds { id name } } }", "any", "none"),
     "updatePartnershipSettings": (
         'mutation { updatePartnershipSettings(guildId: "%s", input: {maxActive: 7}) { userErrors { code } } }' % G,
         "edit", "guild"),

@@ -4,7 +4,7 @@ import { BUMP, CREATE_PARTNERSHIP, END, errorsByField, JOIN_STATS, PARTNERSHIPS 
 import { joinsChart } from "../chart.js";
 import { announce, busy, h, messageBox, newId, replace, showMessage } from "../dom.js";
 import { ago, count, when } from "../format.js";
-import { disclosure, facts, loadMoreButton, partnerHeader, statusBadge, userText } from "./common.js";
+import { disclosure, facts, loadMoreButton, named, partnerHeader, statusBadge, userText } from "./common.js";
 
 const PAGE = 25;
 const PERIODS = [
@@ -145,7 +145,7 @@ export function partnersView(ctx) {
       { class: `card partnership ${p.status === "ENDED" ? "decided" : ""}`, "aria-labelledby": headingId, dataset: { id: p.id } },
       partnerHeader(p.partner, headingId, p.status),
       facts([
-        ["Representative", h("code", { text: p.representativeId })],
+        ["Representative", named(p.representativeName, p.representativeId)],
         ["Started", ctx.timeEl(p.startedAt)],
         p.status === "ENDED" ? ["Ended", h("span", {}, ctx.timeEl(p.endedAt), p.endReason ? ` — ${p.endReason}` : "")] : null,
         ["Showcase", showcase(p)],

@@ -12,7 +12,7 @@ from typing import Any
 
 from pymongo.errors import DuplicateKeyError
 
-from .clock import utcnow
+from ..clock import utcnow
 from .database import Database
 
 

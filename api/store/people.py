@@ -9,7 +9,7 @@ from datetime import datetime
 
 from pymongo.errors import DuplicateKeyError
 
-from .clock import utcnow
+from ..clock import utcnow
 from .database import Database
 
 

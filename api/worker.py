@@ -15,6 +15,7 @@ from bus import Envelope
 from bus.logs import message_context
 
 from .container import Container
+from .services.invite_deletions import InviteDeletions
 from .services.writer import GuildWriter
 from .store.ledgers import LedgerRepository
 
@@ -32,6 +33,7 @@ class EventWorker:
             "command.completed": c.command_outcomes.handle,
             "guild.warning": c.guild_warnings.handle,
             "shard.ready": c.shard_readiness.handle,
+            "invite.deleted": InviteDeletions(c.partnerships).handle,
         }
 
     async def handle(self, envelope: Envelope) -> None:

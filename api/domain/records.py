@@ -81,6 +81,14 @@ class PartnershipEdited:
 
 
 @dataclass(frozen=True, slots=True)
+class PartnerChecked:
+    """Discord's facts of the partner server (name, icon, member count) replace what was typed."""
+
+    partnership_id: str
+    partner: PartnerServer
+
+
+@dataclass(frozen=True, slots=True)
 class BlacklistAdded:
     """`rev` is the ledger version that wrote it: a late replay of an older change loses to it."""
 
@@ -123,6 +131,7 @@ RecordChange = (
     | ShowcaseFailed
     | TrackedInviteStored
     | PartnershipEdited
+    | PartnerChecked
     | BlacklistAdded
     | BlacklistRemoved
     | AuditRecorded

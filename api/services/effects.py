@@ -25,7 +25,7 @@ from bus.contracts import (
     TicketClose,
 )
 from bus.contracts import PartnerServer as WirePartner
-from bus.contracts.commands import ShowcaseEdit
+from bus.contracts.commands import PartnerCheck, ShowcaseEdit
 
 from ..domain import advertising
 from ..domain.enums import ApplicationSource, source_to_wire
@@ -198,3 +198,8 @@ def tell(p: Partnership, user_id: int, content: str) -> Outgoing:
 
 def end_effects(p: Partnership, s: GuildSettings) -> list[Outgoing]:
     return [*showcase_remove(p, s), *contact_role_revoke(p, s)]
+
+
+def partner_check(p: Partnership) -> Outgoing:
+    """Resolve the partner's invite now: Discord's facts replace what staff typed (see `partner_check`)."""
+    return command(p.guild_id, PartnerCheck(partnership_id=p.id, invite_code=p.partner.invite_code))

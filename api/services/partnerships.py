@@ -7,13 +7,14 @@ import logging
 from dataclasses import dataclass
 
 from ..clock import utcnow
-from ..domain import advertising, text
+from ..domain import advertising, partner_check, text
 from ..domain import ledger as rules
 from ..domain.enums import ApplicationSource, ApplicationStatus, PartnershipStatus, QueueEventType
 from ..domain.errors import ErrorCode, RuleViolation
 from ..domain.models import Application, PartnerServer, Partnership, ShowcasePlacement, partnership_from
 from ..domain.records import (
     ApplicationRecorded,
+    PartnerChecked,
     PartnershipEdited,
     PartnershipEnded,
     PartnershipPlaced,
@@ -158,6 +159,7 @@ class PartnershipService:
                     {"status": "ACTIVE", "partner_id": str(manual.partner.id), "partner_name": manual.partner.name},
                 ),
                 *effects.approval_effects(partnership, ledger.settings),
+                effects.partner_check(partnership),  # what staff typed is replaced by what Discord says
             ]  # fmt: skip
             return Change(new, items)
 
@@ -272,6 +274,8 @@ class PartnershipService:
             ]
             if {"advertisement", "partner_name", "invite_code"} & after.keys():
                 items += effects.showcase_edit(updated, s)
+            if "invite_code" in after:
+                items.append(effects.partner_check(updated))  # a new invite must lead to the same server
             if new_rep != old_rep:
                 items += [
                     *effects.contact_role_revoke(partnership, s),
@@ -287,6 +291,31 @@ class PartnershipService:
 
         await self._writer.run(guild_id, decide)
         return await self._partnerships.get(partnership.id)
+
+    async def partner_checked(self, partnership_id: str, result: dict) -> None:
+        """partner.check completed: Discord's facts replace the partner's (when its invite leads to the
+        partner's server), else PARTNER_INVITE_INVALID / PARTNER_SERVER_GONE shows on the partnership."""
+        partnership = await self._partnerships.get(partnership_id)
+        if partnership is None or partnership.status is not PartnershipStatus.ACTIVE:
+            return
+        verdict = partner_check.judge(partnership.partner, result)
+        if verdict.problem is not None:
+            if not any(p.code == verdict.problem for p in partnership.problems):
+                problem = partner_check.problem(verdict.problem, partnership.partner, utcnow())
+                await self._warnings.add_partnership_problem(partnership_id, problem)
+            return
+        for code in partner_check.CHECK_PROBLEMS:
+            if any(p.code == code for p in partnership.problems):
+                await self._warnings.clear_partnership_problem(partnership_id, code)
+        if verdict.partner == partnership.partner:
+            return
+
+        def decide(ledger: rules.Ledger, now) -> Change[None]:
+            if partnership_id not in ledger.active:
+                return Change(None)
+            return Change(ledger.next_version(), [PartnerChecked(partnership_id, verdict.partner)])
+
+        await self._writer.run(partnership.guild_id, decide)
 
     async def tracked_invite_created(self, partnership_id: str, code: str) -> None:
         """invite.create completed: the invite is stored, then our advertisement carrying it is sent to

@@ -76,6 +76,14 @@ def encode(change: records.RecordChange) -> dict[str, Any]:
                 "representative_id": sid(change.representative_id),
             }
             return _update(change, "partnerships", change.partnership_id, ACTIVE, edited)
+        case records.PartnerChecked(partner=partner):
+            # Only Discord's facts: an invite code edited meanwhile is kept.
+            facts = {
+                "partner.name": partner.name,
+                "partner.icon_url": partner.icon_url,
+                "partner.member_count": partner.member_count,
+            }
+            return _update(change, "partnerships", change.partnership_id, ACTIVE, facts)
         case records.BlacklistAdded():
             doc = blacklist_doc(
                 change.guild_id, change.partner_guild_id, change.reason, change.added_by, change.added_at, change.rev

@@ -210,3 +210,14 @@ class ShowcaseEdit(Command):
     placement: Placement
     partner: PartnerServer
     advertisement: str
+
+
+@register("partner.check", kind=Kind.COMMAND)
+class PartnerCheck(Command):
+    """Resolve a partner's own invite now and report what Discord says of its server (a manual partner
+    right after createPartnership; the recurring health check uses the same command). An invite that
+    does not resolve is a result, not a failure. Result: {"resolved": bool, "guild_id", "name",
+    "icon_url", "member_count"} (the last four null when not resolved)."""
+
+    partnership_id: str
+    invite_code: str

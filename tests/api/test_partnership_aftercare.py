@@ -203,3 +203,54 @@ async def test_bad_updates_are_typed_errors_and_change_nothing(api, container, c
     after = (await api.data(NODE, {"id": gid}))["node"]
     assert after["partner"] == before["partner"] and after["advertisement"] == before["advertisement"]
     assert commands.of("showcase.edit") == []
+
+
+# ---- a manual partner is checked right away -------------------------------------------------------------------
+
+CHECKED = """query($id: ID!) { node(id: $id) { ... on Partnership {
+  partner { id name iconUrl memberCount inviteCode } problems { code message } } } }"""
+
+
+async def checked(container, pid: str, **result) -> None:
+    await container.command_outcomes.handle(
+        completed(GUILD, "partner.check", refs={"partnership_id": pid}, result=result)
+    )
+
+
+async def test_a_manual_partner_takes_discords_name_icon_and_member_count(api, container, commands):
+    gid, pid = await start(api, container, commands)
+    (check,) = await commands.wait_for("partner.check")
+    assert check.data == {"partnership_id": pid, "invite_code": "chess"}
+
+    await checked(container, pid, resolved=True, guild_id="1234500000000000000", name="Chess Club Official",
+                  icon_url="https://cdn.discordapp.com/icons/1/a.png", member_count=4321)  # fmt: skip
+    shown = (await api.data(CHECKED, {"id": gid}))["node"]
+    assert shown["partner"] == {"id": "1234500000000000000", "name": "Chess Club Official",
+                                "iconUrl": "https://cdn.discordapp.com/icons/1/a.png", "memberCount": 4321,
+                                "inviteCode": "chess"}  # fmt: skip
+    assert shown["problems"] == []
+
+
+async def test_an_invite_to_another_server_is_a_partner_server_gone_problem(api, container, commands):
+    gid, pid = await start(api, container, commands)
+    await checked(container, pid, resolved=True, guild_id="999", name="Somewhere Else", icon_url=None, member_count=5)
+    await checked(container, pid, resolved=True, guild_id="999", name="Somewhere Else", icon_url=None, member_count=5)
+    shown = (await api.data(CHECKED, {"id": gid}))["node"]
+    assert shown["partner"]["name"] == "Chess Club"  # not silently replaced by the other server
+    assert [p["code"] for p in shown["problems"]] == ["PARTNER_SERVER_GONE"]  # once
+
+    edited = (await api.data(UPDATE, {"id": gid, "input": {"inviteCode": "chess-new"}}))["updatePartnership"]
+    assert edited["userErrors"] == []
+    recheck = await commands.wait_for("partner.check", 2)
+    assert recheck[1].data["invite_code"] == "chess-new"  # a new invite is checked too
+    await checked(container, pid, resolved=True, guild_id="1234500000000000000", name="Chess Club", icon_url=None,
+                  member_count=100)  # fmt: skip
+    assert (await api.data(CHECKED, {"id": gid}))["node"]["problems"] == []
+
+
+async def test_an_invite_that_does_not_resolve_is_a_partner_invite_invalid_problem(api, container, commands):
+    gid, pid = await start(api, container, commands)
+    await checked(container, pid, resolved=False, guild_id=None, name=None, icon_url=None, member_count=None)
+    shown = (await api.data(CHECKED, {"id": gid}))["node"]
+    assert [p["code"] for p in shown["problems"]] == ["PARTNER_INVITE_INVALID"]
+    assert shown["partner"]["name"] == "Chess Club"

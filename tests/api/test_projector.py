@@ -100,6 +100,10 @@ async def test_a_partnership_edited_and_its_tracked_invite_stored(database):
     edited = await partnerships.get("p1")
     assert (edited.partner, edited.advertisement, edited.representative_id) == (renamed, "new ad", 8)
     assert edited.tracked_invite_code == "trk1"
+    checked = PartnerServer(PARTNER, "Chess Club Official", "https://cdn/icon.png", 130, "ignored")
+    await _apply_twice(projector, records.PartnerChecked("p1", checked))
+    facts = (await partnerships.get("p1")).partner
+    assert facts == PartnerServer(PARTNER, "Chess Club Official", "https://cdn/icon.png", 130, "chessclub")
     await _apply_twice(projector, records.PartnershipEnded("p1", T0, None))
     await projector.apply(encode(records.PartnershipEdited("p1", renamed, "late edit", 9)))
     assert (await partnerships.get("p1")).advertisement == "new ad"  # an ended partnership is not edited
@@ -135,6 +139,7 @@ def test_every_record_change_has_a_projector_branch():
         records.ShowcaseFailed: records.ShowcaseFailed("p", "x"),
         records.TrackedInviteStored: records.TrackedInviteStored("p", "abc"),
         records.PartnershipEdited: records.PartnershipEdited("p", _application().partner, "ad", 8),
+        records.PartnerChecked: records.PartnerChecked("p", _application().partner),
         records.BlacklistAdded: records.BlacklistAdded(GUILD, PARTNER, None, None, T0, 1),
         records.BlacklistRemoved: records.BlacklistRemoved(GUILD, PARTNER, 2),
         records.AuditRecorded: records.AuditRecorded("a", GUILD, T0, None, "x", None),

@@ -149,3 +149,21 @@ async def test_invite_delete_is_published_for_configured_guilds_only(fake_discor
     await eventually(lambda: home.bus.events("invite.deleted"))
     (event,) = home.bus.events("invite.deleted")
     assert event.guild_id == str(home.guild.id) and event.data["code"] == tracked["code"]
+
+
+# ---- partner.check ------------------------------------------------------------------------------------------
+
+
+async def test_partner_check_reports_what_the_invite_resolves_to(home: Home) -> None:
+    partner = home.world.guild(int(home.partner["id"]))
+    home.world.add_invite(partner, code="cool")
+    result = await home.ok("partner.check", {"partnership_id": "p1", "invite_code": "cool"})
+    assert result == {
+        "resolved": True,
+        "guild_id": str(partner.id),
+        "name": "Cool Partner",
+        "icon_url": None,
+        "member_count": 1234,
+    }
+    gone = await home.ok("partner.check", {"partnership_id": "p1", "invite_code": "expired1"})
+    assert gone == {"resolved": False, "guild_id": None, "name": None, "icon_url": None, "member_count": None}

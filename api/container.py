@@ -125,7 +125,7 @@ class Container:
 
         writer = GuildWriter(ledgers, Projector(database), bus, settings.shard_count)
         application_service = ApplicationService(writer, apps, partnerships, processed)
-        partnership_service = PartnershipService(writer, partnerships)
+        partnership_service = PartnershipService(writer, partnerships, warnings)
         contact_roles = ContactRoles(writer, partnerships)
         return cls(
             settings=settings,

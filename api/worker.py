@@ -16,6 +16,7 @@ from bus.logs import message_context
 
 from .container import Container
 from .event_batches import handle_batch
+from .services.invite_deletions import InviteDeletions
 from .services.writer import GuildWriter
 from .store.ledgers import LedgerRepository
 
@@ -35,6 +36,7 @@ class EventWorker:
             "guild.warning": c.guild_warnings.handle,
             "shard.ready": c.shard_readiness.handle,
             "guild.directory": c.directory.guild_directory,
+            "invite.deleted": InviteDeletions(c.partnerships).handle,
         }
 
     async def handle(self, envelope: Envelope) -> None:

@@ -37,6 +37,7 @@ DEFAULT_EXTENSIONS: tuple[str, ...] = (
     "cluster.cogs.tracked_invites",  # the partner's tracked invite
     "cluster.cogs.contact_roles",  # the partner contact role
     "cluster.cogs.direct_messages",  # DMs the api sends
+    "cluster.cogs.partner_checks",  # partner.check: what a partner's invite resolves to
     "cluster.cogs.joins",  # invite tracking and join attribution
 )
 

@@ -254,6 +254,13 @@ def bump(ledger: Ledger, partnership_id: str, now: datetime) -> Ledger:
     return _replace_active(ledger, partnership_id, post_requested_at=now)
 
 
+def edit(ledger: Ledger, partnership_id: str, representative_id: int) -> Ledger:
+    """updatePartnership: only an active partnership changes; its slot follows the representative."""
+    if partnership_id not in ledger.active:
+        raise RuleViolation(ErrorCode.INVALID_STATE, "Only an active partnership can be edited.", ("id",))
+    return _replace_active(ledger, partnership_id, representative_id=representative_id)
+
+
 def showcase_result(ledger: Ledger, partnership_id: str, posted_at: datetime | None) -> Ledger | None:
     """Records the outcome of a showcase post (posted_at None = failed). None when nothing changes."""
     if partnership_id not in ledger.active:

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from .enums import ApplicationStatus
-from .models import Application, Partnership, ShowcasePlacement
+from .models import Application, PartnerServer, Partnership, ShowcasePlacement
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +63,32 @@ class ShowcaseFailed:
 
 
 @dataclass(frozen=True, slots=True)
+class TrackedInviteStored:
+    """The partnership's tracked invite (new, or made again after ours was deleted) is `code`."""
+
+    partnership_id: str
+    code: str
+
+
+@dataclass(frozen=True, slots=True)
+class PartnershipEdited:
+    """updatePartnership: the fields given changed (partner name and invite, ad, representative)."""
+
+    partnership_id: str
+    partner: PartnerServer
+    advertisement: str
+    representative_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerChecked:
+    """Discord's facts of the partner server (name, icon, member count) replace what was typed."""
+
+    partnership_id: str
+    partner: PartnerServer
+
+
+@dataclass(frozen=True, slots=True)
 class BlacklistAdded:
     """`rev` is the ledger version that wrote it: a late replay of an older change loses to it."""
 
@@ -103,6 +129,9 @@ RecordChange = (
     | PartnershipEnded
     | PartnershipPlaced
     | ShowcaseFailed
+    | TrackedInviteStored
+    | PartnershipEdited
+    | PartnerChecked
     | BlacklistAdded
     | BlacklistRemoved
     | AuditRecorded

@@ -7,7 +7,7 @@ from typing import Any
 import strawberry
 
 from ..domain.errors import ErrorCode, RuleViolation, ValidationErrors
-from ..services.partnerships import ManualPartner
+from ..services.partnerships import ManualPartner, PartnershipEdit
 from .context import Info
 from .queries import visible_node
 from .scalars import Snowflake
@@ -69,6 +69,16 @@ class CreatePartnershipInput:
     representative_id: Snowflake
     advertisement: str
     member_count: int | None = None
+
+
+@strawberry.input(
+    description="Only the fields given change. representativeId: the contact role moves to the new representative."
+)
+class UpdatePartnershipInput:
+    advertisement: str | None = None
+    partner_name: str | None = None
+    invite_code: str | None = None
+    representative_id: Snowflake | None = None
 
 
 @strawberry.type
@@ -203,6 +213,29 @@ class Mutation:
         try:
             record = await info.context.container.partnerships.end(
                 node.record, reason, info.context.principal().user_id
+            )
+        except RuleViolation as exc:
+            return PartnershipPayload(partnership=node, user_errors=_errors(exc))
+        return PartnershipPayload(partnership=Partnership.of(record), user_errors=[])
+
+    @strawberry.mutation(
+        description="partnerships.edit. Changes an ACTIVE partnership in place: its showcase post is edited, not re-posted."
+    )
+    async def update_partnership(
+        self, info: Info, id: strawberry.ID, input: UpdatePartnershipInput
+    ) -> PartnershipPayload:
+        node = await _editable(info, id, Partnership)
+        if node is None:
+            return PartnershipPayload(partnership=None, user_errors=_not_found("partnership"))
+        try:
+            edit = PartnershipEdit.parse(
+                advertisement=input.advertisement,
+                partner_name=input.partner_name,
+                invite_code=input.invite_code,
+                representative_id=input.representative_id,
+            )
+            record = await info.context.container.partnerships.update(
+                node.record, edit, info.context.principal().user_id
             )
         except RuleViolation as exc:
             return PartnershipPayload(partnership=node, user_errors=_errors(exc))

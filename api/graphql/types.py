@@ -122,7 +122,9 @@ class PartnershipSettings:
     bump_interval_days: int = strawberry.field(description="Partners may re-post their ad after this many days.")
     track_joins: bool = strawberry.field(description="Attribute members who join through a partner's tracked invite.")
     advertisement: str | None = strawberry.field(
-        description="This server's own advertisement, sent to a partner's representative on approval."
+        description="This server's own advertisement, sent to a partner's representative on approval with their "
+        "tracked invite: {invite} in the text is replaced by the invite's URL; without it, the URL is put on a line "
+        "of its own under the ad."
     )
     approval_flow: ApprovalFlow = strawberry.field(description="Default DIRECT.")
     review_style: ReviewStyle = strawberry.field(description="Default REACTIONS.")

@@ -51,6 +51,7 @@ class CommandOutcomes:
             "review.post": self._review_posted,
             "showcase.post": self._showcase_posted,
             "invite.create": self._invite_created,
+            "partner.check": self._partner_checked,
         }
 
     async def handle(self, envelope: Envelope) -> None:
@@ -108,6 +109,10 @@ class CommandOutcomes:
     async def _invite_created(self, envelope: Envelope, data: CommandCompleted) -> None:
         if data.ok and data.refs.partnership_id and data.result.get("code"):
             await self._partnerships.tracked_invite_created(data.refs.partnership_id, data.result["code"])
+
+    async def _partner_checked(self, envelope: Envelope, data: CommandCompleted) -> None:
+        if data.ok and data.refs.partnership_id:
+            await self._partnerships.partner_checked(data.refs.partnership_id, data.result)
 
     async def _record_failure(self, guild_id: int, data: CommandCompleted) -> None:
         error = text.reported(data.error or "failed")

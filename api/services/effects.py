@@ -25,7 +25,9 @@ from bus.contracts import (
     TicketClose,
 )
 from bus.contracts import PartnerServer as WirePartner
+from bus.contracts.commands import PartnerCheck, ShowcaseEdit
 
+from ..domain import advertising
 from ..domain.enums import ApplicationSource, source_to_wire
 from ..domain.models import Application, GuildSettings, PartnerServer, Partnership, ShowcasePlacement
 from . import notices
@@ -144,17 +146,60 @@ def contact_role_revoke(p: Partnership, s: GuildSettings) -> list[Outgoing]:
 
 
 def approval_effects(p: Partnership, s: GuildSettings) -> list[Outgoing]:
-    items = [
+    # Our advertisement is not sent here: it carries the partner's tracked invite, so it goes out when
+    # invite.create has completed (`our_advertisement`, from the invite's command.completed).
+    return [
         *showcase_post(p, s, replace=None),
-        command(p.guild_id, InviteCreate(partnership_id=p.id)),
+        tracked_invite_create(p),
         *contact_role_grant(p.guild_id, p.representative_id, s, p.id),
     ]
+
+
+def tracked_invite_create(p: Partnership) -> Outgoing:
+    return command(p.guild_id, InviteCreate(partnership_id=p.id))
+
+
+def our_advertisement(p: Partnership, s: GuildSettings, invite_code: str, replaced: bool) -> list[Outgoing]:
+    """Our advertisement with the representative's tracked invite in it (`advertising.with_invite`): a
+    header, then the ad as a message of its own so nothing is cut and it can be copied whole. Without
+    an advertisement set, a new invite (ours was deleted) is still sent on its own."""
+    refs = CommandRefs(partnership_id=p.id)
     if s.advertisement:
-        content = notices.our_advertisement(s.advertisement)
-        refs = CommandRefs(partnership_id=p.id)
-        items.append(command(p.guild_id, DmSend(user_id=p.representative_id, content=content, refs=refs)))
-    return items
+        ad = advertising.with_invite(s.advertisement, invite_code)
+        body = DmSend(
+            user_id=p.representative_id, content=notices.our_advertisement(replaced), messages=[ad], refs=refs
+        )
+    elif replaced:
+        content = notices.new_tracked_invite(advertising.invite_url(invite_code))
+        body = DmSend(user_id=p.representative_id, content=content, refs=refs)
+    else:
+        return []
+    return [command(p.guild_id, body)]
+
+
+def showcase_edit(p: Partnership, s: GuildSettings) -> list[Outgoing]:
+    """Edits the posted ad in place (nothing to edit before it is posted: the post will carry the new text)."""
+    if p.showcase is None or p.showcase.message_id is None:
+        return []
+    body = ShowcaseEdit(
+        partnership_id=p.id,
+        channel_mode=s.channel_mode,
+        placement=wire_placement(p.showcase),
+        partner=wire_partner(p.partner),
+        advertisement=p.advertisement,
+    )
+    return [command(p.guild_id, body)]
+
+
+def tell(p: Partnership, user_id: int, content: str) -> Outgoing:
+    refs = CommandRefs(partnership_id=p.id)
+    return command(p.guild_id, DmSend(user_id=user_id, content=content, refs=refs))
 
 
 def end_effects(p: Partnership, s: GuildSettings) -> list[Outgoing]:
     return [*showcase_remove(p, s), *contact_role_revoke(p, s)]
+
+
+def partner_check(p: Partnership) -> Outgoing:
+    """Resolve the partner's invite now: Discord's facts replace what staff typed (see `partner_check`)."""
+    return command(p.guild_id, PartnerCheck(partnership_id=p.id, invite_code=p.partner.invite_code))

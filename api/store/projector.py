@@ -20,7 +20,14 @@ from pymongo.errors import DuplicateKeyError
 from ..domain import records
 from ..domain.enums import ApplicationStatus, PartnershipStatus
 from .database import Database
-from .documents import application_to_doc, blacklist_doc, partnership_to_doc, placement_to_doc, sid
+from .documents import (
+    application_to_doc,
+    blacklist_doc,
+    partner_to_doc,
+    partnership_to_doc,
+    placement_to_doc,
+    sid,
+)
 
 # Journal items with these ops are database writes; the others (`command`, `live`) go to the bus.
 DB_OPS = frozenset({"insert", "update", "put_versioned"})
@@ -59,6 +66,24 @@ def encode(change: records.RecordChange) -> dict[str, Any]:
             return _update(change, "partnerships", change.partnership_id, ACTIVE, shown)
         case records.ShowcaseFailed():
             return _update(change, "partnerships", change.partnership_id, ACTIVE, {"showcase_error": change.error})
+        case records.TrackedInviteStored():
+            # Whatever the status: a late invite of an ended partnership still attributes its joins.
+            return _update(change, "partnerships", change.partnership_id, {}, {"tracked_invite_code": change.code})
+        case records.PartnershipEdited(partner=partner):
+            edited = {
+                "partner": partner_to_doc(partner),
+                "advertisement": change.advertisement,
+                "representative_id": sid(change.representative_id),
+            }
+            return _update(change, "partnerships", change.partnership_id, ACTIVE, edited)
+        case records.PartnerChecked(partner=partner):
+            # Only Discord's facts: an invite code edited meanwhile is kept.
+            facts = {
+                "partner.name": partner.name,
+                "partner.icon_url": partner.icon_url,
+                "partner.member_count": partner.member_count,
+            }
+            return _update(change, "partnerships", change.partnership_id, ACTIVE, facts)
         case records.BlacklistAdded():
             doc = blacklist_doc(
                 change.guild_id, change.partner_guild_id, change.reason, change.added_by, change.added_at, change.rev

@@ -134,6 +134,15 @@ class GuildWarning(Contract):
     message: str
 
 
+@register("invite.deleted", kind=Kind.EVENT)
+class InviteDeleted(Contract):
+    """An invite of the guild was deleted (the gateway's INVITE_DELETE), for guilds the api configured.
+    The api decides whether it was a partnership's tracked invite (and makes a new one)."""
+
+    code: str = Field(min_length=1, max_length=100)
+    channel_id: Snowflake | None = None
+
+
 @register("shard.ready", kind=Kind.EVENT)
 class ShardReady(Contract):
     """A shard connected (or reconnected) and knows its guilds. A node-level event: the envelope's

@@ -45,6 +45,9 @@ OPERATIONS = {
         'mutation { createPartnership(input: {guildId: "%s", partnerGuildId: "1234500000000000099", partnerName: "X", '
         'inviteCode: "xinvite", representativeId: "1", advertisement: "ad"}) { userErrors { code } } }' % G,
         "edit", "guild"),
+    "updatePartnership": (
+        'mutation($pid: ID!) { updatePartnership(id: $pid, input: {partnerName: "Q"}) { userErrors { code } } }',
+        "edit", "id"),
     "bumpPartnership": ("mutation($pid: ID!) { bumpPartnership(id: $pid) { userErrors { code } } }", "edit", "id"),
     "endPartnership": ("mutation($pid: ID!) { endPartnership(id: $pid) { userErrors { code } } }", "edit", "id"),
     "blacklistServer": (

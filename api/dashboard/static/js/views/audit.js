@@ -16,6 +16,7 @@ const ACTIONS = {
   "partnership.create": "Partner added",
   "partnership.bump": "Ad bumped",
   "partnership.end": "Partnership ended",
+  "partnership.update": "Partnership edited",
   "blacklist.add": "Server blacklisted",
   "blacklist.remove": "Server removed from the blacklist",
   "settings.update": "Settings changed",

@@ -262,7 +262,7 @@ const FIELDS = [
     label: "Your server's advertisement",
     kind: "text",
     max: MAX_ADVERTISEMENT,
-    help: "Sent to a partner's representative when their application is approved. Up to 2,000 characters. It is posted with no mentions allowed.",
+    help: "Sent to a partner's representative when their application is approved, with the invite made for them (joins through it are counted for that partner): write {invite} where the link goes, or it is put on a line of its own under the ad. Up to 2,000 characters. It is posted with no mentions allowed.",
   },
 ];
 

@@ -25,6 +25,7 @@ from .services.guild_warnings import GuildWarnings
 from .services.joins import JoinService
 from .services.journal import LIVE_JOIN
 from .services.partnerships import PartnershipService
+from .services.representatives import RepresentativeRequests
 from .services.review_reactions import ReviewReactions
 from .services.shard_readiness import ShardReadiness
 from .services.writer import GuildWriter
@@ -58,6 +59,7 @@ class Container:
     writer: GuildWriter
     applications: ApplicationService
     partnerships: PartnershipService
+    representatives: RepresentativeRequests
     blacklist: BlacklistService
     guild_settings: SettingsService
     joins: JoinService
@@ -132,6 +134,7 @@ class Container:
             writer=writer,
             applications=application_service,
             partnerships=partnership_service,
+            representatives=RepresentativeRequests(writer, apps, partnerships, partnership_service, processed),
             blacklist=BlacklistService(writer, blacklist),
             guild_settings=SettingsService(writer),
             joins=JoinService(

@@ -32,6 +32,9 @@ class EventWorker:
             "command.completed": c.command_outcomes.handle,
             "guild.warning": c.guild_warnings.handle,
             "shard.ready": c.shard_readiness.handle,
+            "representative.status": c.representatives.status,
+            "representative.withdraw": c.representatives.withdraw,
+            "representative.bump": c.representatives.bump,
         }
 
     async def handle(self, envelope: Envelope) -> None:

@@ -34,6 +34,32 @@ class ApplicationSubmitted(Contract):
     ticket_channel_id: Snowflake | None = None
 
 
+class RepresentativeRequest(Contract):
+    """Base of what a representative asks for with ``/ppartner`` in a guild. The api checks that the
+    member is the representative and answers through ``reply`` (interaction.followup, ephemeral), the
+    pattern /ppartner apply uses. partner_id narrows the request to one partner server when the member
+    represents several; null: their only one."""
+
+    user_id: Snowflake
+    reply: InteractionReply
+    partner_id: Snowflake | None = None
+
+
+@register("representative.status", kind=Kind.EVENT)
+class RepresentativeStatus(RepresentativeRequest):
+    """``/ppartner status``: the member's applications and partnerships in this guild, with what comes next."""
+
+
+@register("representative.withdraw", kind=Kind.EVENT)
+class RepresentativeWithdraw(RepresentativeRequest):
+    """``/ppartner withdraw``: withdraw the member's pending application (WITHDRAWN)."""
+
+
+@register("representative.bump", kind=Kind.EVENT)
+class RepresentativeBump(RepresentativeRequest):
+    """``/ppartner bump``: re-post the member's ad, once its next bump time has passed."""
+
+
 @register("member.joined", kind=Kind.EVENT)
 class MemberJoined(Contract):
     """A member joined the guild, with the invite the cluster attributed the join to.

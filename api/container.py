@@ -16,6 +16,7 @@ from bus import Bus, Envelope, make_bus
 
 from .live import LiveHub
 from .metrics import ApiMetrics
+from .services.ad_proposals import AdProposals
 from .services.applications import ApplicationService
 from .services.blacklist import BlacklistService
 from .services.command_outcomes import CommandOutcomes
@@ -60,6 +61,7 @@ class Container:
     applications: ApplicationService
     partnerships: PartnershipService
     representatives: RepresentativeRequests
+    ad_proposals: AdProposals
     blacklist: BlacklistService
     guild_settings: SettingsService
     joins: JoinService
@@ -119,6 +121,7 @@ class Container:
         application_service = ApplicationService(writer, apps, partnerships, processed)
         partnership_service = PartnershipService(writer, partnerships)
         contact_roles = ContactRoles(writer, partnerships)
+        ad_proposals = AdProposals(writer, partnerships, processed)
         return cls(
             settings=settings,
             database=database,
@@ -135,6 +138,7 @@ class Container:
             applications=application_service,
             partnerships=partnership_service,
             representatives=RepresentativeRequests(writer, apps, partnerships, partnership_service, processed),
+            ad_proposals=ad_proposals,
             blacklist=BlacklistService(writer, blacklist),
             guild_settings=SettingsService(writer),
             joins=JoinService(
@@ -145,8 +149,8 @@ class Container:
                 on_representative_join=contact_roles.representative_joined,
                 count_join=metrics.join_attributed,
             ),
-            review_reactions=ReviewReactions(writer, apps, warnings, application_service),
-            command_outcomes=CommandOutcomes(writer, apps, partnership_service, warnings),
+            review_reactions=ReviewReactions(writer, apps, warnings, application_service, partnerships, ad_proposals),
+            command_outcomes=CommandOutcomes(writer, apps, partnership_service, warnings, partnerships),
             guild_warnings=GuildWarnings(warnings),
             shard_readiness=ShardReadiness(writer, ledgers, bot_guilds),
             hub=hub,

@@ -35,6 +35,7 @@ class EventWorker:
             "representative.status": c.representatives.status,
             "representative.withdraw": c.representatives.withdraw,
             "representative.bump": c.representatives.bump,
+            "representative.ad": c.ad_proposals.propose,
         }
 
     async def handle(self, envelope: Envelope) -> None:

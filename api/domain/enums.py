@@ -64,6 +64,7 @@ class QueueEventType(StrEnum):
     PARTNERSHIP_ENDED = "PARTNERSHIP_ENDED"
     SHOWCASE_POSTED = "SHOWCASE_POSTED"
     SETTINGS_UPDATED = "SETTINGS_UPDATED"
+    PARTNERSHIP_UPDATED = "PARTNERSHIP_UPDATED"
 
 
 # Which Discord entry points each application mode accepts (DESIGN.md "Rules").

@@ -43,6 +43,7 @@ class ActiveSlot:
     started_at: datetime
     last_posted_at: datetime | None = None
     post_requested_at: datetime | None = None
+    proposal_id: str | None = None  # a new advertisement the representative proposed, awaiting review
 
 
 def _frozen(mapping: Mapping | None = None) -> Mapping:
@@ -235,6 +236,26 @@ def queue_position(ledger: Ledger, application_id: str) -> int | None:
     """1 for the oldest pending application (the queue is reviewed oldest first)."""
     keys = sorted((slot.submitted_at, app_id) for app_id, slot in ledger.pending.items())
     return next((n for n, (_, app_id) in enumerate(keys, start=1) if app_id == application_id), None)
+
+
+def propose_ad(ledger: Ledger, partnership_id: str, representative_id: int, proposal_id: str) -> Ledger:
+    """The representative proposes a new ad for their active partnership: one proposal at a time."""
+    slot = ledger.active.get(partnership_id)
+    if slot is None or slot.representative_id != representative_id:
+        raise RuleViolation(ErrorCode.NOT_FOUND, "Only the representative of an active partnership can propose its ad.")
+    if slot.proposal_id is not None:
+        raise RuleViolation(
+            ErrorCode.DUPLICATE, "A new advertisement for this partnership is already waiting for review."
+        )
+    return _replace_active(ledger, partnership_id, proposal_id=proposal_id)
+
+
+def decide_ad(ledger: Ledger, partnership_id: str, proposal_id: str) -> Ledger:
+    """Staff approve or deny a proposed ad: only the one still waiting, only once."""
+    slot = ledger.active.get(partnership_id)
+    if slot is None or slot.proposal_id != proposal_id:
+        raise RuleViolation(ErrorCode.INVALID_STATE, "This proposed advertisement is no longer waiting for review.")
+    return _replace_active(ledger, partnership_id, proposal_id=None)
 
 
 def create_manual(

@@ -17,6 +17,7 @@ from ..clock import utcnow
 from ..domain.enums import ApplicationStatus
 from ..domain.models import Problem, ReviewPost, ShowcasePlacement
 from ..store.applications import ApplicationRepository
+from ..store.partnerships import PartnershipRepository
 from ..store.warnings import WarningRepository
 from . import effects
 from .partnerships import PartnershipService
@@ -34,7 +35,9 @@ class CommandOutcomes:
         applications: ApplicationRepository,
         partnerships: PartnershipService,
         warnings: WarningRepository,
+        partnership_repo: PartnershipRepository,
     ):
+        self._partnership_repo = partnership_repo
         self._writer = writer
         self._apps = applications
         self._partnerships = partnerships
@@ -58,6 +61,8 @@ class CommandOutcomes:
             return
         application_id = data.refs.application_id
         post = ReviewPost(int(data.result["channel_id"]), int(data.result["message_id"]))
+        if await self._partnership_repo.set_proposal_review(application_id, post):
+            return  # the post reviews a proposed ad (its id is the proposal's)
         await self._apps.set_review(application_id, post)
         app = await self._apps.get(application_id)
         if app is not None and app.status is not ApplicationStatus.PENDING:

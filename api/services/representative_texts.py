@@ -45,3 +45,23 @@ def withdrawn(app: Application) -> str:
 
 def bumped(p: Partnership) -> str:
     return f"Your ad for **{p.partner.name}** is being re-posted; the old post is replaced."
+
+
+def ad_proposed(p: Partnership) -> str:
+    return (
+        f"Your new advertisement for **{p.partner.name}** is waiting for staff review; you will get the answer "
+        "by DM. Until then your current ad stays up."
+    )
+
+
+def ad_refused(message: str) -> str:
+    return f"Your new advertisement was not accepted: {message}"
+
+
+def ad_approved(p: Partnership) -> str:
+    return f"Your new advertisement for **{p.partner.name}** was approved: the showcase post now shows it."
+
+
+def ad_denied(p: Partnership, reason: str | None) -> str:
+    suffix = f" Reason: {reason}" if reason else ""
+    return f"Your new advertisement for **{p.partner.name}** was declined; your current ad stays up.{suffix}"

@@ -71,6 +71,9 @@ class ReviewPost(Command):
     representative_id: Snowflake
     advertisement: str
     source: ApplicationSource
+    # Set when the post reviews a new advertisement proposed for this active partnership (then
+    # application_id is the proposal's id): the same 👍 / 👎, the embed says what changes.
+    proposal_for: str | None = None
 
 
 @register("review.update", kind=Kind.COMMAND)
@@ -108,6 +111,18 @@ class ShowcasePost(Command):
     partner: PartnerServer
     advertisement: str
     replace: Placement | None = None
+
+
+@register("showcase.edit", kind=Kind.COMMAND)
+class ShowcaseEdit(Command):
+    """Edit a partner's showcase post in place (its advertisement changed): the message at placement
+    (in thread_id when the post opened a thread, else channel_id) gets the new text. Result:
+    {"channel_id", "message_id"}."""
+
+    partnership_id: str
+    placement: Placement
+    partner: PartnerServer
+    advertisement: str
 
 
 @register("showcase.remove", kind=Kind.COMMAND)

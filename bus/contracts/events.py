@@ -60,6 +60,14 @@ class RepresentativeBump(RepresentativeRequest):
     """``/ppartner bump``: re-post the member's ad, once its next bump time has passed."""
 
 
+@register("representative.ad", kind=Kind.EVENT)
+class RepresentativeAd(RepresentativeRequest):
+    """``/ppartner ad``: propose a new advertisement for the member's active partnership; staff review it
+    like an application. Its length is the api's rule (the 2,000-character limit is refused there)."""
+
+    advertisement: str
+
+
 @register("member.joined", kind=Kind.EVENT)
 class MemberJoined(Contract):
     """A member joined the guild, with the invite the cluster attributed the join to.

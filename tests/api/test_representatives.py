@@ -25,8 +25,9 @@ QUEUE_SUB = """subscription($g: Snowflake!) { partnershipQueue(guildId: $g) {
   type application { id status } } }"""
 
 
-def request(kind: str, user: int, partner_id: int | None = None, guild_id: int = GUILD) -> Envelope:
+def request(kind: str, user: int, partner_id: int | None = None, guild_id: int = GUILD, **extra) -> Envelope:
     data = {
+        **extra,
         "user_id": str(user),
         "reply": {"application_id": "1000000000000000001", "token": f"tok-{next(_tokens)}"},
         "partner_id": None if partner_id is None else str(partner_id),
@@ -211,3 +212,105 @@ async def test_a_withdrawal_racing_an_approval_exactly_one_wins(replicas):
             assert isinstance(approval, RuleViolation) and approval.code.value == "INVALID_STATE"
             assert not any(slot.application_id == app.id for slot in ledger.active.values())
     assert len((await a.writer.load(GUILD)).active) == await a.partnership_repo.count(GUILD, None)
+
+
+# ---- /ppartner ad: a proposed new advertisement, reviewed like an application -----------------------------
+
+PROPOSED = """query($g: Snowflake!) { guild(id: $g) { partnerships(first: 10) { edges { node { id advertisement
+  proposedAdvertisement { advertisement } } } } } }"""
+DENY = """mutation($id: ID!, $reason: String) { denyProposedAdvertisement(id: $id, reason: $reason) {
+  partnership { advertisement proposedAdvertisement { advertisement } } userErrors { code message } } }"""
+APPROVE = """mutation($id: ID!) { approveProposedAdvertisement(id: $id) {
+  partnership { advertisement } userErrors { code message } } }"""
+
+
+def propose(user: int, advertisement: str) -> Envelope:
+    return request("ad", user, advertisement=advertisement)
+
+
+async def showcased_partner(container, worker, commands, rep: int):
+    await container.guild_settings.update(
+        GUILD, {"showcase_channel_id": SHOWCASE_CHANNEL, "review_channel_id": REVIEW_CHANNEL}
+    )
+    partnership = await manual_partner(container, rep)
+    result = {"channel_id": str(SHOWCASE_CHANNEL), "message_id": "777"}
+    await worker.handle(completed(GUILD, "showcase.post", refs={"partnership_id": partnership.id}, result=result))
+    return partnership
+
+
+async def test_a_proposed_ad_approved_edits_the_showcase_post_in_place(api, worker, container, commands):
+    rep = next_user_id()
+    partnership = await showcased_partner(container, worker, commands, rep)
+
+    env = propose(rep, "  Our new ad\nwith two lines ")
+    await worker.handle(env)
+    assert (await answer_to(commands, env)).startswith(
+        "Your new advertisement for **Chess Club** is waiting for staff review"
+    )
+    (post,) = await commands.wait_for("review.post")
+    assert post.data["proposal_for"] == partnership.id and post.data["advertisement"] == "Our new ad\nwith two lines"
+    node = (await api.data(PROPOSED, {"g": str(GUILD)}))["guild"]["partnerships"]["edges"][0]["node"]
+    assert node["advertisement"] == "Play chess with us"  # unchanged until approved
+    assert node["proposedAdvertisement"] == {"advertisement": "Our new ad\nwith two lines"}
+
+    again = propose(rep, "Another")  # one proposal at a time
+    await worker.handle(again)
+    assert "already waiting for review" in await answer_to(commands, again)
+
+    # staff approve with 👍 on the review post, like an application
+    review = {"channel_id": str(REVIEW_CHANNEL), "message_id": "888"}
+    await worker.handle(
+        completed(GUILD, "review.post", refs={"application_id": post.data["application_id"]}, result=review)
+    )
+    reaction = {"channel_id": str(REVIEW_CHANNEL), "message_id": "888", "user_id": "5", "emoji": "👍",
+                "member_role_ids": [], "member_permissions": 0x20, "is_owner": False}  # fmt: skip
+    await worker.handle(Envelope.new("review.reaction", GUILD, reaction))
+    (edit,) = await commands.wait_for("showcase.edit")
+    assert edit.data["advertisement"] == "Our new ad\nwith two lines" and edit.data["placement"]["message_id"] == "777"
+    assert commands.of("showcase.post")[-1].data["replace"] is None  # edited, not re-posted
+    (update,) = await commands.wait_for("review.update")
+    assert update.data["status"] == "APPROVED" and update.data["message_id"] == "888"
+    dm = (await commands.wait_for("dm.send"))[-1]
+    assert dm.data["user_id"] == str(rep) and "was approved" in dm.data["content"]
+    node = (await api.data(PROPOSED, {"g": str(GUILD)}))["guild"]["partnerships"]["edges"][0]["node"]
+    assert node == {**node, "advertisement": "Our new ad\nwith two lines", "proposedAdvertisement": None}
+
+
+async def test_a_proposed_ad_denied_keeps_the_ad_and_tells_why(api, worker, container, commands):
+    rep = next_user_id()
+    partnership = await showcased_partner(container, worker, commands, rep)
+    await worker.handle(propose(rep, "Buy cheap followers"))
+    node_id = (await api.data(PROPOSED, {"g": str(GUILD)}))["guild"]["partnerships"]["edges"][0]["node"]["id"]
+
+    denied = await api.data(DENY, {"id": node_id, "reason": "No selling, please"})
+    payload = denied["denyProposedAdvertisement"]
+    assert payload["userErrors"] == []
+    assert payload["partnership"] == {"advertisement": "Play chess with us", "proposedAdvertisement": None}
+    dm = (await commands.wait_for("dm.send"))[-1]
+    assert dm.data["user_id"] == str(rep)
+    assert "was declined" in dm.data["content"] and "Reason: No selling, please" in dm.data["content"]
+    assert commands.of("showcase.edit") == []
+
+    twice = await api.data(APPROVE, {"id": node_id})
+    assert twice["approveProposedAdvertisement"]["userErrors"][0]["code"] == "INVALID_STATE"
+    assert (await container.partnership_repo.get(partnership.id)).advertisement == "Play chess with us"
+
+
+async def test_a_bad_proposal_is_refused_in_plain_words_and_changes_nothing(worker, container, commands):
+    rep = next_user_id()
+    partnership = await showcased_partner(container, worker, commands, rep)
+    version = (await container.writer.load(GUILD)).version
+
+    too_long = propose(rep, "x" * 2001)
+    await worker.handle(too_long)
+    assert (await answer_to(commands, too_long)) == (
+        "Your new advertisement was not accepted: The advertisement is 2001 characters; the limit is 2000."
+    )
+    stranger = propose(next_user_id(), "Our ad")
+    await worker.handle(stranger)
+    assert (await answer_to(commands, stranger)).endswith(
+        "You are not the representative of an active partnership in this server."
+    )
+    assert (await container.writer.load(GUILD)).version == version
+    assert (await container.partnership_repo.get(partnership.id)).proposed_ad is None
+    assert commands.of("review.post") == []

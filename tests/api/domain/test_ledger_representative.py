@@ -43,3 +43,22 @@ def test_own_records_and_queue_position():
     )
     assert rules.own_pending(ledger, REP) == ["c", "b"] and rules.own_active(ledger, REP) == ["p"]
     assert [rules.queue_position(ledger, i) for i in ("c", "a", "b", "gone")] == [1, 2, 3, None]
+
+
+def test_one_proposed_ad_at_a_time_only_from_the_representative_decided_once():
+    ledger = make_ledger(active={"p": ActiveSlot(PARTNER, "x", REP, T0)})
+    with pytest.raises(RuleViolation) as stranger:
+        rules.propose_ad(ledger, "p", REP + 1, "ad1")
+    assert stranger.value.code is ErrorCode.NOT_FOUND
+    proposed = rules.propose_ad(ledger, "p", REP, "ad1")
+    assert proposed.active["p"].proposal_id == "ad1"
+    with pytest.raises(RuleViolation) as twice:
+        rules.propose_ad(proposed, "p", REP, "ad2")
+    assert twice.value.code is ErrorCode.DUPLICATE
+    decided = rules.decide_ad(proposed, "p", "ad1")
+    assert decided.active["p"].proposal_id is None
+    for stale in ((decided, "ad1"), (proposed, "ad2")):  # decided already, or not the one waiting
+        with pytest.raises(RuleViolation) as late:
+            rules.decide_ad(stale[0], "p", stale[1])
+        assert late.value.code is ErrorCode.INVALID_STATE
+    assert rules.propose_ad(decided, "p", REP, "ad2").active["p"].proposal_id == "ad2"

@@ -42,7 +42,7 @@ import discord
 from discord.ext import commands
 
 from bus import Envelope, parse
-from bus.contracts.commands import ShowcasePost, ShowcaseRemove
+from bus.contracts.commands import ShowcaseEdit, ShowcasePost, ShowcaseRemove
 from bus.contracts.common import ChannelMode, CommandErrorCode, GuildWarningCode, PartnerServer, Placement
 from cluster.command_handlers import command_handler
 from cluster.command_runner import CommandRefused
@@ -240,6 +240,24 @@ class Showcase(commands.Cog):
                 log.warning("guild %s: could not archive the old forum post %s: %s", guild.id, old.thread_id, exc)
 
     # ---- showcase.remove --------------------------------------------------------------------------------
+
+    # ---- showcase.edit ----------------------------------------------------------------------------------
+
+    @command_handler("showcase.edit")
+    async def on_showcase_edit(self, env: Envelope) -> dict[str, Any]:
+        """The ad changed (an approved proposal): the post that is up is edited in place, not re-posted."""
+        cmd: ShowcaseEdit = parse(env)
+        guild = guild_or_refuse(self.bot, env.guild_id)
+        placement = cmd.placement
+        where_id = placement.thread_id or placement.channel_id
+        if where_id is None or placement.message_id is None:
+            raise CommandRefused(CommandErrorCode.UNKNOWN_MESSAGE, "Could not edit the ad: it was never posted.")
+        at = ActingIn(int(where_id), ("view_channel",), doing="edit advertisements")
+        async with self.warnings.watch(guild.id, permissions=lambda: at.lacking(guild)):
+            partial = self.bot.get_partial_messageable(int(where_id), guild_id=guild.id)
+            message = partial.get_partial_message(int(placement.message_id))
+            await message.edit(**advertisement_message(cmd.partner, cmd.advertisement))
+        return {"channel_id": str(where_id), "message_id": str(placement.message_id)}
 
     @command_handler("showcase.remove")
     async def on_showcase_remove(self, env: Envelope) -> dict[str, Any]:

@@ -43,6 +43,7 @@ STATUS = "Status"
 REASON = "Reason"
 PENDING_TEXT = f"Pending: react {APPROVE} to accept, {DENY} to deny"
 
+PROPOSAL_TEXT = "New advertisement for an active partnership (/ppartner ad)"
 SOURCES = {
     ApplicationSource.SLASH: "Slash command (/ppartner apply)",
     ApplicationSource.PANEL: "Application panel",
@@ -70,7 +71,10 @@ def review_embed(cmd: ReviewPost) -> discord.Embed:
     embed.add_field(name="Members", value=members, inline=True)
     embed.add_field(name="Invite", value=invite_markdown(partner.invite_code), inline=True)
     embed.add_field(name="Partnership Representative", value=f"<@{cmd.representative_id}>", inline=True)
-    embed.add_field(name="Source", value=SOURCES.get(cmd.source, str(cmd.source)), inline=True)
+    if cmd.proposal_for is not None:  # a new ad proposed for an active partnership, not an application
+        embed.add_field(name="Change", value=PROPOSAL_TEXT, inline=True)
+    else:
+        embed.add_field(name="Source", value=SOURCES.get(cmd.source, str(cmd.source)), inline=True)
     embed.add_field(name=STATUS, value=PENDING_TEXT, inline=False)
     embed.set_footer(text=f"Partner server id {partner.id}")
     return embed

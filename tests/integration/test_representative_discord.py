@@ -140,3 +140,64 @@ async def test_a_representative_bumps_once_next_bump_at_has_passed(
     (second,) = await eventually(lambda: [m for m in ads() if m.id != first.id])
     await eventually(lambda: first.deleted)
     assert ads() == [second]
+
+
+async def test_a_proposed_ad_is_reviewed_and_edits_the_showcase_post_in_place(
+    fake_discord: FakeDiscord,  # noqa: F811
+    system,
+) -> None:
+    home, container = system
+    w, guild = fake_discord.world, home.guild.id
+    await container.guild_settings.update(guild, {"showcase_channel_id": home.general.id,
+                                                  "review_channel_id": home.tickets.id})  # fmt: skip
+    await container.partnerships.create_manual(
+        ManualPartner.parse(guild_id=guild, partner_guild_id=home.partner.id, partner_name="Partner Place",
+                            invite_code=PARTNER_CODE, representative_id=home.rep, advertisement="Our ad"),
+        actor=home.staff,
+    )  # fmt: skip
+    (showcase,) = await eventually(
+        lambda: [m for m in w.messages.values() if m.channel_id == home.general.id and m.content == "Our ad"]
+    )
+
+    async def propose(advertisement: str, user: int = home.rep) -> str:
+        it = await fake_discord.slash_command("ppartner", subcommand="ad", user=user, guild=home.guild)
+        assert (await it.wait_response())["type"] == 9  # the form
+        submit = await fake_discord.modal_submit(it, {"advertisement": advertisement})
+        (followup,) = await eventually(lambda: submit.followup_ids)
+        assert w.messages[followup].ephemeral
+        return w.messages[followup].content
+
+    def review_posts() -> list:
+        return [m for m in w.messages.values() if m.channel_id == home.tickets.id and m.embeds]
+
+    answer = await propose("Our new ad\nnow with events")
+    assert answer.startswith("Your new advertisement for **Partner Place** is waiting for staff review")
+    (post,) = await eventually(review_posts)
+    fields = {f["name"]: f["value"] for f in post.embeds[0]["fields"]}
+    assert post.embeds[0]["description"] == "Our new ad\nnow with events" and fields["Change"].startswith(
+        "New advertisement"
+    )
+    assert showcase.content == "Our ad"  # unchanged until staff approve
+
+    await eventually(lambda: post.reactions)  # the bot's 👍 / 👎 are on
+    await fake_discord.reaction_add(post, home.staff, "👍")
+    await eventually(lambda: w.messages[showcase.id].content == "Our new ad\nnow with events")
+    posts = [m.id for m in w.messages.values()
+             if m.channel_id == home.general.id and not m.deleted and not m.ephemeral]  # fmt: skip
+    assert posts == [showcase.id]  # edited in place, not re-posted
+    await eventually(lambda: review_status(fake_discord, home) == f"**ACCEPTED** by <@{home.staff}>")
+    await eventually(lambda: any("was approved" in m.content for m in w.dms_to(home.rep)))
+
+    # a second proposal, denied with 👎: the ad stays and the representative is told
+    await propose("Buy followers here")
+    second = await eventually(lambda: [p for p in review_posts() if p.id != post.id])
+    await eventually(lambda: second[0].reactions)
+    await fake_discord.reaction_add(second[0], home.staff, "👎")
+    await eventually(lambda: any("was declined" in m.content for m in w.dms_to(home.rep)))
+    assert w.messages[showcase.id].content == "Our new ad\nnow with events"
+
+    # not the representative: told so at once, nothing posted for review
+    assert (await propose("Mine now", user=home.staff)).endswith(
+        "not the representative of an active partnership in this server."
+    )
+    assert len(review_posts()) == 2

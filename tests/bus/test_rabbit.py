@@ -134,6 +134,7 @@ async def test_live_and_command_consumers_come_back_after_a_connection_loss(rabb
     await eventually(lambda: live == [note.id] and commands == [command.id], what="deliveries after the reconnect")
 
 
+@pytest.mark.slow  # starts a RabbitMQ node of its own
 async def test_publish_waits_through_a_broker_outage_then_gives_up(rabbit, private_broker) -> None:
     """Stops the broker for a few seconds: a node of this session's own, so no one else is disturbed."""
     patient = await rabbit(publish_timeout=60.0)

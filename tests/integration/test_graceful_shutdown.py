@@ -58,6 +58,7 @@ def _json_lines(path: Path) -> list[dict]:
     return parsed
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(300)
 async def test_sigterm_mid_stream_then_restart_counts_every_join_once(open_container, shared_settings, tmp_path):
     container, partnership = await _seed(open_container)

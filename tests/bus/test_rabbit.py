@@ -106,7 +106,7 @@ async def test_no_event_is_lost_when_connections_are_killed_mid_stream(rabbit, b
     # Redeliveries of messages whose ack was lost are skipped by the dedup, never handled twice here.
     assert max(handled.values()) == 1
     assert api.stats.reconnects >= 1 and cluster.stats.reconnects >= 1  # both connections were cut
-    await asyncio.sleep(0.2)
+    await asyncio.sleep(0.2)  # the point: no redelivery is handled afterwards
     assert len(handled) == len(events)
 
 
@@ -150,7 +150,7 @@ async def test_publish_waits_through_a_broker_outage_then_gives_up(rabbit, priva
         with pytest.raises(PublishFailed, match="not confirmed within 1s"):
             await hasty.publish_event(joined(1))
         waiting = asyncio.create_task(patient.publish_event(during))
-        await asyncio.sleep(0.5)
+        await asyncio.sleep(0.5)  # the point: half a second into the outage, the publish still waits
         assert not waiting.done()
     await asyncio.wait_for(waiting, 30)  # the broker is back: the publish went through
     await eventually(lambda: handled == [during.id], within=30, what="the event published during the outage")

@@ -17,6 +17,7 @@ import websockets
 
 from api.auth import EDIT, VIEW, TokenService
 from tests.api.factories import GUILD, joined
+from tests.support.metrics import scrape
 from tests.support.mongo import free_port
 
 from .conftest import SECRET, process_env
@@ -75,7 +76,7 @@ async def test_sigterm_mid_stream_then_restart_counts_every_join_once(open_conta
     assert code == 0, log_path.read_text()[-3000:]
     at_exit = await _count(container, partnership.id)
     assert at_exit < N, "the stream should still be running when the worker was stopped"
-    await asyncio.sleep(1.0)
+    await asyncio.sleep(1.0)  # the point of the wait: for a second after the exit, nothing more is handled
     assert await _count(container, partnership.id) == at_exit, "nothing may be handled after the exit"
 
     restarted = _start(shared_settings, log_path, "api.worker")
@@ -120,7 +121,9 @@ async def test_api_sigterm_closes_websockets_with_going_away(shared_settings, tm
                 assert json.loads(await asyncio.wait_for(ws.recv(), 5))["type"] == "connection_ack"
                 query = f'subscription {{ partnershipQueue(guildId: "{GUILD}") {{ type }} }}'
                 await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": query}}))
-                await asyncio.sleep(0.5)
+                async with asyncio.timeout(10):  # the server holds the subscription before it is told to stop
+                    while sum((await scrape(http, "partners_graphql_subscriptions_open")).values()) < 1:
+                        await asyncio.sleep(0.05)
                 api.send_signal(signal.SIGTERM)
                 with pytest.raises(websockets.ConnectionClosed) as closed:
                     async with asyncio.timeout(10):

@@ -21,7 +21,7 @@ from tests.support.metrics import scrape
 from tests.support.mongo import free_port
 
 from .conftest import SECRET, process_env
-from .test_worker_faults import _count, _publish_all, _seed, assert_counted_exactly
+from .test_worker_faults import _count, _publish_all, _seed, assert_counted_exactly, wait_for_count
 
 N = 2000
 GRACE = 5.0
@@ -60,7 +60,7 @@ def _json_lines(path: Path) -> list[dict]:
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(300)
+@pytest.mark.timeout(900)  # only a stall fails the test; a busy machine makes it slow
 async def test_sigterm_mid_stream_then_restart_counts_every_join_once(open_container, shared_settings, tmp_path):
     container, partnership = await _seed(open_container)
     events = [joined(GUILD, "trk", user_id=2_100_000_000_000_000_000 + i) for i in range(N)]
@@ -68,9 +68,7 @@ async def test_sigterm_mid_stream_then_restart_counts_every_join_once(open_conta
     worker = _start(shared_settings, log_path, "api.worker")
     await _publish_all(shared_settings.rabbitmq_url.get_secret_value(), events)
 
-    async with asyncio.timeout(60):  # SIGTERM mid-stream
-        while await _count(container, partnership.id) < N // 5:
-            await asyncio.sleep(0.05)
+    await wait_for_count(container, partnership.id, N // 5)  # SIGTERM mid-stream
     worker.send_signal(signal.SIGTERM)
     code, took = await _wait_exit(worker, EXIT_BOUND)
     assert code == 0, log_path.read_text()[-3000:]
@@ -81,7 +79,7 @@ async def test_sigterm_mid_stream_then_restart_counts_every_join_once(open_conta
 
     restarted = _start(shared_settings, log_path, "api.worker")
     try:
-        await assert_counted_exactly(container, partnership.id, N, within=180)
+        await assert_counted_exactly(container, partnership.id, N)
     finally:
         restarted.send_signal(signal.SIGTERM)
         code, _ = await _wait_exit(restarted, EXIT_BOUND)

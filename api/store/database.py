@@ -85,6 +85,8 @@ class Database:
                 IndexModel([("guild_id", ASCENDING), ("tracked_invite_code", ASCENDING)], sparse=True),
                 IndexModel([("application_id", ASCENDING)]),
                 IndexModel([("guild_id", ASCENDING), ("representative_id", ASCENDING), ("status", ASCENDING)]),
+                # Reciprocity: does the partner server have an ACTIVE partnership with us (api/domain/mutual.py)
+                IndexModel([("guild_id", ASCENDING), ("partner.id", ASCENDING), ("status", ASCENDING)]),
             ]
         )
         await self.blacklist.create_indexes(

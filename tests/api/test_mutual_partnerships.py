@@ -141,3 +141,25 @@ async def test_a_below_b_minimum_is_told_and_nothing_is_filed(api, container, wo
     await both_run_the_bot(container, {"min_partner_member_count": 100})
     await a_approves_b(api, container, worker)
     await assert_refused(api, container, "need at least 100 members")
+
+
+NODE = """query($id: ID!) { node(id: $id) { id ... on Partnership { reciprocity problems { code } } } }"""
+
+
+async def test_each_side_sees_only_its_own_records(api, container, worker):
+    """A's staff learn whether B showcases A (reciprocity) and nothing else of B; B's staff see A's
+    request as an application of their queue and nothing of A's records."""
+    await both_run_the_bot(container)
+    a_partnership = await a_approves_b(api, container, worker)
+    b_queue = await api.post(QUEUE, {"g": str(B)}, token=api.editor(A))
+    assert b_queue["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    as_b = await api.post(NODE, {"id": a_partnership}, token=api.editor(B))
+    assert as_b["data"]["node"] is None
+    (request,) = [e["node"] for e in (await queue(api, B))["applications"]["edges"]]
+    assert (await api.post(NODE, {"id": request["id"]}, token=api.editor(A)))["data"]["node"] is None
+
+
+async def test_the_cluster_cannot_file_a_mutual_request(api, container, worker):
+    await both_run_the_bot(container)
+    await worker.handle(submitted(B, partner_id=A, source="MUTUAL"))
+    assert (await queue(api, B))["applications"]["edges"] == []

@@ -91,6 +91,9 @@ class MutualService:
             )
         elif change is mutual.ProblemChange.CLOSE:
             await self._warnings.clear_partnership_problem(partnership.id, mutual.NOT_RECIPROCATED)
+            await self._warnings.clear_guild_warning(
+                partnership.guild_id, f"{mutual.NOT_RECIPROCATED}:{partnership.id}"
+            )
 
     async def offer(self, partnership: Partnership, tracked_invite_code: str) -> None:
         """Our tracked invite for this partnership exists: when the partner runs the bot and has no
@@ -158,6 +161,9 @@ class MutualService:
             await self._refused(partnership, violation.message)
             return
         await self._warnings.clear_partnership_problem(partnership.id, mutual.MUTUAL_REQUEST_REFUSED)
+        await self._warnings.clear_guild_warning(
+            partnership.guild_id, f"{mutual.MUTUAL_REQUEST_REFUSED}:{partnership.id}"
+        )
 
     async def _refused(self, partnership: Partnership, reason: str) -> None:
         now = utcnow()

@@ -96,6 +96,7 @@ async def test_a_mutual_partnership_from_request_to_reciprocity_and_back(api, co
     (a_side,) = await partnerships(api, A)
     assert a_side["reciprocity"] == "YES"
     assert [p for p in a_side["problems"] if p["code"] == NOT_RECIPROCATED] == []
+    assert not any(w["code"].startswith(NOT_RECIPROCATED) for w in await container.warnings.guild_warnings(A))
 
 
 async def test_reciprocity_is_unknown_when_the_partner_does_not_run_the_bot_and_nothing_is_filed(

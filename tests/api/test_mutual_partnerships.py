@@ -164,3 +164,16 @@ async def test_the_cluster_cannot_file_a_mutual_request(api, container, worker):
     await both_run_the_bot(container)
     await worker.handle(submitted(B, partner_id=A, source="MUTUAL"))
     assert (await queue(api, B))["applications"]["edges"] == []
+
+
+DENY = """mutation($id: ID!) { denyApplication(id: $id) { userErrors { code } } }"""
+
+
+async def test_b_denying_the_request_reads_no_on_a_and_changes_nothing_of_a(api, container, worker):
+    await both_run_the_bot(container)
+    await a_approves_b(api, container, worker)
+    (request,) = [e["node"] for e in (await queue(api, B))["applications"]["edges"]]
+    assert (await api.data(DENY, {"id": request["id"]}, token=api.editor(B)))["denyApplication"]["userErrors"] == []
+    (a_side,) = await partnerships(api, A)
+    assert a_side["status"] == "ACTIVE" and a_side["reciprocity"] == "NO"
+    assert (await queue(api, A))["limits"] == {"pendingCount": 0, "activeCount": 1}

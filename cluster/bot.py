@@ -30,7 +30,9 @@ log = logging.getLogger(__name__)
 DEFAULT_EXTENSIONS: tuple[str, ...] = (
     "cluster.cogs.health",  # /healthz, /readyz, /metrics
     "cluster.cogs.guild_config",  # settings.sync; shard.ready
+    "cluster.cogs.directory",  # guild.directory: names, channels and roles for the dashboard
     "cluster.cogs.intake",  # /ppartner apply, panel, tickets, $partnership DMs
+    "cluster.cogs.representative",  # /ppartner status, withdraw, bump (after intake: its /ppartner group)
     "cluster.cogs.review",  # review posts and reviewers' reactions
     "cluster.cogs.showcase",  # showcase posts
     "cluster.cogs.tracked_invites",  # the partner's tracked invite
@@ -38,6 +40,7 @@ DEFAULT_EXTENSIONS: tuple[str, ...] = (
     "cluster.cogs.direct_messages",  # DMs the api sends
     "cluster.cogs.confirmations",  # CONFIRM flow: the offer DM and its Continue / No thanks buttons
     "cluster.cogs.staff_log",  # lines for staff in the log channel
+    "cluster.cogs.partner_checks",  # partner.check: what a partner's invite resolves to
     "cluster.cogs.joins",  # invite tracking and join attribution
 )
 

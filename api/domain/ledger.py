@@ -46,6 +46,7 @@ class ActiveSlot:
     # CONFIRM flow: approved, waiting for the representative's answer until this time (None: ACTIVE).
     # The slot counts against the active cap all the same, so an offer never outruns the cap.
     awaiting_until: datetime | None = None
+    proposal_id: str | None = None  # a new advertisement the representative proposed, awaiting review
 
 
 def _frozen(mapping: Mapping | None = None) -> Mapping:
@@ -122,6 +123,27 @@ def submit(ledger: Ledger, submission: Submission, application_id: str, now: dat
         return SubmitOutcome(ledger._with(**stamps), auto_denied=True)
     if submission.source not in ACCEPTED_SOURCES[settings.application_mode]:
         raise RuleViolation(ErrorCode.APPLICATIONS_CLOSED, _closed_message(settings, submission.source))
+    return _queue(ledger, submission, application_id, now, stamps)
+
+
+def submit_mutual(ledger: Ledger, submission: Submission, application_id: str, now: datetime) -> Ledger:
+    """The reverse request of a mutual partnership, filed by the API in the partner's queue. The
+    submission rules apply except the application mode (the guild opted in with mutualPartnerships),
+    and a blacklisted server is refused outright: no request is recorded, so nothing is half-made."""
+    if not ledger.settings.mutual_partnerships:
+        raise RuleViolation(ErrorCode.APPLICATIONS_CLOSED, "This server does not take mutual partnerships.")
+    if submission.partner.id in ledger.blacklisted:
+        raise RuleViolation(ErrorCode.BLACKLISTED, "This server does not take partnership requests from yours.")
+    _check_active_room(ledger)  # a full server could not approve it: refuse now, in words A's staff read
+    stamps = _stamp_cooldowns(ledger, submission.representative_id, submission.partner.id, now)
+    return _queue(ledger, submission, application_id, now, stamps).ledger
+
+
+def _queue(ledger: Ledger, submission: Submission, application_id: str, now: datetime, stamps: dict) -> SubmitOutcome:
+    """The checks every submission shares after blacklist and mode, then the pending slot."""
+    settings = ledger.settings
+    partner_id = submission.partner.id
+    representative = submission.representative_id
     minimum = settings.min_partner_member_count
     count = submission.partner.member_count
     if minimum and (count is None or count < minimum):
@@ -257,6 +279,57 @@ def deny(ledger: Ledger, application_id: str, blacklist: bool) -> Ledger:
     return ledger._with(pending=pending, blacklisted=blacklisted)
 
 
+def withdraw(ledger: Ledger, application_id: str, representative_id: int) -> Ledger:
+    """The representative takes their pending application back. Its cooldown stamp stays (it counts
+    like any application); an approval or denial that committed first wins, and this one is refused."""
+    slot = ledger.pending.get(application_id)
+    if slot is None:
+        raise RuleViolation(ErrorCode.INVALID_STATE, "That application is no longer pending: staff have decided it.")
+    if slot.representative_id != representative_id:
+        raise RuleViolation(ErrorCode.NOT_FOUND, "Only the representative who applied can withdraw the application.")
+    return ledger._with(pending={k: v for k, v in ledger.pending.items() if k != application_id})
+
+
+def own_pending(ledger: Ledger, representative_id: int) -> list[str]:
+    """The representative's pending applications, oldest first."""
+    mine = [
+        (s.submitted_at, app_id) for app_id, s in ledger.pending.items() if s.representative_id == representative_id
+    ]
+    return [app_id for _, app_id in sorted(mine)]
+
+
+def own_active(ledger: Ledger, representative_id: int) -> list[str]:
+    """The representative's active partnerships, oldest first."""
+    mine = [(s.started_at, pid) for pid, s in ledger.active.items() if s.representative_id == representative_id]
+    return [pid for _, pid in sorted(mine)]
+
+
+def queue_position(ledger: Ledger, application_id: str) -> int | None:
+    """1 for the oldest pending application (the queue is reviewed oldest first)."""
+    keys = sorted((slot.submitted_at, app_id) for app_id, slot in ledger.pending.items())
+    return next((n for n, (_, app_id) in enumerate(keys, start=1) if app_id == application_id), None)
+
+
+def propose_ad(ledger: Ledger, partnership_id: str, representative_id: int, proposal_id: str) -> Ledger:
+    """The representative proposes a new ad for their active partnership: one proposal at a time."""
+    slot = ledger.active.get(partnership_id)
+    if slot is None or slot.representative_id != representative_id:
+        raise RuleViolation(ErrorCode.NOT_FOUND, "Only the representative of an active partnership can propose its ad.")
+    if slot.proposal_id is not None:
+        raise RuleViolation(
+            ErrorCode.DUPLICATE, "A new advertisement for this partnership is already waiting for review."
+        )
+    return _replace_active(ledger, partnership_id, proposal_id=proposal_id)
+
+
+def decide_ad(ledger: Ledger, partnership_id: str, proposal_id: str) -> Ledger:
+    """Staff approve or deny a proposed ad: only the one still waiting, only once."""
+    slot = ledger.active.get(partnership_id)
+    if slot is None or slot.proposal_id != proposal_id:
+        raise RuleViolation(ErrorCode.INVALID_STATE, "This proposed advertisement is no longer waiting for review.")
+    return _replace_active(ledger, partnership_id, proposal_id=None)
+
+
 def create_manual(
     ledger: Ledger, partner_id: int, representative_id: int, application_id: str, partnership_id: str, now: datetime
 ) -> Ledger:
@@ -304,6 +377,13 @@ def bump(ledger: Ledger, partnership_id: str, now: datetime) -> Ledger:
             ErrorCode.BUMP_TOO_SOON, f"This partner may bump again after {next_at.strftime('%Y-%m-%d %H:%M UTC')}."
         )
     return _replace_active(ledger, partnership_id, post_requested_at=now)
+
+
+def edit(ledger: Ledger, partnership_id: str, representative_id: int) -> Ledger:
+    """updatePartnership: only an active partnership changes; its slot follows the representative."""
+    if partnership_id not in ledger.active:
+        raise RuleViolation(ErrorCode.INVALID_STATE, "Only an active partnership can be edited.", ("id",))
+    return _replace_active(ledger, partnership_id, representative_id=representative_id)
 
 
 def showcase_result(ledger: Ledger, partnership_id: str, posted_at: datetime | None) -> Ledger | None:

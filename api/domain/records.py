@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from .enums import ApplicationStatus
-from .models import Application, Partnership, ShowcasePlacement
+from .models import AdProposal, Application, PartnerServer, Partnership, ShowcasePlacement
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +82,49 @@ class ShowcaseFailed:
 
 
 @dataclass(frozen=True, slots=True)
+class TrackedInviteStored:
+    """The partnership's tracked invite (new, or made again after ours was deleted) is `code`."""
+
+    partnership_id: str
+    code: str
+
+
+@dataclass(frozen=True, slots=True)
+class PartnershipEdited:
+    """updatePartnership: the fields given changed (partner name and invite, ad, representative)."""
+
+    partnership_id: str
+    partner: PartnerServer
+    advertisement: str
+    representative_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerChecked:
+    """Discord's facts of the partner server (name, icon, member count) replace what was typed."""
+
+    partnership_id: str
+    partner: PartnerServer
+
+
+@dataclass(frozen=True, slots=True)
+class AdProposed:
+    """The representative proposed a new ad: the partnership's pending change."""
+
+    partnership_id: str
+    proposal: AdProposal
+
+
+@dataclass(frozen=True, slots=True)
+class AdDecided:
+    """Staff decided a proposed ad: approved, it becomes the partnership's ad; either way it is no longer pending."""
+
+    partnership_id: str
+    proposal_id: str
+    advertisement: str | None  # the new ad when approved; None when denied
+
+
+@dataclass(frozen=True, slots=True)
 class BlacklistAdded:
     """`rev` is the ledger version that wrote it: a late replay of an older change loses to it."""
 
@@ -124,6 +167,11 @@ RecordChange = (
     | ConfirmationDeadlineSet
     | PartnershipPlaced
     | ShowcaseFailed
+    | TrackedInviteStored
+    | PartnershipEdited
+    | PartnerChecked
+    | AdProposed
+    | AdDecided
     | BlacklistAdded
     | BlacklistRemoved
     | AuditRecorded

@@ -9,6 +9,7 @@ from ..clock import as_utc
 from ..domain.enums import ApplicationSource, ApplicationStatus, PartnershipStatus
 from ..domain.ledger import ActiveSlot, Ledger, PendingSlot
 from ..domain.models import (
+    AdProposal,
     Application,
     BlacklistEntry,
     GuildSettings,
@@ -69,7 +70,7 @@ def ledger_fields_to_doc(ledger: Ledger) -> dict[str, Any]:
             {"partnership_id": k, "partner_id": str(s.partner_id), "application_id": s.application_id,
              "representative_id": str(s.representative_id), "started_at": s.started_at,
              "last_posted_at": s.last_posted_at, "post_requested_at": s.post_requested_at,
-             "awaiting_until": s.awaiting_until}
+             "awaiting_until": s.awaiting_until, "proposal_id": s.proposal_id}
             for k, s in ledger.active.items()
         ],
         "blacklisted": sorted(str(p) for p in ledger.blacklisted),
@@ -94,6 +95,7 @@ def ledger_from_doc(guild_id: int, doc: dict[str, Any] | None) -> Ledger:
             as_utc(a.get("last_posted_at")),
             as_utc(a.get("post_requested_at")),
             as_utc(a.get("awaiting_until")),
+            a.get("proposal_id"),
         )
         for a in doc.get("active", [])
     }
@@ -204,7 +206,30 @@ def partnership_to_doc(p: Partnership) -> dict[str, Any]:
         "showcase_error": p.showcase_error,
         "join_count": p.join_count,
         "retained_count": p.retained_count,
+        "fake_count": p.fake_count,
+        "proposed_ad": proposal_to_doc(p.proposed_ad),
     }
+
+
+def proposal_to_doc(p: AdProposal | None) -> dict[str, Any] | None:
+    if p is None:
+        return None
+    review = (
+        None if p.review is None else {"channel_id": str(p.review.channel_id), "message_id": str(p.review.message_id)}
+    )
+    return {"id": p.id, "advertisement": p.advertisement, "submitted_at": p.submitted_at, "review": review}
+
+
+def proposal_from_doc(doc: dict[str, Any] | None) -> AdProposal | None:
+    if not doc:
+        return None
+    review = doc.get("review")
+    return AdProposal(
+        id=doc["id"],
+        advertisement=doc["advertisement"],
+        submitted_at=as_utc(doc["submitted_at"]),
+        review=None if not review else ReviewPost(int(review["channel_id"]), int(review["message_id"])),
+    )
 
 
 def partnership_from_doc(doc: dict[str, Any]) -> Partnership:
@@ -225,7 +250,9 @@ def partnership_from_doc(doc: dict[str, Any]) -> Partnership:
         showcase_error=doc.get("showcase_error"),
         join_count=doc.get("join_count", 0),
         retained_count=doc.get("retained_count", 0),
+        fake_count=doc.get("fake_count", 0),
         problems=tuple(Problem(p["action"], p["code"], p["message"], as_utc(p["at"])) for p in doc.get("problems", [])),
+        proposed_ad=proposal_from_doc(doc.get("proposed_ad")),
     )
 
 

@@ -23,6 +23,7 @@ from tests.api.conftest import Api, make_settings, serve
 from tests.cluster.conftest import node_settings
 from tests.fakediscord import FakeDiscord, eventually
 from tests.fakediscord.fixtures import fake_discord, running  # noqa: F401
+from tests.support.metrics import scrape
 
 SHARDS = 4
 PARTNER_CODE = "partner1"
@@ -129,6 +130,10 @@ async def configure(system: System, home: Home, node: PartnersBot, **extra: Any)
     await eventually(lambda: node.configs.get(home.guild.id).review_channel_id == str(home.review.id), timeout=10)
 
 
+def dms_from_bot(w: Any) -> list:
+    return [m for m in w.messages.values() if m.guild_id is None and m.author_id == w.bot.id]
+
+
 def bot_messages(fake: FakeDiscord, channel: Any) -> list:
     return [m for m in fake.world.messages_in(channel) if m.author_id == fake.world.bot.id]
 
@@ -185,7 +190,9 @@ async def test_apply_review_approve_and_every_showcase_mode(system: System) -> N
     assert await eventually(lambda: "ACCEPTED" in str(w.messages[review.id].embeds), timeout=10)
     grant = fake.calls_to("PUT /guilds/{guild_id}/members/{user_id}/roles/{role_id}", guild_id=home.guild.id)
     assert [(c.params["user_id"], c.params["role_id"]) for c in grant] == [(home.rep, home.contact.id)]
-    dms = [m for m in w.messages.values() if m.guild_id is None and m.author_id == w.bot.id]
+    # our ad follows the tracked invite's creation, so it may land a moment after the invite is stored
+    await eventually(lambda: any("Our ad: come to Home!" in m.content for m in dms_from_bot(w)), timeout=10)
+    dms = dms_from_bot(w)
     assert any("Our ad: come to Home!" in m.content for m in dms) and any("accepted" in m.content for m in dms)
     assert all(m.pings_nobody for m in w.messages.values() if m.author_id == w.bot.id and m.id != review.id)
 
@@ -214,6 +221,73 @@ async def test_apply_review_approve_and_every_showcase_mode(system: System) -> N
             assert threads[0].name == name
 
 
+PARTNER = """query($id: ID!) { node(id: $id) { ... on Partnership { id trackedInviteCode advertisement
+  showcase { messageId } problems { code } } } }"""
+UPDATE = """mutation($id: ID!, $input: UpdatePartnershipInput!) { updatePartnership(id: $id, input: $input) {
+  userErrors { code message } } }"""
+
+
+async def test_the_tracked_invite_reaches_the_partner_is_made_again_when_deleted_and_edits_patch_the_post(
+    system: System,
+) -> None:
+    fake, w = system.fake, system.fake.world
+    home = build_home(fake, shard=0)
+    node = await system.start_node("a", "0-3")
+    ours = "A" * 1967 + "\nJoin us: {invite}\nSee you there!"  # 2,000 characters; the invite near the end
+    assert len(ours) == 2000
+    await configure(system, home, node, advertisement=ours)
+
+    created = await system.gql(CREATE, {"input": {"guildId": str(home.guild.id), "partnerGuildId": str(home.partner.id),
+                                                  "partnerName": "Partner Place", "inviteCode": PARTNER_CODE,
+                                                  "representativeId": str(home.rep), "advertisement": "Their ad"}},
+                               guild=home.guild.id)  # fmt: skip
+    assert created["createPartnership"]["userErrors"] == []
+    gid = created["createPartnership"]["partnership"]["id"]
+
+    async def partnership() -> dict:
+        return (await system.gql(PARTNER, {"id": gid}, guild=home.guild.id))["node"]
+
+    first = await eventually_async(lambda: _with(partnership, lambda p: p["trackedInviteCode"] and p["showcase"]))
+    code = first["trackedInviteCode"]
+    assert w.invite(code).inviter_id == w.bot.id
+
+    # our 2,000-character ad arrives whole, with the representative's tracked invite in it, after its header
+    def ad_messages(invite_code: str) -> list[str] | None:
+        dms = [m.content for m in w.dms_to(home.rep)]
+        url = f"https://discord.gg/{invite_code}"
+        for i, content in enumerate(dms):
+            if content.startswith("A" * 100) and i + 1 < len(dms) and url in dms[i + 1]:
+                return dms[i - 1 : i + 2]
+        return None
+
+    header, *ad = await eventually(lambda: ad_messages(code), timeout=10)
+    assert header == "Here is our advertisement for your server:"
+    assert "\n".join(ad) == ours.replace("{invite}", f"https://discord.gg/{code}")
+    assert all(len(m.content) <= 2000 and m.pings_nobody for m in w.dms_to(home.rep))
+
+    # staff delete the tracked invite in Discord: a new one is made, stored and sent
+    await fake.invite_delete(code)
+    second = await eventually_async(
+        lambda: _with(partnership, lambda p: p["trackedInviteCode"] not in (None, code) and not p["problems"])
+    )
+    new_code = second["trackedInviteCode"]
+    assert w.invite(new_code).inviter_id == w.bot.id
+    await eventually(lambda: ad_messages(new_code), timeout=10)
+
+    # an edit patches the showcase post in place
+    posted = w.messages[int(first["showcase"]["messageId"])]
+    edited = await system.gql(UPDATE, {"id": gid, "input": {"advertisement": "Their better ad"}}, guild=home.guild.id)
+    assert edited["updatePartnership"]["userErrors"] == []
+    await eventually(lambda: w.messages[posted.id].content == "Their better ad", timeout=10)
+    patches = fake.calls_to("PATCH /channels/{channel_id}/messages/{message_id}", message_id=posted.id)
+    assert len(patches) == 1 and len(bot_messages(fake, home.showcase)) == 1
+
+
+async def _with(probe, condition):
+    value = await probe()
+    return value if condition(value) else None
+
+
 async def test_a_command_for_a_stopped_node_waits_and_runs_when_it_is_back(system: System) -> None:
     fake = system.fake
     home = build_home(fake, shard=0)  # shard 0: node a's
@@ -227,6 +301,7 @@ async def test_a_command_for_a_stopped_node_waits_and_runs_when_it_is_back(syste
                                                   "representativeId": str(home.rep), "advertisement": "We waited."}},
                                guild=home.guild.id)  # fmt: skip
     assert created["createPartnership"]["userErrors"] == []
+    # The point of the wait: for a second, while nobody owns shard 0, the command must not be carried out.
     await asyncio.sleep(1.0)
     assert bot_messages(fake, home.showcase) == []  # nobody owns shard 0 right now: the command waits
 
@@ -297,7 +372,16 @@ async def test_thirty_joins_through_partner_invites_the_vanity_and_unknown_paths
     before = joins_cog.snapshots[home.guild.id].uses[a]
     await at_once([a, b, "vanity", None, a, "vanity"])
     await eventually(lambda: joins_cog.snapshots[home.guild.id].uses[a] == before + 2, timeout=10)
-    await asyncio.sleep(1.5)  # time for any wrongly attributed join to reach the API
+
+    async def all_thirty_reached_the_api() -> dict[str, float] | None:
+        by_type = {dict(labels)["join_type"]: value for labels, value in
+                   (await scrape(system.api.http, "partners_joins_attributed_total")).items()}  # fmt: skip
+        return by_type if sum(by_type.values()) >= 30 else None
+
+    # Every join has reached the API (it counts each by type as it takes it up); only the 15 through a
+    # partner's invite were INVITE joins, so nothing else can be counted onto a partner.
+    by_type = await eventually_async(all_thirty_reached_the_api)
+    assert sum(by_type.values()) == 30 and by_type["INVITE"] == 15, by_type
     assert await joins_of() == (8, 7)
     final = await partnerships()
     assert (final["Partner A"]["retainedCount"], final["Partner B"]["retainedCount"]) == (8, 7)

@@ -48,7 +48,11 @@ async def test_apply_opens_the_form_and_a_submission_is_published_once(
         },
         "reply": {"application_id": str(w.application_id), "token": submit.token},
         "ticket_channel_id": None,
+        # v2: the applicant as the dashboard shows them (a user with no avatar has Discord's default one)
+        "representative_name": "rep",
+        "representative_avatar_url": f"https://cdn.discordapp.com/embed/avatars/{(home.rep >> 22) % 6}.png",
     }
+    assert event.version == 2
     assert len(fake_discord.calls_to("GET /invites/{invite_code}", invite_code=PARTNER_CODE)) == 1
     assert fake_discord.calls.last("GET /invites/{invite_code}").query["with_counts"] == "1"
 
@@ -128,5 +132,6 @@ async def test_a_form_opened_before_a_restart_is_still_taken(fake_discord: FakeD
     await start_node(bus=bus)
     submit = await fake_discord.modal_submit(it, {"invite": PARTNER_CODE, "advertisement": "Hello"})
     await final_answer(fake_discord, submit, "Checking")
-    (event,) = bus.events("application.submitted")
+    # published right after that answer is sent, so it may arrive a moment after the answer shows
+    (event,) = await eventually(lambda: bus.events("application.submitted"))
     assert event.data["source"] == "SLASH" and event.data["partner"]["id"] == str(home.partner.id)

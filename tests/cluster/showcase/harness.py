@@ -26,6 +26,7 @@ EXTENSIONS = (
     "cluster.cogs.direct_messages",
     "cluster.cogs.confirmations",
     "cluster.cogs.staff_log",
+    "cluster.cogs.partner_checks",
 )
 MENTIONS_AD = "Join us! @everyone @here <@&{role}> <@{user}> best server"
 

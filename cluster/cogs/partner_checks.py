@@ -1,0 +1,53 @@
+"""Checking a partner's own invite: ``partner.check``.
+
+Resolves ``invite_code`` (``GET /invites/{code}?with_counts=true``) and answers what Discord says:
+``{resolved: true, guild_id, name, icon_url, member_count}``, or ``{resolved: false, ...null}`` when the
+invite is unknown, expired or not a server's. The api compares ``guild_id`` with the partner server it
+knows. Discord failing to answer (5xx, rate limits) is raised, so the bus redelivers the command.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from discord.ext import commands
+
+from bus import Envelope, parse
+from bus.contracts.commands import PartnerCheck
+from cluster.command_handlers import command_handler
+from cluster.intake.invites import InviteError, InviteProblem, resolve_invite
+
+if TYPE_CHECKING:
+    from cluster.bot import PartnersBot
+
+NOT_RESOLVED = {"resolved": False, "guild_id": None, "name": None, "icon_url": None, "member_count": None}
+
+
+class TransientInviteError(RuntimeError):
+    """Discord did not answer about the invite: left for redelivery."""
+
+
+class PartnerChecks(commands.Cog):
+    def __init__(self, bot: PartnersBot) -> None:
+        self.bot = bot
+
+    @command_handler("partner.check")
+    async def check_partner(self, env: Envelope) -> dict[str, Any]:
+        cmd: PartnerCheck = parse(env)
+        try:
+            server = await resolve_invite(self.bot, cmd.invite_code)
+        except InviteError as exc:
+            if exc.problem is InviteProblem.UNAVAILABLE:
+                raise TransientInviteError(f"Discord did not answer about invite {cmd.invite_code!r}") from exc
+            return dict(NOT_RESOLVED)
+        return {
+            "resolved": True,
+            "guild_id": str(server.id),
+            "name": server.name,
+            "icon_url": server.icon_url,
+            "member_count": server.member_count,
+        }
+
+
+async def setup(bot: PartnersBot) -> None:
+    await bot.add_cog(PartnerChecks(bot))

@@ -94,6 +94,11 @@ class Ledger:
         """Partnerships approved under CONFIRM whose representative has not answered yet."""
         return {pid for pid, slot in self.active.items() if slot.awaiting_until is not None}
 
+    def is_active(self, partnership_id: str) -> bool:
+        """ACTIVE: holds a slot and is not waiting for the partner's answer (CONFIRM flow)."""
+        slot = self.active.get(partnership_id)
+        return slot is not None and slot.awaiting_until is None
+
     def next_bump_at(self, partnership_id: str) -> datetime | None:
         slot = self.active.get(partnership_id)
         if slot is None or slot.last_posted_at is None or slot.awaiting_until is not None:

@@ -82,6 +82,9 @@ class Confirmations:
             await self._writer.send_unjournaled([_reply(guild_id, data.reply, text, p.id)])
 
     async def confirm(self, p: Partnership, reply: Outgoing | None = None) -> None:
+        # Read again: a tracked invite stored meanwhile is used, not made a second time.
+        p = await self._partnerships.get(p.id) or p
+
         def decide(ledger: rules.Ledger, now: datetime) -> Change[None]:
             new = rules.confirm(ledger, p.id, now)
             active = dataclasses.replace(p, status=PartnershipStatus.ACTIVE)

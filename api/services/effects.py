@@ -223,10 +223,16 @@ def approval_effects(p: Partnership, s: GuildSettings) -> list[Outgoing]:
     """The exchange of ads: their ad showcased, the tracked invite, the contact role. DIRECT: on
     approval; CONFIRM: once the representative said Continue. Our advertisement is not sent here: it
     carries the partner's tracked invite, so it goes out when invite.create has completed
-    (`our_advertisement`, from the invite's command.completed, for an ACTIVE partnership only)."""
+    (`our_advertisement`, from the invite's command.completed, for an ACTIVE partnership only). When
+    the invite exists already (it completed while the offer awaited the partner's Continue), it is not
+    made again and our advertisement goes now."""
+    if p.tracked_invite_code is not None:
+        invite = our_advertisement(p, s, p.tracked_invite_code, replaced=False)
+    else:
+        invite = [tracked_invite_create(p)]
     return [
         *showcase_post(p, s, replace=None),
-        tracked_invite_create(p),
+        *invite,
         *contact_role_grant(p.guild_id, p.representative_id, s, p.id),
     ]
 

@@ -343,7 +343,9 @@ class PartnershipService:
 
         def decide(ledger: rules.Ledger, now) -> Change[None]:
             items: list = [TrackedInviteStored(partnership_id, code)]
-            if partnership_id in ledger.active:
+            # Only once the partnership is ACTIVE: an offer awaiting the partner's answer (CONFIRM) gets
+            # our ad when the representative says Continue (`Confirmations.confirm` sends it then).
+            if ledger.is_active(partnership_id):
                 items += effects.our_advertisement(partnership, ledger.settings, code, replaced)
             return Change(ledger.next_version(), items)
 
@@ -353,7 +355,7 @@ class PartnershipService:
             self._mutual is not None
             and not replaced
             and change.ledger is not None
-            and partnership_id in change.ledger.active
+            and change.ledger.is_active(partnership_id)
         ):
             # The reverse request carries this invite in our ad, so it is filed only now.
             await self._mutual.offer(partnership, code)

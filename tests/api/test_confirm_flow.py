@@ -3,6 +3,7 @@ the ads; No thanks, the deadline and staff end it; a foreign or late click chang
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -95,7 +96,8 @@ async def test_continue_makes_it_active_and_only_then_exchanges_the_ads(api, wor
     assert (await commands.wait_for("showcase.post"))[0].data["target_id"] == "111"
     await commands.wait_for("invite.create")
     assert (await commands.wait_for("role.grant"))[0].data["user_id"] == str(rep)
-    assert "Our ad" in (await commands.wait_for("dm.send", 2))[1].data["content"]
+    await invite_made(worker, _raw_id(gid), "trk1")  # our ad carries the tracked invite: it goes now
+    assert our_ads(await commands.wait_for("dm.send", 2)) == ["Our ad\nhttps://discord.gg/trk1"]
     log = (await commands.wait_for("log.post"))[0].data
     assert log["channel_id"] == str(LOG_CHANNEL) and "confirmed" in log["content"]
     assert any(text.startswith("Thanks! The partnership is on") for text in replies(commands))
@@ -104,6 +106,32 @@ async def test_continue_makes_it_active_and_only_then_exchanges_the_ads(api, wor
     await commands.wait_for("interaction.followup", 2)
     assert replies(commands)[-1] == "You already confirmed this partnership."
     assert len(commands.of("showcase.post")) == 1
+
+
+async def invite_made(worker, pid: str, code: str) -> None:
+    await worker.handle(completed(GUILD, "invite.create", refs={"partnership_id": pid}, result={"code": code}))
+
+
+def our_ads(dms) -> list[str]:
+    """Our advertisement as the representative receives it (after its header), from the DMs sent."""
+    return [m for dm in dms for m in dm.data.get("messages") or []]
+
+
+async def test_an_invite_completed_before_continue_waits_for_it_and_is_not_made_twice(api, worker, commands, offer):
+    gid, rep = offer
+    pid = _raw_id(gid)
+    await invite_made(worker, pid, "early")  # e.g. a completion that lands while the offer waits
+    await asyncio.sleep(0.1)
+    assert our_ads(commands.of("dm.send")) == []  # nothing of ours before the partner says yes
+    assert (await api.data(PARTNERSHIP, {"id": gid}))["node"]["status"] == "AWAITING_PARTNER"
+
+    await worker.handle(answer(pid, rep, "CONTINUE"))
+    assert our_ads(await commands.wait_for("dm.send", 2)) == ["Our ad\nhttps://discord.gg/early"]
+    await commands.wait_for("showcase.post")
+    assert commands.of("invite.create") == []  # the stored invite is used, not made again
+    await invite_made(worker, pid, "early")  # redelivered: nothing twice
+    await asyncio.sleep(0.1)
+    assert len(our_ads(commands.of("dm.send"))) == 1
 
 
 async def test_no_thanks_ends_it_and_frees_the_slot(api, worker, commands, offer):

@@ -177,7 +177,7 @@ class Container:
             ),
             review_reactions=ReviewReactions(writer, apps, warnings, application_service, partnerships, ad_proposals),
             review_buttons=ReviewButtons(writer, apps, application_service),
-            confirmations=Confirmations(writer, partnerships),
+            confirmations=Confirmations(writer, partnerships, mutual),
             scheduled=scheduled,
             command_outcomes=CommandOutcomes(writer, apps, partnerships, partnership_service, warnings),
             guild_warnings=GuildWarnings(warnings),

@@ -207,7 +207,12 @@ def _closed_message(settings: GuildSettings, source: ApplicationSource) -> str:
     return f"This server does not take partnership applications by {source.value.lower()}."
 
 
-def approve(ledger: Ledger, application_id: str, partnership_id: str, now: datetime) -> Ledger:
+def approve(
+    ledger: Ledger, application_id: str, partnership_id: str, now: datetime, source: ApplicationSource | None = None
+) -> Ledger:
+    """Approves a pending application. Under approvalFlow CONFIRM the partnership waits for its
+    representative's answer, except a MUTUAL request: its representative is the staff member of the
+    partner server who approved us, so it is agreed already and becomes ACTIVE at once."""
     slot = ledger.pending.get(application_id)
     if slot is None:
         raise RuleViolation(ErrorCode.INVALID_STATE, "Only a pending application can be approved.")
@@ -216,7 +221,7 @@ def approve(ledger: Ledger, application_id: str, partnership_id: str, now: datet
     _check_active_room(ledger)
     pending = {k: v for k, v in ledger.pending.items() if k != application_id}
     active = dict(ledger.active)
-    if ledger.settings.approval_flow is ApprovalFlow.CONFIRM:
+    if ledger.settings.approval_flow is ApprovalFlow.CONFIRM and source is not ApplicationSource.MUTUAL:
         # Nothing is posted until the representative says yes; the slot is held meanwhile.
         until = now + timedelta(hours=ledger.settings.confirm_hours)
         active[partnership_id] = ActiveSlot(

@@ -147,7 +147,7 @@ class ApplicationService:
         partnership_id = new_id()
 
         def decide(ledger: rules.Ledger, now) -> Change[Partnership]:
-            new = rules.approve(ledger, app.id, partnership_id, now)
+            new = rules.approve(ledger, app.id, partnership_id, now, app.source)
             awaiting_until = new.active[partnership_id].awaiting_until
             status = PartnershipStatus.ACTIVE if awaiting_until is None else PartnershipStatus.AWAITING_PARTNER
             partnership = partnership_from(app, partnership_id, now, status)
@@ -173,8 +173,10 @@ class ApplicationService:
 
         await self._writer.run(app.guild_id, decide)
         started = await self._partnerships.get(partnership_id)
-        if self._mutual is not None and started is not None:
-            await self._mutual.started(started)  # links the pair; the partner's NOT_RECIPROCATED closes
+        if self._mutual is not None and started is not None and started.status is PartnershipStatus.ACTIVE:
+            # Links the pair; the partner's NOT_RECIPROCATED closes. An offer awaiting the partner's
+            # answer is not showcased yet: Continue does this (api/services/confirmations.py).
+            await self._mutual.started(started)
         return Decision(await self._apps.get(app.id), started)
 
     async def deny(self, app: Application, actor: int | None, reason: str | None, blacklist: bool) -> Decision:

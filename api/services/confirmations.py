@@ -26,6 +26,7 @@ from ..store.partnerships import PartnershipRepository
 from ..store.scheduled import Claim
 from . import audit, effects, journal, notices
 from .journal import Outgoing, command
+from .mutual import MutualService
 from .writer import Change, GuildWriter
 
 log = logging.getLogger(__name__)
@@ -52,9 +53,10 @@ def _reply(guild_id: int, reply: InteractionReply, content: str, partnership_id:
 
 
 class Confirmations:
-    def __init__(self, writer: GuildWriter, partnerships: PartnershipRepository):
+    def __init__(self, writer: GuildWriter, partnerships: PartnershipRepository, mutual: MutualService | None = None):
         self._writer = writer
         self._partnerships = partnerships
+        self._mutual = mutual
 
     # --- the representative's click (partnership.answer) ------------------------------------------
 
@@ -103,6 +105,12 @@ class Confirmations:
             return Change(new, items)
 
         await self._writer.run(p.guild_id, decide)
+        if self._mutual is not None:
+            confirmed = await self._partnerships.get(p.id)
+            if confirmed is not None and confirmed.status is PartnershipStatus.ACTIVE:
+                await self._mutual.started(confirmed)  # what approval does for an ACTIVE partnership
+                if p.tracked_invite_code is not None:  # else the invite's completion files the request
+                    await self._mutual.offer(confirmed, p.tracked_invite_code)
 
     async def decline(self, p: Partnership, reply: Outgoing | None = None) -> None:
         def decide(ledger: rules.Ledger, now: datetime) -> Change[None]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from api.auth import EDIT, VIEW
 from api.domain.mutual import MUTUAL_REQUEST_REFUSED, NOT_RECIPROCATED
 from api.store.directory import GuildDirectory
+from bus import Envelope
 from tests.api.factories import GUILD, OTHER_GUILD, completed, submitted
 
 A, B = GUILD, OTHER_GUILD
@@ -177,3 +178,36 @@ async def test_b_denying_the_request_reads_no_on_a_and_changes_nothing_of_a(api,
     (a_side,) = await partnerships(api, A)
     assert a_side["status"] == "ACTIVE" and a_side["reciprocity"] == "NO"
     assert (await queue(api, A))["limits"] == {"pendingCount": 0, "activeCount": 1}
+
+
+async def test_under_confirm_the_request_waits_for_continue_and_b_approving_it_needs_no_confirmation(
+    api, container, worker, commands
+):
+    confirm = {"approval_flow": "CONFIRM"}
+    await both_run_the_bot(container, confirm)
+    await container.guild_settings.update(A, confirm)
+    await worker.handle(submitted(A, partner_id=B, name="Beta Den"))
+    app_id = (await queue(api, A))["applications"]["edges"][0]["node"]["id"]
+    approved = await api.data(APPROVE, {"id": app_id}, token=api.token({A: [VIEW, EDIT]}, user_id=STAFF_A))
+    assert approved["approveApplication"]["userErrors"] == []
+    (offer,) = await container.partnership_repo.list_for_guild(A)
+    assert offer.status.value == "AWAITING_PARTNER"
+    assert (await queue(api, B))["applications"]["edges"] == []  # nothing filed before B's side said yes
+
+    answer = {"partnership_id": offer.id, "user_id": str(offer.representative_id), "answer": "CONTINUE",
+              "reply": {"application_id": "99", "token": "tok"}}  # fmt: skip
+    await worker.handle(Envelope.new("partnership.answer", A, answer))
+    await container.command_outcomes.handle(
+        completed(A, "invite.create", refs={"partnership_id": offer.id}, result={"code": "trkAlpha"})
+    )
+    (request,) = [e["node"] for e in (await queue(api, B))["applications"]["edges"]]
+    assert request["source"] == "MUTUAL" and request["partner"]["inviteCode"] == "trkAlpha"
+
+    asks_before = len(commands.of("partnership.confirm.ask"))
+    assert (await api.data(APPROVE, {"id": request["id"]}, token=api.editor(B)))["approveApplication"][
+        "userErrors"
+    ] == []
+    (a_side,), (b_side,) = await partnerships(api, A), await partnerships(api, B)
+    assert a_side["status"] == b_side["status"] == "ACTIVE"  # A's staff member agreed when approving B
+    assert a_side["reciprocity"] == b_side["reciprocity"] == "YES"
+    assert len(commands.of("partnership.confirm.ask")) == asks_before  # nobody is asked for B's side

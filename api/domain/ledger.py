@@ -309,8 +309,13 @@ def own_pending(ledger: Ledger, representative_id: int) -> list[str]:
 
 
 def own_active(ledger: Ledger, representative_id: int) -> list[str]:
-    """The representative's active partnerships, oldest first."""
-    mine = [(s.started_at, pid) for pid, s in ledger.active.items() if s.representative_id == representative_id]
+    """The representative's ACTIVE partnerships, oldest first (not those still waiting for their answer:
+    there is nothing to bump or re-advertise before they said yes)."""
+    mine = [
+        (s.started_at, pid)
+        for pid, s in ledger.active.items()
+        if s.representative_id == representative_id and s.awaiting_until is None
+    ]
     return [pid for _, pid in sorted(mine)]
 
 
@@ -323,7 +328,7 @@ def queue_position(ledger: Ledger, application_id: str) -> int | None:
 def propose_ad(ledger: Ledger, partnership_id: str, representative_id: int, proposal_id: str) -> Ledger:
     """The representative proposes a new ad for their active partnership: one proposal at a time."""
     slot = ledger.active.get(partnership_id)
-    if slot is None or slot.representative_id != representative_id:
+    if slot is None or slot.representative_id != representative_id or slot.awaiting_until is not None:
         raise RuleViolation(ErrorCode.NOT_FOUND, "Only the representative of an active partnership can propose its ad.")
     if slot.proposal_id is not None:
         raise RuleViolation(
@@ -390,8 +395,9 @@ def bump(ledger: Ledger, partnership_id: str, now: datetime) -> Ledger:
 
 
 def edit(ledger: Ledger, partnership_id: str, representative_id: int) -> Ledger:
-    """updatePartnership: only an active partnership changes; its slot follows the representative."""
-    if partnership_id not in ledger.active:
+    """updatePartnership: only an ACTIVE partnership changes (an offer awaiting the partner's answer was
+    made to its representative as it stands); its slot follows the representative."""
+    if not ledger.is_active(partnership_id):
         raise RuleViolation(ErrorCode.INVALID_STATE, "Only an active partnership can be edited.", ("id",))
     return _replace_active(ledger, partnership_id, representative_id=representative_id)
 

@@ -8,7 +8,7 @@ import dataclasses
 import pytest
 
 from api.domain import ledger as rules
-from api.domain.enums import ApprovalFlow
+from api.domain.enums import ApplicationSource, ApprovalFlow
 from api.domain.errors import ErrorCode, RuleViolation
 from api.domain.ledger import Ledger, PendingSlot
 
@@ -101,3 +101,22 @@ def test_the_offer_can_be_sent_again_only_while_open():
     assert rules.check_awaiting(ledger, "ps", T0 + HOUR) == DEADLINE
     refused(rules.check_awaiting, ledger, "ps", DEADLINE)
     refused(rules.check_awaiting, rules.confirm(ledger, "ps", T0 + HOUR), "ps", T0 + 2 * HOUR)
+
+
+def test_a_mutual_request_is_active_at_once_under_confirm():
+    # Its representative is the partner's staff member who approved us: agreed already.
+    pending = {"app": PendingSlot(PARTNER, REP, T0 - HOUR)}
+    ledger = rules.approve(make_ledger(CONFIRM, pending=pending), "app", "ps", T0, ApplicationSource.MUTUAL)
+    assert ledger.is_active("ps") and ledger.awaiting_ids() == set()
+    assert ledger.active["ps"].post_requested_at == T0
+
+
+def test_an_offer_awaiting_the_partner_cannot_be_bumped_re_advertised_or_edited():
+    ledger = awaiting()
+    assert not ledger.is_active("ps")
+    assert rules.own_active(ledger, REP) == []  # /ppartner bump and ad find nothing to act on
+    refused(rules.propose_ad, ledger, "ps", REP, "ad1", code=ErrorCode.NOT_FOUND)
+    refused(rules.edit, ledger, "ps", REP)
+    confirmed = rules.confirm(ledger, "ps", T0 + HOUR)
+    assert confirmed.is_active("ps") and rules.own_active(confirmed, REP) == ["ps"]
+    assert rules.propose_ad(confirmed, "ps", REP, "ad1").active["ps"].proposal_id == "ad1"

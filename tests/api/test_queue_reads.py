@@ -82,7 +82,8 @@ async def test_reads_during_changes_by_another_replica_never_go_back(two_replica
         while not done.is_set():
             at_start = committed
             names, total, pending = await _queue(api)
-            assert len(names) == total == pending >= at_start
+            # An application whose journal is being written right now is counted but not listed yet.
+            assert total == pending >= len(names) >= at_start
             assert names == [f"Server {i:02d}" for i in range(len(names))]
             seen.append(total)
         return seen

@@ -16,6 +16,7 @@ from bus import Bus, Envelope, make_bus
 
 from .live import LiveHub
 from .metrics import ApiMetrics
+from .services.ad_proposals import AdProposals
 from .services.applications import ApplicationService
 from .services.blacklist import BlacklistService
 from .services.command_outcomes import CommandOutcomes
@@ -26,6 +27,7 @@ from .services.guild_warnings import GuildWarnings
 from .services.joins import JoinService
 from .services.journal import LIVE_JOIN
 from .services.partnerships import PartnershipService
+from .services.representatives import RepresentativeRequests
 from .services.review_reactions import ReviewReactions
 from .services.shard_readiness import ShardReadiness
 from .services.writer import GuildWriter
@@ -63,6 +65,8 @@ class Container:
     writer: GuildWriter
     applications: ApplicationService
     partnerships: PartnershipService
+    representatives: RepresentativeRequests
+    ad_proposals: AdProposals
     blacklist: BlacklistService
     guild_settings: SettingsService
     joins: JoinService
@@ -127,6 +131,7 @@ class Container:
         application_service = ApplicationService(writer, apps, partnerships, processed)
         partnership_service = PartnershipService(writer, partnerships, warnings)
         contact_roles = ContactRoles(writer, partnerships)
+        ad_proposals = AdProposals(writer, partnerships, processed)
         return cls(
             settings=settings,
             database=database,
@@ -143,6 +148,8 @@ class Container:
             writer=writer,
             applications=application_service,
             partnerships=partnership_service,
+            representatives=RepresentativeRequests(writer, apps, partnerships, partnership_service, processed),
+            ad_proposals=ad_proposals,
             blacklist=BlacklistService(writer, blacklist),
             guild_settings=SettingsService(writer),
             joins=JoinService(
@@ -154,7 +161,7 @@ class Container:
                 on_representative_join=contact_roles.representative_joined,
                 count_join=metrics.join_attributed,
             ),
-            review_reactions=ReviewReactions(writer, apps, warnings, application_service),
+            review_reactions=ReviewReactions(writer, apps, warnings, application_service, partnerships, ad_proposals),
             command_outcomes=CommandOutcomes(writer, apps, partnerships, partnership_service, warnings),
             guild_warnings=GuildWarnings(warnings),
             shard_readiness=ShardReadiness(writer, ledgers, bot_guilds),

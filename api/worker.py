@@ -37,6 +37,10 @@ class EventWorker:
             "shard.ready": c.shard_readiness.handle,
             "guild.directory": c.directory.guild_directory,
             "invite.deleted": InviteDeletions(c.partnerships).handle,
+            "representative.status": c.representatives.status,
+            "representative.withdraw": c.representatives.withdraw,
+            "representative.bump": c.representatives.bump,
+            "representative.ad": c.ad_proposals.propose,
         }
 
     async def handle(self, envelope: Envelope) -> None:

@@ -32,6 +32,7 @@ DEFAULT_EXTENSIONS: tuple[str, ...] = (
     "cluster.cogs.guild_config",  # settings.sync; shard.ready
     "cluster.cogs.directory",  # guild.directory: names, channels and roles for the dashboard
     "cluster.cogs.intake",  # /ppartner apply, panel, tickets, $partnership DMs
+    "cluster.cogs.representative",  # /ppartner status, withdraw, bump (after intake: its /ppartner group)
     "cluster.cogs.review",  # review posts and reviewers' reactions
     "cluster.cogs.showcase",  # showcase posts
     "cluster.cogs.tracked_invites",  # the partner's tracked invite

@@ -49,6 +49,12 @@ class ClusterSettings(BaseSettings):
     health_host: str = Field("0.0.0.0", description="Address the health endpoint listens on.")
     guild_ready_timeout: float = Field(2.0, ge=0, le=60, description="discord.py's wait for GUILD_CREATEs.")
     sync_commands: bool = Field(False, description="Sync the application commands at start-up (one node only).")
+    dm_default_guild_id: int | None = Field(
+        None,
+        gt=0,
+        description="The server a `$partnership <server-invite>` DM naming no server applies to (a one-community "
+        "deployment). Empty: the bot asks which server.",
+    )
     log_level: str = Field("INFO", description="Lowest level logged: DEBUG, INFO, WARNING, ERROR, CRITICAL.")
     log_format: Literal["text", "json"] = Field("text", description="json: one JSON object per line (production).")
     shutdown_grace_seconds: float = Field(
@@ -92,7 +98,7 @@ class ClusterSettings(BaseSettings):
             raise ValueError("must be a ws:// or wss:// URL")
         return value
 
-    @field_validator("health_port", "cluster_index", "cluster_count", mode="before")
+    @field_validator("health_port", "cluster_index", "cluster_count", "dm_default_guild_id", mode="before")
     @classmethod
     def _empty_is_none(cls, value: Any) -> Any:
         return None if value == "" else value

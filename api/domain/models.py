@@ -114,6 +114,17 @@ class ReviewPost:
 
 
 @dataclass(frozen=True, slots=True)
+class AdProposal:
+    """A new advertisement the representative proposed for their active partnership (`/ppartner ad`),
+    reviewed like an application: approved, it replaces the ad and the showcase post is edited in place."""
+
+    id: str
+    advertisement: str
+    submitted_at: datetime
+    review: ReviewPost | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Application:
     id: str
     guild_id: int
@@ -152,6 +163,7 @@ class Partnership:
     retained_count: int = 0
     fake_count: int = 0
     problems: tuple[Problem, ...] = ()
+    proposed_ad: AdProposal | None = None  # the pending change, until staff decide
 
 
 def partnership_from(application: Application, partnership_id: str, started_at: datetime) -> Partnership:

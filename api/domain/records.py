@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from .enums import ApplicationStatus
-from .models import Application, PartnerServer, Partnership, ShowcasePlacement
+from .models import AdProposal, Application, PartnerServer, Partnership, ShowcasePlacement
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +89,23 @@ class PartnerChecked:
 
 
 @dataclass(frozen=True, slots=True)
+class AdProposed:
+    """The representative proposed a new ad: the partnership's pending change."""
+
+    partnership_id: str
+    proposal: AdProposal
+
+
+@dataclass(frozen=True, slots=True)
+class AdDecided:
+    """Staff decided a proposed ad: approved, it becomes the partnership's ad; either way it is no longer pending."""
+
+    partnership_id: str
+    proposal_id: str
+    advertisement: str | None  # the new ad when approved; None when denied
+
+
+@dataclass(frozen=True, slots=True)
 class BlacklistAdded:
     """`rev` is the ledger version that wrote it: a late replay of an older change loses to it."""
 
@@ -132,6 +149,8 @@ RecordChange = (
     | TrackedInviteStored
     | PartnershipEdited
     | PartnerChecked
+    | AdProposed
+    | AdDecided
     | BlacklistAdded
     | BlacklistRemoved
     | AuditRecorded

@@ -34,9 +34,11 @@ def clean_text(value: str) -> str:
     return _CONTROL.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
 
 
-def advertisement(value: str, field: tuple[str, ...] = ("advertisement",)) -> str:
+def advertisement(value: str, field: tuple[str, ...] = ("advertisement",), *, required: bool = True) -> str:
+    """`required=False`: an empty ad is kept as "" (the seed's `$partnership <server-invite>` DM carries
+    none: the representative sends it after approval, with `/ppartner ad`)."""
     text = clean_text(value).strip()
-    if not text:
+    if not text and required:
         raise RuleViolation(ErrorCode.VALIDATION, "The advertisement is empty.", field)
     if len(text) > MAX_ADVERTISEMENT:
         raise RuleViolation(

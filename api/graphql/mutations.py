@@ -199,6 +199,22 @@ class Mutation:
             return PartnershipPayload(partnership=node, user_errors=_errors(exc))
         return PartnershipPayload(partnership=Partnership.of(record), user_errors=[])
 
+    @strawberry.mutation(
+        description="partnerships.edit. Approves the partnership's proposedAdvertisement: it becomes the ad and the "
+        "showcase post is edited in place. INVALID_STATE when none is waiting."
+    )
+    async def approve_proposed_advertisement(self, info: Info, id: strawberry.ID) -> PartnershipPayload:
+        return await _decide_proposed_ad(info, id, approve=True, reason=None)
+
+    @strawberry.mutation(
+        description="partnerships.edit. Denies the partnership's proposedAdvertisement; the representative is told "
+        "why by DM and the current ad stays."
+    )
+    async def deny_proposed_advertisement(
+        self, info: Info, id: strawberry.ID, reason: str | None = None
+    ) -> PartnershipPayload:
+        return await _decide_proposed_ad(info, id, approve=False, reason=reason)
+
     @strawberry.mutation(description="partnerships.edit.")
     async def end_partnership(self, info: Info, id: strawberry.ID, reason: str | None = None) -> PartnershipPayload:
         node = await _editable(info, id, Partnership)
@@ -262,3 +278,16 @@ class Mutation:
         except RuleViolation as exc:
             return BlacklistPayload(entry=None, user_errors=_errors(exc))
         return BlacklistPayload(entry=BlacklistEntry.of(entry) if entry else None, user_errors=[])
+
+
+async def _decide_proposed_ad(info: Info, id: strawberry.ID, approve: bool, reason: str | None) -> PartnershipPayload:
+    node = await _editable(info, id, Partnership)
+    if node is None:
+        return PartnershipPayload(partnership=None, user_errors=_not_found("partnership"))
+    try:
+        record = await info.context.container.ad_proposals.decide(
+            node.record, approve, info.context.principal().user_id, reason
+        )
+    except RuleViolation as exc:
+        return PartnershipPayload(partnership=node, user_errors=_errors(exc))
+    return PartnershipPayload(partnership=Partnership.of(record), user_errors=[])

@@ -282,6 +282,13 @@ class Problem:
 
 
 @strawberry.type
+class ProposedAdvertisement:
+    id: strawberry.ID
+    advertisement: str
+    submitted_at: datetime
+
+
+@strawberry.type
 class Partnership(Node):
     id: strawberry.ID
     guild_id: Snowflake
@@ -337,6 +344,16 @@ class Partnership(Node):
         return ShowcasePlacement(
             channel_id=s.channel_id, message_id=s.message_id, thread_id=s.thread_id, posted_at=s.posted_at
         )
+
+    @strawberry.field(
+        description="A new advertisement the representative proposed (`/ppartner ad`), waiting for review: the "
+        "partnership's pending change. Approved, it replaces the ad and the showcase post is edited in place."
+    )
+    def proposed_advertisement(self) -> ProposedAdvertisement | None:
+        p = self.record.proposed_ad
+        if p is None or self.record.status is not enums.PartnershipStatus.ACTIVE:
+            return None
+        return ProposedAdvertisement(id=strawberry.ID(p.id), advertisement=p.advertisement, submitted_at=p.submitted_at)
 
     @strawberry.field(description="Why the last showcase post failed, in plain words; null when it did not.")
     def showcase_error(self) -> str | None:

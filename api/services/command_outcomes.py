@@ -85,11 +85,13 @@ class CommandOutcomes:
             return
         application_id = data.refs.application_id
         post = ReviewPost(int(data.result["channel_id"]), int(data.result["message_id"]))
+        if await self._partnership_records.set_proposal_review(application_id, post):
+            return  # the post reviews a proposed ad (its id is the proposal's)
         await self._apps.set_review(application_id, post)
         app = await self._apps.get(application_id)
         if app is not None and app.status is not ApplicationStatus.PENDING:
             # Decided in the dashboard before the post landed: bring the post up to date now.
-            status = ReviewStatus.APPROVED if app.status is ApplicationStatus.APPROVED else ReviewStatus.DENIED
+            status = ReviewStatus(app.status.value)  # APPROVED, DENIED or WITHDRAWN
             await self._writer.send_unjournaled(effects.review_update(app, status, app.decided_by, app.reason))
 
     async def _showcase_posted(self, envelope: Envelope, data: CommandCompleted) -> None:

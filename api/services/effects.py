@@ -7,6 +7,7 @@ lists `*builder(...)` and never depends on what another builder returns.
 
 from __future__ import annotations
 
+from bus.contracts import ApplicationSource as WireSource
 from bus.contracts import (
     CommandRefs,
     DmSend,
@@ -20,16 +21,17 @@ from bus.contracts import (
     RoleGrant,
     RoleRevoke,
     SettingsSync,
+    ShowcaseEdit,
     ShowcasePost,
     ShowcaseRemove,
     TicketClose,
 )
 from bus.contracts import PartnerServer as WirePartner
-from bus.contracts.commands import PartnerCheck, ShowcaseEdit
+from bus.contracts.commands import PartnerCheck
 
 from ..domain import advertising
 from ..domain.enums import ApplicationSource, source_to_wire
-from ..domain.models import Application, GuildSettings, PartnerServer, Partnership, ShowcasePlacement
+from ..domain.models import AdProposal, Application, GuildSettings, PartnerServer, Partnership, ShowcasePlacement
 from . import notices
 from .journal import Outgoing, command
 
@@ -64,6 +66,39 @@ def review_post(app: Application, s: GuildSettings) -> list[Outgoing]:
     return [command(app.guild_id, body)]
 
 
+def review_proposal(p: Partnership, proposal: AdProposal, s: GuildSettings) -> list[Outgoing]:
+    """A proposed new ad is reviewed like an application: the same post with 👍 / 👎."""
+    if s.review_channel_id is None:
+        return []  # dashboard-only review
+    body = ReviewPost(
+        application_id=proposal.id,
+        channel_id=s.review_channel_id,
+        ping_role_id=s.review_ping_role_id,
+        partner=wire_partner(p.partner),
+        representative_id=p.representative_id,
+        advertisement=proposal.advertisement,
+        source=WireSource.SLASH,  # required on the wire; a proposal always comes from /ppartner ad
+        proposal_for=p.id,
+    )
+    return [command(p.guild_id, body)]
+
+
+def review_proposal_update(
+    proposal: AdProposal, guild_id: int, status: ReviewStatus, decided_by: int | None, reason: str | None
+) -> list[Outgoing]:
+    if proposal.review is None:
+        return []
+    body = ReviewUpdate(
+        application_id=proposal.id,
+        channel_id=proposal.review.channel_id,
+        message_id=proposal.review.message_id,
+        status=status,
+        decided_by=decided_by,
+        reason=reason,
+    )
+    return [command(guild_id, body)]
+
+
 def review_update(app: Application, status: ReviewStatus, decided_by: int | None, reason: str | None) -> list[Outgoing]:
     if app.review is None:
         return []
@@ -87,6 +122,12 @@ def tell_applicant(app: Application, content: str, ticket_thread_id: int | None 
         return [command(app.guild_id, TicketClose(thread_id=ticket_thread_id, content=content))]
     refs = CommandRefs(application_id=app.id)
     return [command(app.guild_id, DmSend(user_id=app.representative_id, content=content, refs=refs))]
+
+
+def tell_representative(p: Partnership, content: str) -> list[Outgoing]:
+    """A DM to the partnership's representative (their interaction has long expired)."""
+    refs = CommandRefs(partnership_id=p.id)
+    return [command(p.guild_id, DmSend(user_id=p.representative_id, content=content, refs=refs))]
 
 
 def reply_to_submission(

@@ -85,6 +85,8 @@ class Database:
                 IndexModel([("guild_id", ASCENDING), ("tracked_invite_code", ASCENDING)], sparse=True),
                 IndexModel([("application_id", ASCENDING)]),
                 IndexModel([("guild_id", ASCENDING), ("representative_id", ASCENDING), ("status", ASCENDING)]),
+                IndexModel([("proposed_ad.id", ASCENDING)], sparse=True),
+                IndexModel([("proposed_ad.review.message_id", ASCENDING)], sparse=True),
             ]
         )
         await self.blacklist.create_indexes(

@@ -9,6 +9,7 @@ from ..clock import as_utc
 from ..domain.enums import ApplicationSource, ApplicationStatus, PartnershipStatus
 from ..domain.ledger import ActiveSlot, Ledger, PendingSlot
 from ..domain.models import (
+    AdProposal,
     Application,
     BlacklistEntry,
     GuildSettings,
@@ -68,7 +69,8 @@ def ledger_fields_to_doc(ledger: Ledger) -> dict[str, Any]:
         "active": [
             {"partnership_id": k, "partner_id": str(s.partner_id), "application_id": s.application_id,
              "representative_id": str(s.representative_id), "started_at": s.started_at,
-             "last_posted_at": s.last_posted_at, "post_requested_at": s.post_requested_at}
+             "last_posted_at": s.last_posted_at, "post_requested_at": s.post_requested_at,
+             "proposal_id": s.proposal_id}
             for k, s in ledger.active.items()
         ],
         "blacklisted": sorted(str(p) for p in ledger.blacklisted),
@@ -92,6 +94,7 @@ def ledger_from_doc(guild_id: int, doc: dict[str, Any] | None) -> Ledger:
             as_utc(a["started_at"]),
             as_utc(a.get("last_posted_at")),
             as_utc(a.get("post_requested_at")),
+            a.get("proposal_id"),
         )
         for a in doc.get("active", [])
     }
@@ -203,7 +206,29 @@ def partnership_to_doc(p: Partnership) -> dict[str, Any]:
         "join_count": p.join_count,
         "retained_count": p.retained_count,
         "fake_count": p.fake_count,
+        "proposed_ad": proposal_to_doc(p.proposed_ad),
     }
+
+
+def proposal_to_doc(p: AdProposal | None) -> dict[str, Any] | None:
+    if p is None:
+        return None
+    review = (
+        None if p.review is None else {"channel_id": str(p.review.channel_id), "message_id": str(p.review.message_id)}
+    )
+    return {"id": p.id, "advertisement": p.advertisement, "submitted_at": p.submitted_at, "review": review}
+
+
+def proposal_from_doc(doc: dict[str, Any] | None) -> AdProposal | None:
+    if not doc:
+        return None
+    review = doc.get("review")
+    return AdProposal(
+        id=doc["id"],
+        advertisement=doc["advertisement"],
+        submitted_at=as_utc(doc["submitted_at"]),
+        review=None if not review else ReviewPost(int(review["channel_id"]), int(review["message_id"])),
+    )
 
 
 def partnership_from_doc(doc: dict[str, Any]) -> Partnership:
@@ -226,6 +251,7 @@ def partnership_from_doc(doc: dict[str, Any]) -> Partnership:
         retained_count=doc.get("retained_count", 0),
         fake_count=doc.get("fake_count", 0),
         problems=tuple(Problem(p["action"], p["code"], p["message"], as_utc(p["at"])) for p in doc.get("problems", [])),
+        proposed_ad=proposal_from_doc(doc.get("proposed_ad")),
     )
 
 

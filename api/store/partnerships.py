@@ -7,7 +7,7 @@ from collections import Counter
 from datetime import datetime
 
 from ..domain.enums import PartnershipStatus
-from ..domain.models import Partnership
+from ..domain.models import Partnership, ReviewPost
 from .database import Database
 from .documents import partnership_from_doc
 from .event_counters import add_once
@@ -79,6 +79,23 @@ class PartnershipRepository:
             [("started_at", 1), ("_id", 1)]
         )
         return [partnership_from_doc(d) async for d in cursor]
+
+    async def by_proposal_review_message(self, message_id: int) -> Partnership | None:
+        """The partnership whose proposed ad is reviewed in this message."""
+        doc = await self._coll.find_one({"proposed_ad.review.message_id": str(message_id)}, {"recent_events": 0})
+        return None if doc is None else partnership_from_doc(doc)
+
+    async def set_proposal_review(self, proposal_id: str, review: ReviewPost) -> bool:
+        """Where a proposed ad's review post landed; False when no partnership waits on that proposal."""
+        result = await self._coll.update_one(
+            {"proposed_ad.id": proposal_id},
+            {
+                "$set": {
+                    "proposed_ad.review": {"channel_id": str(review.channel_id), "message_id": str(review.message_id)}
+                }
+            },
+        )
+        return result.matched_count > 0
 
     async def set_tracked_invite(self, partnership_id: str, code: str) -> None:
         await self._coll.update_one({"_id": partnership_id}, {"$set": {"tracked_invite_code": code}})

@@ -26,6 +26,7 @@ from .documents import (
     partner_to_doc,
     partnership_to_doc,
     placement_to_doc,
+    proposal_to_doc,
     sid,
 )
 
@@ -55,7 +56,12 @@ def encode(change: records.RecordChange) -> dict[str, Any]:
         case records.PartnershipStarted(partnership=p):
             return _insert(change, "partnerships", partnership_to_doc(p))
         case records.PartnershipEnded():
-            ended = {"status": PartnershipStatus.ENDED.value, "ended_at": change.ended_at, "end_reason": change.reason}
+            ended = {
+                "status": PartnershipStatus.ENDED.value,
+                "ended_at": change.ended_at,
+                "end_reason": change.reason,
+                "proposed_ad": None,
+            }  # a pending change ends with the partnership
             return _update(change, "partnerships", change.partnership_id, ACTIVE, ended)
         case records.PartnershipPlaced(placement=placement):
             shown = {
@@ -84,6 +90,18 @@ def encode(change: records.RecordChange) -> dict[str, Any]:
                 "partner.member_count": partner.member_count,
             }
             return _update(change, "partnerships", change.partnership_id, ACTIVE, facts)
+        case records.AdProposed(proposal=proposal):
+            return _update(
+                change, "partnerships", change.partnership_id, ACTIVE, {"proposed_ad": proposal_to_doc(proposal)}
+            )
+        case records.AdDecided():
+            decided: dict[str, Any] = {"proposed_ad": None}
+            if change.advertisement is not None:
+                decided["advertisement"] = change.advertisement
+            # Guarded by the proposal's id: a replay after a newer proposal changes nothing.
+            return _update(
+                change, "partnerships", change.partnership_id, {"proposed_ad.id": change.proposal_id}, decided
+            )
         case records.BlacklistAdded():
             doc = blacklist_doc(
                 change.guild_id, change.partner_guild_id, change.reason, change.added_by, change.added_at, change.rev

@@ -71,6 +71,9 @@ class ReviewPost(Command):
     representative_id: Snowflake
     advertisement: str
     source: ApplicationSource
+    # Set when the post reviews a new advertisement proposed for this active partnership (then
+    # application_id is the proposal's id): the same 👍 / 👎, the embed says what changes.
+    proposal_for: str | None = None
 
 
 @register("review.update", kind=Kind.COMMAND)

@@ -45,6 +45,7 @@ class JoinType(StrEnum):
 class ReviewStatus(StrEnum):
     APPROVED = "APPROVED"
     DENIED = "DENIED"
+    WITHDRAWN = "WITHDRAWN"  # the representative withdrew the application before staff decided
 
 
 class CommandErrorCode(StrEnum):

@@ -52,6 +52,40 @@ class ApplicationSubmittedV2(ApplicationSubmitted):
     representative_avatar_url: str | None = Field(default=None, max_length=512)
 
 
+class RepresentativeRequest(Contract):
+    """Base of what a representative asks for with ``/ppartner`` in a guild. The api checks that the
+    member is the representative and answers through ``reply`` (interaction.followup, ephemeral), the
+    pattern /ppartner apply uses. partner_id narrows the request to one partner server when the member
+    represents several; null: their only one."""
+
+    user_id: Snowflake
+    reply: InteractionReply
+    partner_id: Snowflake | None = None
+
+
+@register("representative.status", kind=Kind.EVENT)
+class RepresentativeStatus(RepresentativeRequest):
+    """``/ppartner status``: the member's applications and partnerships in this guild, with what comes next."""
+
+
+@register("representative.withdraw", kind=Kind.EVENT)
+class RepresentativeWithdraw(RepresentativeRequest):
+    """``/ppartner withdraw``: withdraw the member's pending application (WITHDRAWN)."""
+
+
+@register("representative.bump", kind=Kind.EVENT)
+class RepresentativeBump(RepresentativeRequest):
+    """``/ppartner bump``: re-post the member's ad, once its next bump time has passed."""
+
+
+@register("representative.ad", kind=Kind.EVENT)
+class RepresentativeAd(RepresentativeRequest):
+    """``/ppartner ad``: propose a new advertisement for the member's active partnership; staff review it
+    like an application. Its length is the api's rule (the 2,000-character limit is refused there)."""
+
+    advertisement: str
+
+
 @register("member.joined", kind=Kind.EVENT)
 class MemberJoined(Contract):
     """A member joined the guild, with the invite the cluster attributed the join to.

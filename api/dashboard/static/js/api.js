@@ -61,6 +61,7 @@ fragment PartnershipFields on Partnership {
   showcase { channelId messageId threadId postedAt }   # null until the bot has posted the ad
   showcaseError       # why the last showcase post failed, in plain words
   problems { action code message at }
+  proposedAdvertisement { id advertisement submittedAt }   # the representative's new ad, waiting for review
   joinCount
   retainedCount
   partner { ...PartnerServerFields }
@@ -270,6 +271,22 @@ mutation Bump($id: ID!) {
 ${PARTNERSHIP}
 ${PARTNER_SERVER}`;
 
+/** The representative's proposedAdvertisement: approved, it replaces the ad and the showcase post is
+ * edited in place; denied, the representative is told the reason by DM. */
+export const APPROVE_AD = `
+mutation ApproveAd($id: ID!) {
+  approveProposedAdvertisement(id: $id) { partnership { ...PartnershipFields } ${USER_ERRORS} }
+}
+${PARTNERSHIP}
+${PARTNER_SERVER}`;
+
+export const DENY_AD = `
+mutation DenyAd($id: ID!, $reason: String) {
+  denyProposedAdvertisement(id: $id, reason: $reason) { partnership { ...PartnershipFields } ${USER_ERRORS} }
+}
+${PARTNERSHIP}
+${PARTNER_SERVER}`;
+
 export const END = `
 mutation End($id: ID!, $reason: String) {
   endPartnership(id: $id, reason: $reason) { partnership { ...PartnershipFields } ${USER_ERRORS} }
@@ -317,7 +334,7 @@ mutation UnblacklistServer($guildId: Snowflake!, $partnerGuildId: Snowflake!) {
 export const QUEUE_EVENTS = `
 subscription QueueEvents($guildId: Snowflake!) {
   partnershipQueue(guildId: $guildId) {
-    type      # APPLICATION_SUBMITTED | _APPROVED | _DENIED | _WITHDRAWN | PARTNERSHIP_CREATED | _BUMPED | _ENDED | SHOWCASE_POSTED | SETTINGS_UPDATED
+    type      # APPLICATION_SUBMITTED | _APPROVED | _DENIED | _WITHDRAWN | PARTNERSHIP_CREATED | _BUMPED | _ENDED | _UPDATED | SHOWCASE_POSTED | SETTINGS_UPDATED
     guildId
     at
     application { ...ApplicationFields }

@@ -1,7 +1,7 @@
 // Partners: the joins charts (per partner, and per day for the server), active partnerships (search,
 // sort by joins or retention, edit, bump, end, joins per day, CSV export) and ended ones, and manual entry.
 
-import { BUMP, CREATE_PARTNERSHIP, END, errorsByField, GUILD_JOIN_SERIES, JOIN_STATS, PARTNER_JOIN_SERIES, PARTNERSHIPS, UPDATE_PARTNERSHIP } from "../api.js";
+import { APPROVE_AD, BUMP, CREATE_PARTNERSHIP, DENY_AD, END, errorsByField, GUILD_JOIN_SERIES, JOIN_STATS, PARTNER_JOIN_SERIES, PARTNERSHIPS, UPDATE_PARTNERSHIP } from "../api.js";
 import { dailyChart, joinsChart } from "../chart.js";
 import { announce, busy, h, messageBox, newId, replace, showMessage } from "../dom.js";
 import { ago, count, when } from "../format.js";
@@ -244,6 +244,7 @@ export function partnersView(ctx) {
       ].filter(Boolean)),
       problems(p),
       userText(p.advertisement, "Advertisement"),
+      p.status === "ACTIVE" && p.proposedAdvertisement ? proposedAd(p, message) : null,
       joinsPerDay(p),
       p.status === "ACTIVE" && ctx.canEdit ? actions(p, message) : null,
       message,
@@ -288,6 +289,46 @@ export function partnersView(ctx) {
         p.problems.slice(-5).map((pr) => h("li", {}, h("strong", { text: `${pr.action}: ` }), pr.message, " ", h("span", { class: "muted" }, "(", h("code", { text: pr.code }), ", ", ctx.timeEl(pr.at), ")"))),
       ),
     );
+  }
+
+  /** The partnership's pending change: a new ad the representative proposed with /ppartner ad. */
+  function proposedAd(p, message) {
+    const proposal = p.proposedAdvertisement;
+    const box = h(
+      "div",
+      { class: "callout compact proposed-ad" },
+      h("h4", {}, "Proposed new advertisement · ", ctx.timeEl(proposal.submittedAt)),
+      userText(proposal.advertisement, "Proposed advertisement"),
+    );
+    if (!ctx.canEdit) return box;
+    const approve = h("button", { type: "button", text: "Approve new ad" });
+    const reasonId = newId("ad-reason");
+    const reason = h("input", { id: reasonId, type: "text", maxlength: 500 });
+    const deny = h("button", { type: "button", class: "danger-outline", text: "Deny new ad" });
+    approve.addEventListener("click", () =>
+      busy(approve, async () => {
+        const payload = await mutate(APPROVE_AD, { id: p.id }, "approveProposedAdvertisement", message);
+        if (payload) {
+          put(active, payload.partnership, false);
+          announce(`${p.partner.name}: new advertisement approved; the showcase post is edited.`);
+        }
+      }),
+    );
+    deny.addEventListener("click", () =>
+      busy(deny, async () => {
+        const variables = { id: p.id, reason: reason.value.trim() || null };
+        const payload = await mutate(DENY_AD, variables, "denyProposedAdvertisement", message);
+        if (payload) {
+          put(active, payload.partnership, false);
+          announce(`${p.partner.name}: new advertisement denied; the representative is told.`);
+        }
+      }),
+    );
+    box.append(
+      h("div", { class: "field" }, h("label", { for: reasonId, text: "Reason if denied (optional, sent to the representative)" }), reason),
+      h("div", { class: "actions" }, approve, deny),
+    );
+    return box;
   }
 
   function actions(p, message) {

@@ -11,6 +11,7 @@ from api.graphql.ids import to_global_id
 from api.services.bulk_decisions import decide_each
 from tests.api.factories import GUILD, OTHER_GUILD, submitted
 from tests.api.test_concurrency import replicas  # noqa: F401  (the two-replica fixture on SecantusDB)
+from tests.api.test_mutation_rate_limit import _replicas
 
 DECIDE = """mutation($ids: [ID!]!, $decision: Decision!, $reason: String, $blacklist: Boolean) {
   decideApplications(ids: $ids, decision: $decision, reason: $reason, blacklist: $blacklist) {
@@ -114,3 +115,16 @@ async def test_two_bulk_approvals_racing_on_two_replicas_keep_the_cap_exact(repl
     ledger = await b.writer.load(GUILD)
     assert len(ledger.active) == 5 and len(ledger.pending) == 25
     assert await a.partnership_repo.count(GUILD, None) == 5
+
+
+async def test_the_rate_limit_counts_a_bulk_call_once(container, tokens):
+    ids = await _pending(container, 200)
+    async with _replicas([container], tokens, mutation_burst=2, mutation_rate_per_minute=1) as (limited,):
+        for chunk in (ids[:100], ids[100:]):  # 200 decisions in two mutations: within a burst of 2
+            body = await limited.post(DECIDE, {"ids": chunk, "decision": "DENY"})
+            assert not body.get("errors") and all(
+                r["userErrors"] == [] for r in body["data"]["decideApplications"]["results"]
+            )
+        refused = await limited.post(DECIDE, {"ids": ids[:1], "decision": "DENY"})
+        assert refused["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+    assert len((await container.writer.load(GUILD)).pending) == 0

@@ -84,6 +84,7 @@ export function queueView(ctx) {
   // Bulk decisions.
   const selectAll = h("input", { type: "checkbox", id: newId("all") });
   const selectedCount = h("span", { class: "selected-count", text: "0 selected" });
+  const selectEverything = h("button", { type: "button", class: "secondary", hidden: true });
   const bulkReasonId = newId("bulk-reason");
   const bulkReason = h("input", { id: bulkReasonId, name: "bulk-reason", maxlength: 500, autocomplete: "off" });
   const bulkApprove = h("button", { type: "button", class: "primary", text: "Approve selected" });
@@ -96,6 +97,7 @@ export function queueView(ctx) {
         { class: "bulk-bar", role: "region", "aria-label": "Decide many" },
         h("div", { class: "field check" }, selectAll, h("label", { for: selectAll.id, text: "Select all shown" })),
         selectedCount,
+        selectEverything,
         h("div", { class: "field" }, h("label", { for: bulkReasonId, text: "Reason for denials (optional; applicants are told)" }), bulkReason),
         h("div", { class: "actions" }, bulkApprove, bulkDeny, bulkBlacklist),
         bulkResult,
@@ -105,6 +107,18 @@ export function queueView(ctx) {
     for (const entry of cards.values()) if (!entry.decided) setSelected(entry, selectAll.checked);
     renderSelection();
   });
+  // A spam wave: every pending application of the search, loaded 100 at a time, then all selected.
+  selectEverything.addEventListener("click", () =>
+    busy(selectEverything, async () => {
+      while (hasMore) {
+        const before = cursor;
+        await load(false, BULK_MAX);
+        if (cursor === before) break; // the load failed: its message is shown
+      }
+      for (const entry of cards.values()) if (!entry.decided) setSelected(entry, true);
+      renderSelection();
+    }),
+  );
   bulkApprove.addEventListener("click", () => busy(bulkApprove, () => decideSelected("APPROVE", false)));
   bulkDeny.addEventListener("click", () => busy(bulkDeny, () => decideSelected("DENY", false)));
   bulkBlacklist.addEventListener("click", () => busy(bulkBlacklist, () => decideSelected("DENY", true)));
@@ -152,9 +166,9 @@ export function queueView(ctx) {
     load(true);
   }
 
-  async function load(reset) {
+  async function load(reset, page = PAGE) {
     const mine = ++generation;
-    const first = reset ? Math.min(100, Math.max(PAGE, loaded)) : PAGE;
+    const first = reset ? Math.min(100, Math.max(PAGE, loaded)) : page;
     let data;
     try {
       const variables = { guildId: ctx.guildId, first, after: reset ? null : cursor, order, search: search || null };
@@ -234,6 +248,8 @@ export function queueView(ctx) {
     for (const button of [bulkApprove, bulkDeny, bulkBlacklist]) button.disabled = chosen.length === 0;
     const open = [...cards.values()].filter((entry) => !entry.decided);
     selectAll.checked = open.length > 0 && open.every((entry) => entry.selected);
+    selectEverything.hidden = !hasMore;
+    selectEverything.textContent = `Select all ${count(total)} pending${search ? " matching" : ""}`;
   }
 
   function selected() {

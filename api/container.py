@@ -26,6 +26,7 @@ from .services.guild_settings import SettingsService
 from .services.guild_warnings import GuildWarnings
 from .services.joins import JoinService
 from .services.journal import LIVE_JOIN
+from .services.mutual import MutualService
 from .services.partnerships import PartnershipService
 from .services.representatives import RepresentativeRequests
 from .services.review_reactions import ReviewReactions
@@ -41,6 +42,7 @@ from .store.directory import DirectoryRepository
 from .store.join_days import JoinDayRepository
 from .store.joins import JoinRepository
 from .store.ledgers import LedgerRepository
+from .store.mutual_links import MutualLinkRepository
 from .store.partnerships import PartnershipRepository
 from .store.people import PeopleRepository
 from .store.processed import ProcessedEvents
@@ -128,8 +130,12 @@ class Container:
         )
 
         writer = GuildWriter(ledgers, Projector(database), bus, settings.shard_count)
-        application_service = ApplicationService(writer, apps, partnerships, processed)
-        partnership_service = PartnershipService(writer, partnerships, warnings)
+        mutual = MutualService(
+            writer, ledgers, bot_guilds, DirectoryRepository(database), apps, partnerships,
+            MutualLinkRepository(database), warnings,
+        )  # fmt: skip
+        application_service = ApplicationService(writer, apps, partnerships, processed, mutual)
+        partnership_service = PartnershipService(writer, partnerships, warnings, mutual)
         contact_roles = ContactRoles(writer, partnerships)
         ad_proposals = AdProposals(writer, partnerships, processed)
         return cls(

@@ -17,6 +17,7 @@ from bus import Envelope
 
 from .container import Container
 from .domain.enums import PartnershipStatus
+from .services.partnerships import ManualPartner
 from .worker import EventWorker
 
 log = logging.getLogger("api.demo")
@@ -24,6 +25,7 @@ log = logging.getLogger("api.demo")
 PREFIXES = ["Midnight", "Neon", "Cozy", "Pixel", "Starlight", "Crimson", "Aurora", "Frosty", "Golden", "Hidden"]
 KINDS = ["Arcade", "Library", "Tavern", "Garden", "Studio", "Harbor", "Lounge", "Workshop", "Café", "Observatory"]
 AD = "{name} is looking for partners: {members:,} members, daily events and a friendly team. Come say hi!"
+MUTUAL_GUILD = 1270000000000000000  # a partner server that runs the bot too, and showcases us
 QUEUE_ROOM = 240  # stop adding applications short of the 250 cap, so the demo never shows refusals only
 
 
@@ -39,6 +41,7 @@ class DemoSimulation:
 
     async def run(self) -> None:
         """Until cancelled."""
+        await self.seed_mutual_partner()
         await self._track_invites()
         try:
             while True:
@@ -50,6 +53,22 @@ class DemoSimulation:
         except asyncio.CancelledError:
             log.info("demo simulation stopped after %d applications", self._count)
             raise
+
+    async def seed_mutual_partner(self) -> None:
+        """A partner that also runs the bot and partners with us from its side: reciprocity YES."""
+        partners = self._container.partnerships
+        await self._container.bot_guilds.mark_present([MUTUAL_GUILD])
+        await self._container.guild_settings.update(MUTUAL_GUILD, {"showcase_channel_id": MUTUAL_GUILD + 1})
+        for ours, theirs, name in (
+            (self._guild_id, MUTUAL_GUILD, "Mutual Friends Hub"),
+            (MUTUAL_GUILD, self._guild_id, "Demo Guild"),
+        ):
+            await partners.create_manual(
+                ManualPartner.parse(guild_id=ours, partner_guild_id=str(theirs), partner_name=name,
+                                     invite_code=f"mutual{str(theirs)[-4:]}", representative_id="1300000000000000098",
+                                     advertisement=f"{name}: partners both ways.", member_count=8800),
+                actor=1,
+            )  # fmt: skip
 
     async def tick(self) -> None:
         ledger = await self._container.writer.load(self._guild_id)

@@ -16,7 +16,8 @@ from tests.support.mongo import free_port
 QUERY = """{ guild(id: "1100000000000000000") {
   limits { pendingCount }
   applications(status: PENDING, first: 1, order: NEWEST_FIRST) { totalCount edges { node { partner { name } } } }
-  joinSeries(days: 1) { joins } } }"""
+  joinSeries(days: 1) { joins }
+  partnerships(status: ACTIVE, first: 100) { edges { node { partner { name } reciprocity } } } } }"""
 
 
 def _ask(port: int, token: str) -> dict:
@@ -62,6 +63,8 @@ def test_the_demo_prints_the_dashboard_and_token_then_moves_and_stops_cleanly():
             time.sleep(0.2)
             seen = _ask(port, token)
         assert seen["joinSeries"][0]["joins"] > 0  # members joined through a partner's tracked invite
+        mutual = {e["node"]["partner"]["name"]: e["node"]["reciprocity"] for e in seen["partnerships"]["edges"]}
+        assert mutual["Mutual Friends Hub"] == "YES"
     finally:
         process.send_signal(signal.SIGTERM)
         output, _ = process.communicate(timeout=20)

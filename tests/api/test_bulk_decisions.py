@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 
+import pytest
+
 from api.auth import EDIT, VIEW
 from api.domain.errors import RuleViolation
 from api.graphql.ids import to_global_id
@@ -94,6 +96,7 @@ async def test_a_viewer_is_forbidden_and_nothing_is_decided(api, container):
     assert state["limits"]["pendingCount"] == 2
 
 
+@pytest.mark.slow  # 200 applications submitted first
 async def test_a_wave_of_200_is_cleared_in_two_calls(api, container):
     ids = await _pending(container, 200)
     for chunk in (ids[:100], ids[100:]):
@@ -117,6 +120,7 @@ async def test_two_bulk_approvals_racing_on_two_replicas_keep_the_cap_exact(repl
     assert await a.partnership_repo.count(GUILD, None) == 5
 
 
+@pytest.mark.slow  # 200 applications submitted first
 async def test_the_rate_limit_counts_a_bulk_call_once(container, tokens):
     ids = await _pending(container, 200)
     async with _replicas([container], tokens, mutation_burst=2, mutation_rate_per_minute=1) as (limited,):

@@ -9,6 +9,7 @@ import sys
 import time
 
 import httpx
+import pytest
 
 from tests.api.test_startup import _env
 from tests.support.mongo import free_port
@@ -31,6 +32,7 @@ def _ask(port: int, token: str) -> dict:
     raise AssertionError("the API never answered")
 
 
+@pytest.mark.slow  # a real `python -m api --demo` process, watched for seconds
 def test_the_demo_prints_the_dashboard_and_token_then_moves_and_stops_cleanly():
     port = free_port()
     process = subprocess.Popen(

@@ -25,13 +25,20 @@ def main() -> None:
     arguments.add_argument(
         "--demo", action="store_true", help="fill the demo guild with a realistic queue and partners"
     )
+    arguments.add_argument(
+        "--demo-every",
+        type=float,
+        default=5.0,
+        metavar="SECONDS",
+        help="with --demo: seconds between simulated arrivals (applications, partner joins)",
+    )
     args = arguments.parse_args()
     settings = load_settings_or_exit()
     configure_logging(settings.log_level, settings.log_format, static={"service": "api"})
-    asyncio.run(_serve(settings, args.demo))
+    asyncio.run(_serve(settings, args.demo, max(0.05, args.demo_every)))
 
 
-async def _serve(settings, demo: bool) -> None:
+async def _serve(settings, demo: bool, demo_every: float = 5.0) -> None:
     secret = settings.auth_secret.get_secret_value()
     made_up = not secret
     tokens = TokenService(secret or TokenService.generate_secret(), settings.auth_token_minutes)
@@ -49,11 +56,16 @@ async def _serve(settings, demo: bool) -> None:
         log.info("serving GraphQL on %s", url)
     else:
         print(f"GraphiQL: {url}", flush=True)
-    if made_up:
+    if made_up or demo:
         from datetime import timedelta
 
         token = tokens.issue(1, {guild_id: [VIEW, EDIT]}, lifetime=timedelta(hours=12))
-        print(f"Demo guild {guild_id}. Token (12 h, header 'Authorization: Bearer <token>'):\n{token}", flush=True)
+        dashboard = f"http://{settings.host}:{settings.port}/dashboard/"
+        print(
+            f"Dashboard: {dashboard} (paste the token on its sign-in page)\n"
+            f"Demo guild {guild_id}. Token (12 h, header 'Authorization: Bearer <token>'):\n{token}",
+            flush=True,
+        )
     app = create_app(settings, container=container, tokens=tokens)
     grace = settings.shutdown_grace_seconds
 
@@ -81,9 +93,17 @@ async def _serve(settings, demo: bool) -> None:
         ws_max_size=settings.ws_max_message_bytes,  # refused by the server before it is buffered (1009)
     )
     server = GracefulServer(config, drain)
+    simulation = None
+    if demo:
+        from .demo_live import DemoSimulation
+
+        simulation = asyncio.create_task(DemoSimulation(container, guild_id, every=demo_every).run())
     try:
         await server.serve()
     finally:
+        if simulation is not None:  # stopped before the database it writes to is closed
+            simulation.cancel()
+            await asyncio.gather(simulation, return_exceptions=True)
         await container.close()
         log.info("stopped")
 

@@ -43,7 +43,9 @@ class LiveEvent:
         """`build(records)`, made once per event and shared by every subscriber that asks (the
         GraphQL object of the event: only each subscriber's selection is then resolved per subscriber)."""
         if key not in self._shared:
-            self._shared[key] = build(await self.records())
+            records = await self.records()
+            if key not in self._shared:  # subscribers await the records together: the first one back builds
+                self._shared[key] = build(records)
         return self._shared[key]
 
 

@@ -52,8 +52,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from api.worker import start_worker
-
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 # Run as a script, this folder comes first on sys.path and this very file would shadow the `bus` package.
@@ -61,6 +59,7 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from api.worker import start_worker  # noqa: E402  (after the path fix: `bus` must be the package)
 from bench.common import free_port, machine_load, percentile, proc_cpu_seconds, read_json_line, table  # noqa: E402
 
 GUILD = 1100000000000000000

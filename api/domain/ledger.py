@@ -12,6 +12,7 @@ derived from the ledger, never kept as separate counters, so they cannot drift.
 from __future__ import annotations
 
 import dataclasses
+from bisect import bisect_left, bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -63,6 +64,9 @@ class Ledger:
     blacklisted: frozenset[int] = frozenset()
     last_by_representative: Mapping[int, datetime] = field(default_factory=_frozen)
     last_by_partner: Mapping[int, datetime] = field(default_factory=_frozen)
+    # The pending queue's keys (submitted_at, application id), sorted once per ledger on first use:
+    # reads share one decoded ledger per version, so a page is a bisect and a slice, not a sort.
+    _queue: tuple[tuple[datetime, str], ...] | None = field(default=None, init=False, repr=False, compare=False)
 
     def _with(self, **changes) -> Ledger:
         for name in ("pending", "active", "last_by_representative", "last_by_partner"):
@@ -85,10 +89,20 @@ class Ledger:
     ) -> tuple[list[tuple[datetime, str]], bool]:
         """The queue straight from the ledger: (submitted_at, application id) in queue order after the
         key `after`, at most `first`, and whether more follow. Same order and keys as the database list."""
-        keys = sorted(((slot.submitted_at, app_id) for app_id, slot in self.pending.items()), reverse=newest_first)
-        if after is not None:
-            keys = [k for k in keys if (k < after if newest_first else k > after)]
-        return keys[:first], len(keys) > first
+        queue = self.queue_keys()
+        if newest_first:
+            end = len(queue) if after is None else bisect_left(queue, after)
+            start = max(0, end - first)
+            return list(reversed(queue[start:end])), start > 0
+        start = 0 if after is None else bisect_right(queue, after)
+        return list(queue[start : start + first]), start + first < len(queue)
+
+    def queue_keys(self) -> tuple[tuple[datetime, str], ...]:
+        """The pending queue oldest first, as (submitted_at, application id)."""
+        if self._queue is None:
+            keys = tuple(sorted((slot.submitted_at, app_id) for app_id, slot in self.pending.items()))
+            object.__setattr__(self, "_queue", keys)  # a cache of immutable state, filled once
+        return self._queue
 
     def awaiting_ids(self) -> set[str]:
         """Partnerships approved under CONFIRM whose representative has not answered yet."""

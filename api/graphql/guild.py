@@ -24,6 +24,7 @@ from .directory import GuildChannel, GuildRole, channels_of, roles_of
 from .ids import check_first, decode_cursor, encode_cursor
 from .join_series import DailyJoins, join_series
 from .scalars import Snowflake
+from .search import check_search, search_scope
 from .types import (
     Application,
     ApplicationStatus,
@@ -95,7 +96,10 @@ class Guild:
             blacklist_max=BLACKLIST_MAX,
         )
 
-    @strawberry.field(description="Pending applications default to OLDEST_FIRST (a queue). first is at most 100.")
+    @strawberry.field(
+        description="Pending applications default to OLDEST_FIRST (a queue). first is at most 100.\n"
+        "search: a partner server's id, or part of its name (case-insensitive)."
+    )
     async def applications(
         self,
         info: Info,
@@ -103,12 +107,14 @@ class Guild:
         first: int | None = 25,
         after: str | None = None,
         order: SortOrder | None = SortOrder.OLDEST_FIRST,
+        search: str | None = None,
     ) -> ApplicationConnection:
         repo = info.context.container.application_repo
         order = order or SortOrder.OLDEST_FIRST
-        scope = f"applications:{self.id}:{status.value if status else '*'}:{order.value}"
+        search = check_search(search)
+        scope = f"applications:{self.id}:{status.value if status else '*'}:{order.value}" + search_scope(search)
         newest_first = order == SortOrder.NEWEST_FIRST
-        if status is enums.ApplicationStatus.PENDING:
+        if status is enums.ApplicationStatus.PENDING and not search:
             # The queue comes from the ledger (loaded once per request anyway), then the page by id.
             ledger = await info.context.loaders.ledger.load(self.id)
             keys, more = ledger.pending_page(check_first(first), decode_cursor(after, scope), newest_first)
@@ -116,20 +122,22 @@ class Guild:
             records = [r for r in found if r is not None]  # None: its journal is being finished right now
         else:
             records, more = await repo.page(
-                self.id, status, check_first(first), decode_cursor(after, scope), newest_first
+                self.id, status, check_first(first), decode_cursor(after, scope), newest_first, search
             )
         edges = [
             ApplicationEdge(cursor=encode_cursor(scope, r.submitted_at, r.id), node=Application.of(r)) for r in records
         ]
 
         async def count() -> int:
-            if status is enums.ApplicationStatus.PENDING:  # the ledger knows, no scan needed
+            if status is enums.ApplicationStatus.PENDING and not search:  # the ledger knows, no scan needed
                 return len((await info.context.loaders.ledger.load(self.id)).pending)
-            return await repo.count(self.id, status)
+            return await repo.count(self.id, status, search)
 
         return ApplicationConnection(edges=edges, page_info=page_info([e.cursor for e in edges], more), count=count)
 
-    @strawberry.field(description="first is at most 100.")
+    @strawberry.field(
+        description="first is at most 100. search: a partner server's id, or part of its name (case-insensitive)."
+    )
     async def partnerships(
         self,
         info: Info,
@@ -137,23 +145,25 @@ class Guild:
         first: int | None = 25,
         after: str | None = None,
         order: SortOrder | None = SortOrder.OLDEST_FIRST,
+        search: str | None = None,
     ) -> PartnershipConnection:
         repo = info.context.container.partnership_repo
         order = order or SortOrder.OLDEST_FIRST
-        scope = f"partnerships:{self.id}:{status.value if status else '*'}:{order.value}"
+        search = check_search(search)
+        scope = f"partnerships:{self.id}:{status.value if status else '*'}:{order.value}" + search_scope(search)
         records, more = await repo.page(
-            self.id, status, check_first(first), decode_cursor(after, scope), order == SortOrder.NEWEST_FIRST
+            self.id, status, check_first(first), decode_cursor(after, scope), order == SortOrder.NEWEST_FIRST, search
         )
         edges = [
             PartnershipEdge(cursor=encode_cursor(scope, r.started_at, r.id), node=Partnership.of(r)) for r in records
         ]
 
         async def count() -> int:
-            if status in (enums.PartnershipStatus.ACTIVE, enums.PartnershipStatus.AWAITING_PARTNER):
+            if status in (enums.PartnershipStatus.ACTIVE, enums.PartnershipStatus.AWAITING_PARTNER) and not search:
                 ledger = await info.context.loaders.ledger.load(self.id)
                 awaiting = len(ledger.awaiting_ids())  # both hold an active slot; the ledger tells them apart
                 return awaiting if status is enums.PartnershipStatus.AWAITING_PARTNER else len(ledger.active) - awaiting
-            return await repo.count(self.id, status)
+            return await repo.count(self.id, status, search)
 
         return PartnershipConnection(edges=edges, page_info=page_info([e.cursor for e in edges], more), count=count)
 

@@ -8,6 +8,7 @@ import strawberry
 
 from ..domain.errors import ErrorCode, RuleViolation, ValidationErrors
 from ..services.partnerships import ManualPartner, PartnershipEdit
+from .bulk_decisions import DecisionPayload, decide_applications
 from .context import Info
 from .queries import visible_node
 from .scalars import Snowflake
@@ -84,13 +85,6 @@ class UpdatePartnershipInput:
 @strawberry.type
 class SettingsPayload:
     settings: PartnershipSettings | None
-    user_errors: list[UserError]
-
-
-@strawberry.type
-class DecisionPayload:
-    application: Application | None
-    partnership: Partnership | None
     user_errors: list[UserError]
 
 
@@ -271,6 +265,12 @@ class Mutation:
         except RuleViolation as exc:
             return PartnershipPayload(partnership=node, user_errors=_errors(exc))
         return PartnershipPayload(partnership=Partnership.of(record), user_errors=[])
+
+    decide_applications = strawberry.mutation(
+        resolver=decide_applications,
+        description="partnerships.edit. Decides up to 100 PENDING applications of one guild at once, each exactly "
+        "as approveApplication / denyApplication would (caps hold exactly). Counts as one mutation for the rate limit.",
+    )
 
     @strawberry.mutation(description="partnerships.edit.")
     async def blacklist_server(

@@ -30,6 +30,7 @@ from .mutation_cost import mutation_fields
 from .mutations import Mutation
 from .queries import Query
 from .scalars import SCALAR_MAP
+from .shared_events import SharedEventExecutor
 from .subscriptions import Subscription
 from .types import Application, Partnership
 
@@ -159,6 +160,7 @@ def build_schema(settings: ApiSettings) -> strawberry.Schema:
         types=[Application, Partnership],
         extensions=extensions,
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
+        execution_context_class=SharedEventExecutor,
     )
 
 

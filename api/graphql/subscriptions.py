@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 from collections.abc import AsyncGenerator, AsyncIterator
 from datetime import UTC, datetime
 
@@ -11,6 +12,7 @@ import strawberry
 
 from .context import Info
 from .scalars import Snowflake
+from .shared_events import SharedResults
 from .types import Application, Partnership, QueueEventType
 
 
@@ -21,6 +23,7 @@ class QueueEvent:
     at: datetime
     application: Application | None
     partnership: Partnership | None
+    shared_results: strawberry.Private[SharedResults] = dataclasses.field(default_factory=SharedResults)
 
 
 @strawberry.type
@@ -29,6 +32,7 @@ class PartnerJoinEvent:
     partnership: Partnership
     user_id: Snowflake
     at: datetime
+    shared_results: strawberry.Private[SharedResults] = dataclasses.field(default_factory=SharedResults)
 
 
 TOKEN_EXPIRED = 4401  # graphql-transport-ws "Unauthorized"

@@ -9,6 +9,7 @@ from ..domain.models import Application, ReviewPost
 from .database import Database
 from .documents import application_from_doc
 from .paging import keyset_page
+from .search import with_search
 
 
 class ApplicationRepository:
@@ -29,18 +30,21 @@ class ApplicationRepository:
         first: int,
         after: tuple[datetime, str] | None,
         newest_first: bool,
+        search: str | None = None,
     ) -> tuple[list[Application], bool]:
         query: dict = {"guild_id": str(guild_id)}
         if status is not None:
             query["status"] = status.value
-        docs, more = await keyset_page(self._apps, query, "submitted_at", first, after, newest_first)
+        docs, more = await keyset_page(
+            self._apps, with_search(query, search), "submitted_at", first, after, newest_first
+        )
         return [application_from_doc(d) for d in docs], more
 
-    async def count(self, guild_id: int, status: ApplicationStatus | None) -> int:
+    async def count(self, guild_id: int, status: ApplicationStatus | None, search: str | None = None) -> int:
         query: dict = {"guild_id": str(guild_id)}
         if status is not None:
             query["status"] = status.value
-        return await self._apps.count_documents(query)
+        return await self._apps.count_documents(with_search(query, search))
 
     async def by_review_message(self, message_id: int) -> Application | None:
         doc = await self._apps.find_one({"review.message_id": str(message_id)})

@@ -19,6 +19,7 @@ messages carry a fixed envelope id that consumers deduplicate.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any
 
 from pymongo.errors import DuplicateKeyError
@@ -27,19 +28,47 @@ from ..domain.ledger import Ledger
 from .database import Database
 from .documents import ledger_fields_to_doc, ledger_from_doc
 
+# Decoded ledgers kept per process for reads. Bounded: a ledger is at most a few hundred slots.
+READ_CACHE_GUILDS = 1024
+
 
 class LedgerRepository:
-    def __init__(self, database: Database):
+    def __init__(self, database: Database, cache_size: int = READ_CACHE_GUILDS):
         self._guilds = database.guilds
+        self._decoded: OrderedDict[int, Ledger] = OrderedDict()  # guild id -> last decoded ledger (LRU)
+        self._cache_size = cache_size
 
     async def load(self, guild_id: int) -> tuple[Ledger, list[dict[str, Any]]]:
         doc = await self._guilds.find_one({"_id": str(guild_id)})
         return ledger_from_doc(guild_id, doc), list((doc or {}).get("todo", []))
 
     async def load_many(self, guild_ids: list[int]) -> dict[int, Ledger]:
-        docs = self._guilds.find({"_id": {"$in": [str(g) for g in guild_ids]}}, {"todo": 0})
-        found = {int(d["_id"]): ledger_from_doc(int(d["_id"]), d) async for d in docs}
+        """The current ledgers, for reads. For guilds decoded before, the database is first asked for
+        the stored versions only (a projection of `version`: a probe moves a few bytes), and only the
+        guilds whose version moved are read and decoded again: a change committed by any replica bumps
+        `version` (the compare-and-set), so a read never serves a ledger older than the stored one.
+        Guilds never decoded here are read whole at once (one round trip, as without the cache)."""
+        found: dict[int, Ledger] = {}
+        known = [str(g) for g in guild_ids if g in self._decoded]
+        if known:
+            async for doc in self._guilds.find({"_id": {"$in": known}}, {"version": 1}):
+                cached = self._decoded.get(int(doc["_id"]))  # None: evicted meanwhile by another read
+                if cached is not None and cached.version == doc["version"]:
+                    self._decoded.move_to_end(cached.guild_id)
+                    found[cached.guild_id] = cached
+        # A guild probed but gone (never the case today) is read again, and then absent: an empty ledger.
+        missing = [str(g) for g in guild_ids if g not in found]
+        if missing:
+            async for doc in self._guilds.find({"_id": {"$in": missing}}, {"todo": 0}):
+                found[int(doc["_id"])] = self._remember(ledger_from_doc(int(doc["_id"]), doc))
         return {g: found.get(g) or Ledger(guild_id=g) for g in guild_ids}
+
+    def _remember(self, ledger: Ledger) -> Ledger:
+        self._decoded[ledger.guild_id] = ledger
+        self._decoded.move_to_end(ledger.guild_id)
+        while len(self._decoded) > self._cache_size:
+            self._decoded.popitem(last=False)
+        return ledger
 
     async def commit(self, old: Ledger, new: Ledger, items: list[dict[str, Any]]) -> bool:
         """Writes `new` if the stored version is still `old.version`; False when someone else won."""

@@ -12,6 +12,7 @@ from .database import Database
 from .documents import partnership_from_doc
 from .event_counters import add_once
 from .paging import keyset_page
+from .search import with_search
 
 # How many recent join/leave event ids a partnership remembers to make its counters idempotent. A join
 # document records that it was counted, so a redelivery normally stops there; these ids only cover a
@@ -41,18 +42,19 @@ class PartnershipRepository:
         first: int,
         after: tuple[datetime, str] | None,
         newest_first: bool,
+        search: str | None = None,
     ) -> tuple[list[Partnership], bool]:
         query: dict = {"guild_id": str(guild_id)}
         if status is not None:
             query["status"] = status.value
-        docs, more = await keyset_page(self._coll, query, "started_at", first, after, newest_first)
+        docs, more = await keyset_page(self._coll, with_search(query, search), "started_at", first, after, newest_first)
         return [partnership_from_doc(d) for d in docs], more
 
-    async def count(self, guild_id: int, status: PartnershipStatus | None) -> int:
+    async def count(self, guild_id: int, status: PartnershipStatus | None, search: str | None = None) -> int:
         query: dict = {"guild_id": str(guild_id)}
         if status is not None:
             query["status"] = status.value
-        return await self._coll.count_documents(query)
+        return await self._coll.count_documents(with_search(query, search))
 
     async def by_invite_code(self, guild_id: int, code: str) -> Partnership | None:
         doc = await self._coll.find_one(

@@ -41,6 +41,9 @@ OPERATIONS = {
     "approveApplication": ("mutation($id: ID!) { approveApplication(id: $id) { userErrors { code } } }", "edit", "id"),
     "denyApplication": ("mutation($id: ID!) { denyApplication(id: $id, blacklist: true) { userErrors { code } } }",
                         "edit", "id"),
+    "decideApplications": (
+        "mutation($id: ID!) { decideApplications(ids: [$id], decision: DENY, blacklist: true) "
+        "{ results { userErrors { code } } userErrors { code } } }", "edit", "id"),
     "createPartnership": (
         'mutation { createPartnership(input: {guildId: "%s", partnerGuildId: "1234500000000000099", partnerName: "X", '
         'inviteCode: "xinvite", representativeId: "1", advertisement: "ad"}) { userErrors { code } } }' % G,
@@ -128,6 +131,8 @@ async def outcome_of(api, document: str, variables: dict, token: str | None) -> 
     if data is None:
         return ABSENT
     errors = data.get("userErrors") if isinstance(data, dict) else None
+    if isinstance(data, dict) and data.get("results"):  # a bulk mutation: the one id's own result
+        errors = data["results"][0]["userErrors"]
     if errors and errors[0]["code"] == "NOT_FOUND":
         return NOT_FOUND
     return ALLOWED

@@ -74,3 +74,30 @@ async def test_websocket_without_a_valid_token_is_closed(api, token):
         with pytest.raises(websockets.ConnectionClosed) as closed:
             await ws.recv()
         assert closed.value.rcvd.code == 4403
+
+
+async def test_subscribers_of_one_event_each_get_their_own_selection(api, worker):
+    """One live event is executed once per subscription shape (document, variables, permission) and
+    shared: subscribers with another selection or another permission still get exactly theirs."""
+    other_shape = """subscription($g: Snowflake!) { partnershipQueue(guildId: $g) {
+      type application { partner { name memberCount } } } }"""
+    g = {"g": str(GUILD)}
+    async with (
+        api.subscription(QUEUE_SUB, g) as editor_a,
+        api.subscription(QUEUE_SUB, g) as editor_b,
+        api.subscription(QUEUE_SUB, g, token=api.viewer()) as viewer,
+        api.subscription(other_shape, g) as other,
+    ):
+        await worker.handle(submitted(name="Shared Hall", members=4321))
+        same = [(await next_message())["payload"] for next_message in (editor_a, editor_b, viewer)]
+        assert same[0] == same[1] == same[2] and "errors" not in same[0]
+        assert same[0]["data"]["partnershipQueue"]["application"]["partner"] == {"name": "Shared Hall"}
+        assert set(same[0]["data"]["partnershipQueue"]) == {"type", "guildId", "at", "application", "partnership"}
+        assert (await other())["payload"] == {
+            "data": {
+                "partnershipQueue": {
+                    "type": "APPLICATION_SUBMITTED",
+                    "application": {"partner": {"name": "Shared Hall", "memberCount": 4321}},
+                }
+            }
+        }

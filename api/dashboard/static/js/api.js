@@ -101,12 +101,13 @@ query GuildOverview($guildId: Snowflake!) {
   }
 }`;
 
-/** The review queue: pending applications, oldest first, one page at a time ("load more"). */
+/** The review queue: pending applications, oldest first by default, one page at a time ("load more").
+ * search: a partner server's id, or part of its name (case-insensitive); null for all. */
 export const QUEUE = `
-query Queue($guildId: Snowflake!, $first: Int!, $after: String) {
+query Queue($guildId: Snowflake!, $first: Int!, $after: String, $order: SortOrder = OLDEST_FIRST, $search: String) {
   guild(id: $guildId) {
     id
-    applications(status: PENDING, order: OLDEST_FIRST, first: $first, after: $after) {
+    applications(status: PENDING, order: $order, first: $first, after: $after, search: $search) {
       totalCount
       pageInfo { hasNextPage endCursor }
       edges { node { ...ApplicationFields } }
@@ -118,10 +119,10 @@ ${PARTNER_SERVER}`;
 
 /** Partnerships of one status (ACTIVE, AWAITING_PARTNER or ENDED). Ended ones are listed newest first. */
 export const PARTNERSHIPS = `
-query Partnerships($guildId: Snowflake!, $status: PartnershipStatus!, $order: SortOrder!, $first: Int!, $after: String) {
+query Partnerships($guildId: Snowflake!, $status: PartnershipStatus!, $order: SortOrder!, $first: Int!, $after: String, $search: String) {
   guild(id: $guildId) {
     id
-    partnerships(status: $status, order: $order, first: $first, after: $after) {
+    partnerships(status: $status, order: $order, first: $first, after: $after, search: $search) {
       totalCount
       pageInfo { hasNextPage endCursor }
       edges { node { ...PartnershipFields } }
@@ -230,6 +231,38 @@ mutation Deny($id: ID!, $reason: String, $blacklist: Boolean!) {
 }
 ${APPLICATION}
 ${PARTNER_SERVER}`;
+
+/** Up to 100 pending applications decided at once (one mutation for the rate limit). results: one per
+ * id, in order, each as approveApplication / denyApplication would answer; userErrors: the call was
+ * refused whole (more than 100 ids) and nothing was decided. */
+export const DECIDE_MANY = `
+mutation DecideMany($ids: [ID!]!, $decision: Decision!, $reason: String, $blacklist: Boolean!) {
+  decideApplications(ids: $ids, decision: $decision, reason: $reason, blacklist: $blacklist) {
+    results { application { ...ApplicationFields } partnership { id status } ${USER_ERRORS} }
+    ${USER_ERRORS}
+  }
+}
+${APPLICATION}
+${PARTNER_SERVER}`;
+
+/** Only the fields given change; an ACTIVE partner's showcase post is edited in place. */
+export const UPDATE_PARTNERSHIP = `
+mutation UpdatePartnership($id: ID!, $input: UpdatePartnershipInput!) {
+  updatePartnership(id: $id, input: $input) { partnership { ...PartnershipFields } ${USER_ERRORS} }
+}
+${PARTNERSHIP}
+${PARTNER_SERVER}`;
+
+/** Attributed joins per UTC day, oldest first (zeros included): the server's, or one partner's. */
+export const GUILD_JOIN_SERIES = `
+query GuildJoinSeries($guildId: Snowflake!, $days: Int!) {
+  guild(id: $guildId) { id joinSeries(days: $days) { day joins left fake } }
+}`;
+
+export const PARTNER_JOIN_SERIES = `
+query PartnerJoinSeries($id: ID!, $days: Int!) {
+  node(id: $id) { id ... on Partnership { joinSeries(days: $days) { day joins left fake } } }
+}`;
 
 /** BUMP_TOO_SOON before nextBumpAt. */
 export const BUMP = `

@@ -96,3 +96,49 @@ function clip(text, max) {
   const chars = Array.from(text);
   return chars.length > max ? `${chars.slice(0, max - 1).join("")}…` : text;
 }
+
+const DAY_HEIGHT = 120;
+
+/** series: [{day, joins, left, fake}] oldest first (joinSeries). One column per day: the joins,
+ * with the ones that left drawn inside; every number is also in the description and the table. */
+export function dailyChart(series, titleText) {
+  const max = Math.max(1, ...series.map((d) => d.joins));
+  const step = WIDTH / Math.max(1, series.length);
+  const bar = Math.max(1, step - 2);
+  const titleId = `chart-title-${Math.random().toString(36).slice(2)}`;
+  const descId = `${titleId}-desc`;
+  const totals = series.reduce((t, d) => ({ joins: t.joins + d.joins, left: t.left + d.left, fake: t.fake + d.fake }), { joins: 0, left: 0, fake: 0 });
+  const svg = h(
+    "svg",
+    { class: "daily-chart", viewBox: `0 0 ${WIDTH} ${DAY_HEIGHT + 16}`, width: "100%", role: "img", "aria-labelledby": `${titleId} ${descId}`, preserveAspectRatio: "xMinYMin meet" },
+    h("title", { id: titleId, text: titleText }),
+    h("desc", { id: descId, text: `${series.length} days: ${totals.joins} joined, ${totals.left} left, ${totals.fake} fake. ${series.filter((d) => d.joins).map((d) => `${d.day}: ${d.joins} joined, ${d.left} left, ${d.fake} fake.`).join(" ")}` }),
+    h("line", { x1: 0, y1: DAY_HEIGHT, x2: WIDTH, y2: DAY_HEIGHT, class: "daily-axis" }),
+    series.map((d, index) => {
+      const height = (d.joins / max) * DAY_HEIGHT;
+      const left = d.joins ? (Math.min(d.left, d.joins) / d.joins) * height : 0;
+      const x = index * step;
+      return h(
+        "g",
+        { class: "chart-day", dataset: { day: d.day, joins: String(d.joins) } },
+        h("rect", { x, y: DAY_HEIGHT - height, width: bar, height, class: "chart-joined" }, h("title", { text: `${d.day}: ${d.joins} joined, ${d.left} left, ${d.fake} fake` })),
+        left ? h("rect", { x, y: DAY_HEIGHT - left, width: bar, height: left, class: "chart-stayed-bg" }) : null,
+      );
+    }),
+    h("text", { x: 0, y: DAY_HEIGHT + 14, class: "chart-label", text: series.length ? series[0].day : "" }),
+    h("text", { x: WIDTH, y: DAY_HEIGHT + 14, class: "chart-label", "text-anchor": "end", text: series.length ? series[series.length - 1].day : "" }),
+  );
+  const summary = h("p", { class: "chart-legend", text: `${count(totals.joins)} joined · ${count(totals.left)} left · ${count(totals.fake)} fake (the darker foot of a column: members who left)` });
+  const table = h(
+    "details",
+    { class: "chart-table" },
+    h("summary", { text: "Show as a table" }),
+    h(
+      "table",
+      {},
+      h("thead", {}, h("tr", {}, ["Day", "Joined", "Left", "Fake"].map((t) => h("th", { scope: "col", text: t })))),
+      h("tbody", {}, series.map((d) => h("tr", {}, h("th", { scope: "row", text: d.day }), h("td", { text: count(d.joins) }), h("td", { text: count(d.left) }), h("td", { text: count(d.fake) })))),
+    ),
+  );
+  return h("figure", { class: "chart-figure" }, svg, summary, table);
+}

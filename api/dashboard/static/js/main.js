@@ -219,6 +219,13 @@ function onQueueEvent(event) {
   scheduleOverview();
 }
 
+/** The section, the server and, first (so it shows in a narrow tab), the pending count. */
+function setTitle() {
+  if (!state.viewName) return;
+  const pending = state.limits ? `(${state.limits.pendingCount} pending) ` : "";
+  document.title = `${pending}${VIEWS[state.viewName].title} · ${guildLabel(state.guildId)} · Partnerships`;
+}
+
 function scheduleOverview() {
   clearTimeout(state.overviewTimer);
   state.overviewTimer = setTimeout(refreshOverview, 250);
@@ -243,6 +250,7 @@ async function refreshOverview() {
   // may now offer (Bump, "posted shortly").
   if (presenceChanged) route(true);
   state.limits = guild.limits;
+  setTitle();
   renderLimits(guild.limits);
   renderWarnings(guild.warnings);
   if (state.view && state.view.onLimits) state.view.onLimits(guild.limits);
@@ -371,7 +379,7 @@ function route(force = false) {
     if (link.dataset.view === name) link.setAttribute("aria-current", "page");
     else link.removeAttribute("aria-current");
   }
-  document.title = `${VIEWS[name].title} · ${guildLabel(state.guildId)} · Partnerships`;
+  setTitle();
   const ctx = {
     api,
     session,

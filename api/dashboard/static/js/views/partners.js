@@ -1,8 +1,9 @@
-// Partners: the joins chart, offers awaiting the partner's answer (send again, end), active
-// partnerships (bump, end) and ended ones, and manual entry.
+// Partners: the joins charts (per partner, and per day for the server), offers awaiting the partner's
+// answer (send again, end), active partnerships (search, sort by joins or retention, edit, bump, end,
+// joins per day, CSV export) and ended ones, and manual entry.
 
-import { APPROVE_AD, BUMP, CREATE_PARTNERSHIP, DENY_AD, END, errorsByField, JOIN_STATS, PARTNERSHIPS, RESEND_CONFIRMATION } from "../api.js";
-import { joinsChart } from "../chart.js";
+import { APPROVE_AD, BUMP, CREATE_PARTNERSHIP, DENY_AD, END, errorsByField, GUILD_JOIN_SERIES, JOIN_STATS, PARTNER_JOIN_SERIES, PARTNERSHIPS, RESEND_CONFIRMATION, UPDATE_PARTNERSHIP } from "../api.js";
+import { dailyChart, joinsChart } from "../chart.js";
 import { announce, busy, h, messageBox, newId, replace, showMessage } from "../dom.js";
 import { ago, count, when } from "../format.js";
 import { disclosure, facts, loadMoreButton, named, partnerHeader, statusBadge, userText } from "./common.js";
@@ -15,6 +16,13 @@ const RECIPROCITY = {
 };
 
 const PAGE = 25;
+const ACTIVE_PAGE = 100; // at most 100 partnerships are active: one page holds them all, so sorting is exact
+const SERIES_DAYS = 30;
+const SORTS = {
+  started: { label: "Oldest partner first", key: null },
+  joins: { label: "Most joins", key: (p) => p.joinCount },
+  retention: { label: "Best retention", key: (p) => (p.joinCount ? p.retainedCount / p.joinCount : -1) },
+};
 const PERIODS = [
   { value: "all", label: "All time", days: null },
   { value: "30", label: "Last 30 days", days: 30 },
@@ -33,7 +41,12 @@ export function partnersView(ctx) {
 
   // Only guilds using the CONFIRM flow ever have offers waiting: the section shows while there are some.
   const awaiting = section("awaiting", "Awaiting the partner's answer", "AWAITING_PARTNER", "OLDEST_FIRST");
+  const dailyBox = h("div", { class: "chart-box daily-box" });
   const active = section("active", "Active partnerships", "ACTIVE", "OLDEST_FIRST");
+  active.pageSize = ACTIVE_PAGE;
+  active.search = "";
+  active.sort = "started";
+  active.heading.after(activeTools());
   const ended = section("ended", "Ended partnerships", "ENDED", "NEWEST_FIRST");
 
   const element = h(
@@ -50,12 +63,83 @@ export function partnersView(ctx) {
         h("div", { class: "field inline" }, h("label", { for: periodId, text: "Period" }), period),
       ),
       chartBox,
+      h("h3", { text: `Joins per day, whole server (last ${SERIES_DAYS} days)` }),
+      dailyBox,
     ),
     awaiting.element,
     active.element,
     ctx.canEdit ? manualEntry() : null,
     ended.element,
   );
+
+  async function loadDaily() {
+    try {
+      const series = (await ctx.api.request(GUILD_JOIN_SERIES, { guildId: ctx.guildId, days: SERIES_DAYS })).guild.joinSeries;
+      replace(dailyBox, dailyChart(series, `Members who joined through any partner, per day (last ${SERIES_DAYS} days)`));
+    } catch (failure) {
+      replace(dailyBox, h("p", { class: "message error", role: "alert", text: ctx.explain(failure) }));
+    }
+  }
+
+  /** Search, sort and export above the active list. */
+  function activeTools() {
+    const searchId = newId("partner-search");
+    const search = h("input", { id: searchId, type: "search", maxlength: 100, autocomplete: "off", placeholder: "Name or server id" });
+    const sortId = newId("partner-sort");
+    const sort = h("select", { id: sortId }, Object.entries(SORTS).map(([value, o]) => h("option", { value, text: o.label })));
+    const exportButton = h("button", { type: "button", class: "secondary", text: "Export CSV" });
+    const exportMessage = messageBox("alert");
+    let timer = null;
+    search.addEventListener("input", () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        active.search = search.value.trim();
+        loadSection(active, true);
+      }, 300);
+    });
+    sort.addEventListener("change", () => {
+      active.sort = sort.value;
+      reorder(active);
+    });
+    exportButton.addEventListener("click", () => busy(exportButton, () => downloadCsv(exportMessage)));
+    return h(
+      "div",
+      { class: "toolbar sort-partners" },
+      h("div", { class: "field" }, h("label", { for: searchId, text: "Search partners" }), search),
+      h("div", { class: "field" }, h("label", { for: sortId, text: "Sort by" }), sort),
+      exportButton,
+      exportMessage,
+    );
+  }
+
+  /** The existing export endpoint wants the bearer token, so the file is fetched, then saved. */
+  async function downloadCsv(message) {
+    showMessage(message, "");
+    const path = `/export/${ctx.guildId}/partnerships.csv`;
+    const send = () => fetch(path, { headers: { Authorization: `Bearer ${ctx.session.token()}` }, credentials: "same-origin" });
+    let response = await send().catch(() => null);
+    if (response && response.status === 401 && (await ctx.session.refresh())) response = await send().catch(() => null);
+    if (!response || !response.ok) {
+      showMessage(message, `Could not export: ${response ? `the server answered ${response.status}` : "the server cannot be reached"}.`);
+      return;
+    }
+    const url = URL.createObjectURL(await response.blob());
+    const link = h("a", { href: url, download: `partnerships-${ctx.guildId}.csv`, hidden: true });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
+    announce("Partnerships exported as CSV.");
+  }
+
+  /** Puts the cards of s in the chosen order (ties: in the order the server listed them). */
+  function reorder(s) {
+    const sort = SORTS[s.sort || "started"];
+    const entries = [...s.cards.entries()];
+    if (sort.key) entries.sort(([, a], [, b]) => sort.key(b.partnership) - sort.key(a.partnership) || a.index - b.index);
+    else entries.sort(([, a], [, b]) => a.index - b.index);
+    for (const [, el] of entries) s.list.append(el);
+  }
 
   async function loadStats() {
     const chosen = PERIODS.find((p) => p.value === period.value);
@@ -108,8 +192,9 @@ export function partnersView(ctx) {
         guildId: ctx.guildId,
         status: s.status,
         order: s.order,
-        first: reset ? Math.min(100, Math.max(PAGE, s.cards.size)) : PAGE,
+        first: reset ? Math.min(100, Math.max(s.pageSize || PAGE, s.cards.size)) : s.pageSize || PAGE,
         after: reset ? null : s.cursor,
+        search: s.search || null,
       });
     } catch (failure) {
       showMessage(s.error, `Could not load: ${ctx.explain(failure)}`);
@@ -122,6 +207,7 @@ export function partnersView(ctx) {
       replace(s.list);
     }
     for (const edge of connection.edges) put(s, edge.node, false);
+    if (s.sort) reorder(s);
     s.cursor = connection.pageInfo.endCursor || s.cursor;
     s.hasMore = connection.pageInfo.hasNextPage;
     s.total = connection.totalCount;
@@ -146,6 +232,9 @@ export function partnersView(ctx) {
   function put(s, partnership, atStart) {
     const old = s.cards.get(partnership.id);
     const el = card(partnership);
+    s.counter = (s.counter || 0) + 1;
+    el.partnership = partnership; // for sorting by joins or retention
+    el.index = old ? old.index : atStart ? -s.counter : s.counter;
     if (old) {
       const focused = old.contains(document.activeElement);
       old.replaceWith(el);
@@ -176,6 +265,7 @@ export function partnersView(ctx) {
       problems(p),
       userText(p.advertisement, "Advertisement"),
       p.status === "ACTIVE" && p.proposedAdvertisement ? proposedAd(p, message) : null,
+      joinsPerDay(p),
       p.status === "ACTIVE" && ctx.canEdit ? actions(p, message) : null,
       p.status === "AWAITING_PARTNER" && ctx.canEdit ? offerActions(p, message) : null,
       message,
@@ -232,7 +322,7 @@ export function partnersView(ctx) {
         if (payload) announce(`${p.partner.name}: asked again.`);
       }),
     );
-    return endControls(p, message, ctx.botPresent ? resend : null, "Nothing was posted yet; the offer is withdrawn.");
+    return endControls(p, message, [ctx.botPresent ? resend : null], "Nothing was posted yet; the offer is withdrawn.");
   }
 
   /** The partnership's pending change: a new ad the representative proposed with /ppartner ad. */
@@ -286,13 +376,15 @@ export function partnersView(ctx) {
         }
       }),
     );
+    const edit = editForm(p, message);
     // A bump is a repost by the bot: not offered where there is no bot to do it.
     const help = "The showcase post is removed and the contact role revoked. The history is kept.";
-    return endControls(p, message, ctx.botPresent ? bump : null, help);
+    return endControls(p, message, [ctx.botPresent ? bump : null, edit.toggle], help, edit.form);
   }
 
-  /** The End… disclosure of a partnership, beside `first` (another button, or null). */
-  function endControls(p, message, first, help) {
+  /** The End… disclosure of a partnership, after the buttons `first` (null ones left out), and `extra`
+   * (another form, or null) below. */
+  function endControls(p, message, first, help, extra = null) {
     const formId = newId("end");
     const toggle = h("button", { type: "button", class: "danger-outline", "aria-expanded": "false", "aria-controls": formId, text: "End…" });
     const reasonId = newId("end-reason");
@@ -314,7 +406,77 @@ export function partnersView(ctx) {
         if (payload) moveToEnded(payload.partnership, "by you");
       });
     });
-    return h("div", {}, h("div", { class: "actions" }, first, toggle), form);
+    return h("div", {}, h("div", { class: "actions" }, ...first, toggle), form, extra);
+  }
+
+  /** Edit a partner in place (updatePartnership): only the fields changed are sent. */
+  function editForm(p, message) {
+    const formId = newId("edit");
+    const toggle = h("button", { type: "button", class: "secondary", "aria-expanded": "false", "aria-controls": formId, text: "Edit…" });
+    const fields = [
+      ["partnerName", "Partner server name", p.partner.name, "input"],
+      ["inviteCode", "Partner's invite code", p.partner.inviteCode, "input"],
+      ["representativeId", "Representative's user id", p.representativeId, "input"],
+      ["advertisement", "Their advertisement", p.advertisement, "textarea"],
+    ];
+    const inputs = {};
+    const rows = fields.map(([name, label, value, tag]) => {
+      const id = newId(`edit-${name}`);
+      inputs[name] = tag === "textarea" ? h("textarea", { id, name, rows: 4, maxlength: 2000 }) : h("input", { id, name, autocomplete: "off" });
+      inputs[name].value = value || "";
+      return h("div", { class: "field" }, h("label", { for: id, text: label }), inputs[name]);
+    });
+    const save = h("button", { type: "submit", class: "primary", text: "Save changes" });
+    const cancel = h("button", { type: "button", class: "secondary", text: "Cancel" });
+    const form = h(
+      "form",
+      { id: formId, class: "inline-form partner-edit", hidden: true, novalidate: true },
+      rows,
+      h("p", { class: "help", text: "The showcase post is edited in place; a new representative gets the contact role." }),
+      h("div", { class: "actions" }, save, cancel),
+    );
+    disclosure(toggle, form, inputs.partnerName, cancel);
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      busy(save, async () => {
+        const input = {};
+        for (const [name, , value] of fields) {
+          const now = inputs[name].value.trim();
+          if (now !== (value || "")) input[name] = name === "inviteCode" ? now.replace(/^https?:\/\/(discord\.gg|discord\.com\/invite)\//, "") : now;
+        }
+        if (!Object.keys(input).length) {
+          showMessage(message, "Nothing changed.");
+          return;
+        }
+        const payload = await mutate(UPDATE_PARTNERSHIP, { id: p.id, input }, "updatePartnership", message);
+        if (payload) {
+          put(active, payload.partnership, false);
+          reorder(active);
+          announce(`${payload.partnership.partner.name}: changes saved.`);
+        }
+      });
+    });
+    return { toggle, form };
+  }
+
+  /** A partner's joins per day, loaded when asked for (one query per partner opened). */
+  function joinsPerDay(p) {
+    const box = h("div", { class: "chart-box" });
+    const details = h("details", { class: "partner-series" }, h("summary", { text: `Joins per day (last ${SERIES_DAYS} days)` }), box);
+    let loaded = false;
+    details.addEventListener("toggle", async () => {
+      if (!details.open || loaded) return;
+      loaded = true;
+      replace(box, h("p", { class: "muted", text: "Loading…" }));
+      try {
+        const node = (await ctx.api.request(PARTNER_JOIN_SERIES, { id: p.id, days: SERIES_DAYS })).node;
+        replace(box, node ? dailyChart(node.joinSeries, `Members who joined through ${p.partner.name}, per day`) : h("p", { text: "No longer visible." }));
+      } catch (failure) {
+        loaded = false;
+        replace(box, h("p", { class: "message error", role: "alert", text: ctx.explain(failure) }));
+      }
+    });
+    return details;
   }
 
   async function mutate(document, variables, field, message) {
@@ -474,15 +636,23 @@ export function partnersView(ctx) {
   function refresh() {
     loadStats();
     loadSection(awaiting, true);
+    loadDaily();
     loadSection(active, true);
     loadSection(ended, true);
   }
 
   refresh();
+  // Joins are not queue events: the join charts are read again every little while instead.
+  const joinsTimer = setInterval(() => {
+    if (!element.isConnected) return;
+    loadStats();
+    loadDaily();
+  }, 20000);
   return {
     element,
     onEvent,
     refresh,
+    dispose: () => clearInterval(joinsTimer),
     onLimits: () => renderSection(active),
   };
 }

@@ -1,0 +1,186 @@
+"""Health of an ACTIVE partnership: which problems a check finds, when they open, close, remind and end.
+
+Pure rules, no I/O. The cluster only reports facts (does the partner's invite resolve, to which
+server, with how many members); `issues_found` turns them into problems, `after_check` and
+`at_deadline` decide what changes and whom to tell. A problem opens with `since` and
+`grace_ends_at` (`healthGraceHours` later), closes by itself when a later check no longer finds it,
+and once past its grace makes the partnership FAILING, or with `autoEndUnhealthy` ends it.
+`healthGraceHours` 0 means the first failed check is already past the grace.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from .enums import HealthIssue, HealthStatus
+from .models import GuildSettings, PartnerServer
+
+# Staff and the representative are reminded this long before a grace period ends.
+REMINDER_BEFORE = timedelta(days=1)
+
+
+@dataclass(frozen=True, slots=True)
+class CheckFacts:
+    """What the cluster saw when it resolved the partner's invite (the `partner.check` result)."""
+
+    resolved: bool
+    guild_id: int | None = None
+    name: str | None = None
+    icon_url: str | None = None
+    member_count: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HealthProblem:
+    issue: HealthIssue
+    message: str
+    since: datetime
+    grace_ends_at: datetime
+    reminded: bool = False  # the "a day before the grace ends" notice was sent
+
+    @property
+    def remind_at(self) -> datetime | None:
+        """When to remind, or None when the grace is a day or shorter (the opening notice says it all)."""
+        at = self.grace_ends_at - REMINDER_BEFORE
+        return at if at > self.since else None
+
+
+@dataclass(frozen=True, slots=True)
+class Health:
+    problems: tuple[HealthProblem, ...] = ()
+    last_checked_at: datetime | None = None
+    next_check_at: datetime | None = None
+
+    def status(self, now: datetime) -> HealthStatus:
+        if not self.problems:
+            return HealthStatus.OK
+        if any(p.grace_ends_at <= now for p in self.problems):
+            return HealthStatus.FAILING
+        return HealthStatus.AT_RISK
+
+    def next_deadline(self, now: datetime) -> datetime | None:
+        """The next time a problem's reminder or grace end is due after `now` (for scheduled work)."""
+        times = [p.grace_ends_at for p in self.problems if p.grace_ends_at > now]
+        times += [p.remind_at for p in self.problems if not p.reminded and p.remind_at and p.remind_at > now]
+        return min(times, default=None)
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What a check or a deadline decided: the new health and whom to tell about what."""
+
+    health: Health
+    opened: tuple[HealthProblem, ...] = ()
+    closed: tuple[HealthProblem, ...] = ()
+    reminders: tuple[HealthProblem, ...] = ()
+    end_for: HealthProblem | None = None  # autoEndUnhealthy: the problem the partnership ends for
+
+    @property
+    def problems_changed(self) -> bool:
+        return bool(self.opened or self.closed or self.reminders or self.end_for)
+
+
+def issues_found(
+    partner: PartnerServer, facts: CheckFacts, min_members: int, tracked_invite_deleted: bool = False
+) -> dict[HealthIssue, str]:
+    """The problems one check shows, each with plain words for staff."""
+    found: dict[HealthIssue, str] = {}
+    if not facts.resolved:
+        found[HealthIssue.PARTNER_INVITE_INVALID] = (
+            f"The invite of {partner.name} (discord.gg/{partner.invite_code}) no longer works."
+        )
+    elif facts.guild_id != partner.id:
+        found[HealthIssue.PARTNER_SERVER_GONE] = (
+            f"The invite of {partner.name} (discord.gg/{partner.invite_code}) now leads to another server."
+        )
+    elif min_members and facts.member_count is not None and facts.member_count < min_members:
+        found[HealthIssue.BELOW_MIN_MEMBERS] = (
+            f"{partner.name} has {facts.member_count} members, fewer than the minimum of {min_members}."
+        )
+    if tracked_invite_deleted:
+        found[HealthIssue.TRACKED_INVITE_DELETED] = f"Our tracked invite for {partner.name} was deleted."
+    return found
+
+
+def refreshed_partner(partner: PartnerServer, facts: CheckFacts) -> PartnerServer:
+    """The partner's name, icon and member count as the check saw them (only when it is the same server)."""
+    if not facts.resolved or facts.guild_id != partner.id:
+        return partner
+    return dataclasses.replace(
+        partner,
+        name=facts.name or partner.name,
+        icon_url=facts.icon_url,
+        member_count=facts.member_count if facts.member_count is not None else partner.member_count,
+    )
+
+
+def after_check(
+    health: Health,
+    found: dict[HealthIssue, str],
+    now: datetime,
+    settings: GuildSettings,
+    next_check_at: datetime | None,
+) -> Verdict:
+    """A check's result: problems still found keep their `since` (and grace), new ones open, missing
+    ones close; then the deadlines that have passed apply (see `at_deadline`)."""
+    grace = timedelta(hours=settings.health_grace_hours)
+    kept, opened, closed = [], [], []
+    for problem in health.problems:
+        if problem.issue in found:
+            kept.append(dataclasses.replace(problem, message=found[problem.issue]))
+        else:
+            closed.append(problem)
+    known = {p.issue for p in health.problems}
+    for issue, message in found.items():
+        if issue not in known:
+            problem = HealthProblem(issue, message, since=now, grace_ends_at=now + grace)
+            opened.append(problem)
+            kept.append(problem)
+    checked = Health(tuple(kept), last_checked_at=now, next_check_at=next_check_at)
+    later = at_deadline(checked, now, settings)
+    return Verdict(later.health, tuple(opened), tuple(closed), later.reminders, later.end_for)
+
+
+def at_deadline(health: Health, now: datetime, settings: GuildSettings) -> Verdict:
+    """Reminders due a day before a grace ends, and (autoEndUnhealthy) the end once one has passed."""
+    reminders: list[HealthProblem] = []
+    problems = []
+    for problem in health.problems:
+        due = problem.remind_at
+        if not problem.reminded and due is not None and due <= now < problem.grace_ends_at:
+            problem = dataclasses.replace(problem, reminded=True)
+            reminders.append(problem)
+        problems.append(problem)
+    end_for = None
+    if settings.auto_end_unhealthy:
+        past = [p for p in problems if p.grace_ends_at <= now]
+        end_for = min(past, key=lambda p: p.since) if past else None
+    return Verdict(dataclasses.replace(health, problems=tuple(problems)), reminders=tuple(reminders), end_for=end_for)
+
+
+def end_reason(problem: HealthProblem) -> str:
+    """The reason an automatically ended partnership carries (it names the problem)."""
+    return f"Ended automatically: {problem.issue.value} — {problem.message}"
+
+
+def stale_queue(pending_since: list[datetime], now: datetime, hours: int) -> tuple[int, datetime | None]:
+    """(how many applications have waited longer than `hours`, the oldest submission time among them)."""
+    if hours <= 0:
+        return 0, None
+    limit = now - timedelta(hours=hours)
+    stale = [at for at in pending_since if at <= limit]
+    return len(stale), min(stale, default=None)
+
+
+def next_stale_reminder(
+    pending_since: list[datetime], now: datetime, hours: int, reminded_now: bool
+) -> datetime | None:
+    """When to look at the queue again: at most once per `hours` after a reminder, else when the oldest
+    pending application becomes stale; None when nothing is pending or reminders are off."""
+    if hours <= 0 or not pending_since:
+        return None
+    if reminded_now:
+        return now + timedelta(hours=hours)
+    return max(min(pending_since) + timedelta(hours=hours), now)

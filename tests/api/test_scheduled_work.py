@@ -1,4 +1,4 @@
-"""Scheduled work: due pieces run once, across replicas; a lost lease is taken over; a budget stretches
+"""Scheduled work (MongoDB and its in-memory twin): due pieces run once, across replicas; a lost lease is taken over; a budget stretches
 the cadence instead of bursting; a failing piece is retried later, never lost."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import pytest
 from api.scheduler import Budget, Scheduler
 from api.store import open_database
 from api.store.scheduled import ScheduledWork
+from api.store.scheduled_memory import MemoryScheduledWork
 
 T0 = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 
@@ -27,8 +28,11 @@ class FakeClock:
         self.now += timedelta(**delta)
 
 
-@pytest.fixture
-async def work() -> ScheduledWork:
+@pytest.fixture(params=["mongo", "memory"])
+async def work(request) -> ScheduledWork:
+    """The MongoDB store (on mongomock) and its in-memory twin pass the same tests."""
+    if request.param == "memory":
+        return MemoryScheduledWork()
     database = open_database("", "scheduled")
     work = ScheduledWork(database)
     await work.ensure_indexes()

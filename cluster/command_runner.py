@@ -49,6 +49,8 @@ ACTION = {
     "ticket.close": "close the ticket",
     "panel.post": "post the application panel",
     "settings.sync": "apply the settings",
+    "partner.check": "check the partner's invite",
+    "staff.notify": "post a notice in the log channel",
 }
 
 

@@ -7,6 +7,7 @@ from bus.contracts.commands import (
     InteractionFollowup,
     InviteCreate,
     PanelPost,
+    PartnerCheck,
     ReviewPost,
     ReviewReactionRemove,
     ReviewUpdate,
@@ -15,6 +16,7 @@ from bus.contracts.commands import (
     SettingsSync,
     ShowcasePost,
     ShowcaseRemove,
+    StaffNotify,
     TicketClose,
 )
 from bus.contracts.common import (
@@ -79,6 +81,7 @@ __all__ = [
     "MemberJoined",
     "MemberLeft",
     "PanelPost",
+    "PartnerCheck",
     "PartnerServer",
     "Placement",
     "Registered",
@@ -95,6 +98,7 @@ __all__ = [
     "ShowcasePost",
     "ShowcaseRemove",
     "Snowflake",
+    "StaffNotify",
     "TicketClose",
     "UtcDateTime",
     "kind_of",

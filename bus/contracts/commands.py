@@ -190,3 +190,25 @@ class PanelPost(Command):
     {"channel_id", "message_id"}."""
 
     channel_id: Snowflake
+
+
+@register("partner.check", kind=Kind.COMMAND)
+class PartnerCheck(Command):
+    """Resolve a partner's invite and report what Discord says about it, for the health check. The
+    answer is a fact, not a failure: an invite Discord no longer knows is {"resolved": false}.
+    Result: {"resolved", "guild_id", "name", "icon_url", "member_count"}. Low priority on the node:
+    user-facing commands go first and checks stay within the node's budget."""
+
+    invite_code: str
+    partnership_id: str | None = None
+
+
+@register("staff.notify", kind=Kind.COMMAND)
+class StaffNotify(Command):
+    """Post a notice for staff in the log channel (health problems, a stale queue). No mentions
+    allowed, except ping_role_id when given (the review role, for a stale queue)."""
+
+    channel_id: Snowflake
+    content: str
+    ping_role_id: Snowflake | None = None
+    partnership_id: str | None = None

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from bus import Bus, Envelope, make_bus
@@ -22,9 +23,11 @@ from .services.command_outcomes import CommandOutcomes
 from .services.contact_roles import ContactRoles
 from .services.guild_settings import SettingsService
 from .services.guild_warnings import GuildWarnings
+from .services.health import HealthService
 from .services.joins import JoinService
 from .services.journal import LIVE_JOIN
 from .services.partnerships import PartnershipService
+from .services.reminders import StaleQueueReminders
 from .services.review_reactions import ReviewReactions
 from .services.shard_readiness import ShardReadiness
 from .services.writer import GuildWriter
@@ -39,6 +42,8 @@ from .store.ledgers import LedgerRepository
 from .store.partnerships import PartnershipRepository
 from .store.processed import ProcessedEvents
 from .store.projector import Projector
+from .store.scheduled import ScheduledWork
+from .store.scheduled_memory import MemoryScheduledWork
 from .store.warnings import WarningRepository
 
 
@@ -65,6 +70,9 @@ class Container:
     command_outcomes: CommandOutcomes
     guild_warnings: GuildWarnings
     shard_readiness: ShardReadiness
+    scheduled: ScheduledWork | MemoryScheduledWork
+    health: HealthService
+    reminders: StaleQueueReminders
     hub: LiveHub
     metrics: ApiMetrics  # this process's registry, served at /metrics
     background: list[asyncio.Task] = field(default_factory=list)  # cancelled by close()
@@ -113,9 +121,14 @@ class Container:
             outbox_backlog=ledgers.count_with_unfinished_work,
         )
 
-        writer = GuildWriter(ledgers, Projector(database), bus, settings.shard_count)
-        application_service = ApplicationService(writer, apps, partnerships, processed)
-        partnership_service = PartnershipService(writer, partnerships)
+        # mongomock scans whole collections: the embedded default keeps due times in a heap instead.
+        scheduled = MemoryScheduledWork() if database.in_memory else ScheduledWork(database)
+        await scheduled.ensure_indexes()
+        writer = GuildWriter(ledgers, Projector(database, scheduled), bus, settings.shard_count)
+        every = timedelta(hours=settings.health_check_hours)
+        application_service = ApplicationService(writer, apps, partnerships, processed, check_every=every)
+        partnership_service = PartnershipService(writer, partnerships, check_every=every)
+        health = HealthService(writer, partnerships, every)
         contact_roles = ContactRoles(writer, partnerships)
         return cls(
             settings=settings,
@@ -143,7 +156,10 @@ class Container:
                 count_join=metrics.join_attributed,
             ),
             review_reactions=ReviewReactions(writer, apps, warnings, application_service),
-            command_outcomes=CommandOutcomes(writer, apps, partnership_service, warnings),
+            command_outcomes=CommandOutcomes(writer, apps, partnership_service, warnings, health),
+            scheduled=scheduled,
+            health=health,
+            reminders=StaleQueueReminders(writer),
             guild_warnings=GuildWarnings(warnings),
             shard_readiness=ShardReadiness(writer, ledgers, bot_guilds),
             hub=hub,

@@ -15,6 +15,7 @@ from bus import Envelope
 from bus.logs import message_context
 
 from .container import Container
+from .scheduled_jobs import run_scheduler
 from .services.writer import GuildWriter
 from .store.ledgers import LedgerRepository
 
@@ -56,12 +57,14 @@ async def journal_relay(ledgers: LedgerRepository, writer: GuildWriter, every: f
 
 
 async def start_worker(container: Container) -> None:
-    """Consumes cluster events into the container's services and runs the journal relay (until
-    `container.close()`)."""
+    """Consumes cluster events into the container's services and runs the journal relay and the
+    scheduled work (until `container.close()`)."""
     await container.bus.consume_events(EventWorker(container).handle)
     container.expected_consumers += 1
     relay = journal_relay(container.ledgers, container.writer, container.settings.journal_relay_seconds)
     container.background.append(asyncio.create_task(relay, name="journal-relay"))
+    # Health checks, deadlines and reminders: every replica runs its share (leases keep them single).
+    container.background.append(asyncio.create_task(run_scheduler(container), name="scheduler"))
 
 
 def main() -> None:

@@ -14,11 +14,10 @@ import dataclasses
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from .enums import HealthIssue, HealthStatus
-from .models import GuildSettings, PartnerServer
+from .enums import HealthIssue
+from .models import REMINDER_BEFORE, GuildSettings, Health, HealthProblem, PartnerServer
 
-# Staff and the representative are reminded this long before a grace period ends.
-REMINDER_BEFORE = timedelta(days=1)
+__all__ = ["REMINDER_BEFORE", "CheckFacts", "Health", "HealthProblem", "Verdict"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,41 +29,6 @@ class CheckFacts:
     name: str | None = None
     icon_url: str | None = None
     member_count: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class HealthProblem:
-    issue: HealthIssue
-    message: str
-    since: datetime
-    grace_ends_at: datetime
-    reminded: bool = False  # the "a day before the grace ends" notice was sent
-
-    @property
-    def remind_at(self) -> datetime | None:
-        """When to remind, or None when the grace is a day or shorter (the opening notice says it all)."""
-        at = self.grace_ends_at - REMINDER_BEFORE
-        return at if at > self.since else None
-
-
-@dataclass(frozen=True, slots=True)
-class Health:
-    problems: tuple[HealthProblem, ...] = ()
-    last_checked_at: datetime | None = None
-    next_check_at: datetime | None = None
-
-    def status(self, now: datetime) -> HealthStatus:
-        if not self.problems:
-            return HealthStatus.OK
-        if any(p.grace_ends_at <= now for p in self.problems):
-            return HealthStatus.FAILING
-        return HealthStatus.AT_RISK
-
-    def next_deadline(self, now: datetime) -> datetime | None:
-        """The next time a problem's reminder or grace end is due after `now` (for scheduled work)."""
-        times = [p.grace_ends_at for p in self.problems if p.grace_ends_at > now]
-        times += [p.remind_at for p in self.problems if not p.reminded and p.remind_at and p.remind_at > now]
-        return min(times, default=None)
 
 
 @dataclass(frozen=True, slots=True)

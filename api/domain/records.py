@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from .enums import ApplicationStatus
-from .models import Application, Partnership, ShowcasePlacement
+from .models import Application, Health, PartnerServer, Partnership, ShowcasePlacement
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +96,29 @@ class AuditRecorded:
     reason: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class HealthChecked:
+    """A health check's outcome: the partnership's health, and the partner as the check saw it
+    (name, icon and member count refreshed on every check)."""
+
+    partnership_id: str
+    health: Health
+    partner: PartnerServer
+
+
+@dataclass(frozen=True, slots=True)
+class WorkScheduled:
+    """A piece of scheduled work (`api.store.scheduled`) is due at `due_at`; with `keep_earlier`
+    an earlier due time already stored wins. Journaled with the change that owes it, so a crash
+    between the commit and the scheduling loses no check, reminder or deadline."""
+
+    kind: str
+    key: str
+    due_at: datetime
+    guild_id: int | None = None
+    keep_earlier: bool = False
+
+
 RecordChange = (
     ApplicationRecorded
     | ApplicationDecided
@@ -106,5 +129,7 @@ RecordChange = (
     | BlacklistAdded
     | BlacklistRemoved
     | AuditRecorded
+    | HealthChecked
+    | WorkScheduled
 )
 RECORD_CHANGES = RecordChange.__args__

@@ -19,6 +19,7 @@ from ..domain.models import Problem, ReviewPost, ShowcasePlacement
 from ..store.applications import ApplicationRepository
 from ..store.warnings import WarningRepository
 from . import effects
+from .health import HealthService, facts_from_result
 from .partnerships import PartnershipService
 from .writer import GuildWriter
 
@@ -34,7 +35,9 @@ class CommandOutcomes:
         applications: ApplicationRepository,
         partnerships: PartnershipService,
         warnings: WarningRepository,
+        health: HealthService | None = None,
     ):
+        self._health = health
         self._writer = writer
         self._apps = applications
         self._partnerships = partnerships
@@ -43,6 +46,7 @@ class CommandOutcomes:
             "review.post": self._review_posted,
             "showcase.post": self._showcase_posted,
             "invite.create": self._invite_created,
+            "partner.check": self._partner_checked,
         }
 
     async def handle(self, envelope: Envelope) -> None:
@@ -82,6 +86,11 @@ class CommandOutcomes:
     async def _invite_created(self, envelope: Envelope, data: CommandCompleted) -> None:
         if data.ok and data.refs.partnership_id and data.result.get("code"):
             await self._partnerships.tracked_invite_created(data.refs.partnership_id, data.result["code"])
+
+    async def _partner_checked(self, envelope: Envelope, data: CommandCompleted) -> None:
+        # A failed look-up (Discord refused) is no fact about the partner: the next check asks again.
+        if self._health is not None and data.ok and data.refs.partnership_id:
+            await self._health.facts_arrived(data.refs.partnership_id, facts_from_result(data.result))
 
     async def _record_failure(self, guild_id: int, data: CommandCompleted) -> None:
         log.warning("guild %s: %s failed: %s %s", guild_id, data.command_type, data.error_code, data.error)

@@ -13,6 +13,7 @@ from bus.contracts import (
     InteractionFollowup,
     InteractionReply,
     InviteCreate,
+    PartnerCheck,
     Placement,
     ReviewPost,
     ReviewStatus,
@@ -22,6 +23,7 @@ from bus.contracts import (
     SettingsSync,
     ShowcasePost,
     ShowcaseRemove,
+    StaffNotify,
     TicketClose,
 )
 from bus.contracts import PartnerServer as WirePartner
@@ -158,3 +160,24 @@ def approval_effects(p: Partnership, s: GuildSettings) -> list[Outgoing]:
 
 def end_effects(p: Partnership, s: GuildSettings) -> list[Outgoing]:
     return [*showcase_remove(p, s), *contact_role_revoke(p, s)]
+
+
+def staff_notice(guild_id: int, s: GuildSettings, content: str, *, ping_review_role: bool = False,
+                 partnership_id: str | None = None) -> list[Outgoing]:  # fmt: skip
+    """A notice in the log channel (else the review channel); none when the guild has neither."""
+    channel = s.log_target_id
+    if channel is None:
+        return []
+    ping = s.review_ping_role_id if ping_review_role else None
+    body = StaffNotify(channel_id=channel, content=content, ping_role_id=ping, partnership_id=partnership_id)
+    return [command(guild_id, body)]
+
+
+def tell_representative(p: Partnership, content: str) -> list[Outgoing]:
+    refs = CommandRefs(partnership_id=p.id)
+    return [command(p.guild_id, DmSend(user_id=p.representative_id, content=content, refs=refs))]
+
+
+def partner_check(p: Partnership) -> Outgoing:
+    """Ask the cluster what the partner's invite leads to now (the health check's facts)."""
+    return command(p.guild_id, PartnerCheck(invite_code=p.partner.invite_code, partnership_id=p.id))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
 from ..domain import ledger as rules
 from ..domain import text
@@ -20,7 +21,8 @@ from ..domain.records import (
 )
 from ..domain.snowflake import parse_snowflake
 from ..store.partnerships import PartnershipRepository
-from . import audit, effects, journal
+from . import audit, effects, journal, notices
+from .health import first_check_scheduled
 from .ids import new_id
 from .writer import Change, GuildWriter
 
@@ -65,7 +67,10 @@ class ManualPartner:
 
 
 class PartnershipService:
-    def __init__(self, writer: GuildWriter, partnerships: PartnershipRepository):
+    def __init__(
+        self, writer: GuildWriter, partnerships: PartnershipRepository, check_every: timedelta = timedelta(hours=24)
+    ):
+        self._check_every = check_every  # HEALTH_CHECK_HOURS: a new partnership's first check
         self._writer = writer
         self._partnerships = partnerships
 
@@ -97,6 +102,7 @@ class PartnershipService:
                     {"status": "ACTIVE", "partner_id": str(manual.partner.id), "partner_name": manual.partner.name},
                 ),
                 *effects.approval_effects(partnership, ledger.settings),
+                first_check_scheduled(partnership, now, self._check_every),
             ]  # fmt: skip
             return Change(new, items)
 
@@ -147,6 +153,7 @@ class PartnershipService:
                     reason,
                 ),
                 *effects.end_effects(partnership, ledger.settings),
+                *effects.tell_representative(partnership, notices.partnership_ended(partnership, reason)),
             ]
             return Change(new, items)
 

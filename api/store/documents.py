@@ -6,12 +6,14 @@ import dataclasses
 from typing import Any
 
 from ..clock import as_utc
-from ..domain.enums import ApplicationSource, ApplicationStatus, PartnershipStatus
+from ..domain.enums import ApplicationSource, ApplicationStatus, HealthIssue, PartnershipStatus
 from ..domain.ledger import ActiveSlot, Ledger, PendingSlot
 from ..domain.models import (
     Application,
     BlacklistEntry,
     GuildSettings,
+    Health,
+    HealthProblem,
     PartnerServer,
     Partnership,
     Problem,
@@ -202,7 +204,41 @@ def partnership_to_doc(p: Partnership) -> dict[str, Any]:
         "showcase_error": p.showcase_error,
         "join_count": p.join_count,
         "retained_count": p.retained_count,
+        "health": health_to_doc(p.health),
     }
+
+
+def health_to_doc(h: Health) -> dict[str, Any]:
+    return {
+        "problems": [
+            {
+                "issue": p.issue.value,
+                "message": p.message,
+                "since": p.since,
+                "grace_ends_at": p.grace_ends_at,
+                "reminded": p.reminded,
+            }
+            for p in h.problems
+        ],
+        "last_checked_at": h.last_checked_at,
+        "next_check_at": h.next_check_at,
+    }
+
+
+def health_from_doc(doc: dict[str, Any] | None) -> Health:
+    if not doc:
+        return Health()
+    problems = tuple(
+        HealthProblem(
+            HealthIssue(p["issue"]),
+            p["message"],
+            as_utc(p["since"]),
+            as_utc(p["grace_ends_at"]),
+            p.get("reminded", False),
+        )
+        for p in doc.get("problems", [])
+    )
+    return Health(problems, as_utc(doc.get("last_checked_at")), as_utc(doc.get("next_check_at")))
 
 
 def partnership_from_doc(doc: dict[str, Any]) -> Partnership:
@@ -224,6 +260,7 @@ def partnership_from_doc(doc: dict[str, Any]) -> Partnership:
         join_count=doc.get("join_count", 0),
         retained_count=doc.get("retained_count", 0),
         problems=tuple(Problem(p["action"], p["code"], p["message"], as_utc(p["at"])) for p in doc.get("problems", [])),
+        health=health_from_doc(doc.get("health")),
     )
 
 

@@ -1,14 +1,14 @@
 """Reads of partnership documents, plus the writes that are not guild-ledger state:
-tracked invite, showcase placement details and the join counters."""
+tracked invite, showcase placement details, the join counters and uneventful health checks."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from ..domain.enums import PartnershipStatus
-from ..domain.models import Partnership
+from ..domain.models import Health, PartnerServer, Partnership
 from .database import Database
-from .documents import partnership_from_doc
+from .documents import health_to_doc, partner_to_doc, partnership_from_doc
 from .paging import keyset_page
 
 # How many recent join/leave event ids a partnership remembers to make its counters idempotent. A join
@@ -77,3 +77,11 @@ class PartnershipRepository:
             },
         )
         return result.modified_count == 1
+
+    async def record_check(self, partnership_id: str, health: Health, partner: PartnerServer) -> None:
+        """A check that changed no problem: when it ran and the partner's refreshed facts, written
+        directly (no ledger change: nothing a rule reads moved). Only on an ACTIVE partnership."""
+        await self._coll.update_one(
+            {"_id": partnership_id, "status": "ACTIVE"},
+            {"$set": {"health": health_to_doc(health), "partner": partner_to_doc(partner)}},
+        )

@@ -17,13 +17,22 @@ from typing import Any
 
 from pymongo.errors import DuplicateKeyError
 
+from ..clock import as_utc
 from ..domain import records
 from ..domain.enums import ApplicationStatus, PartnershipStatus
 from .database import Database
-from .documents import application_to_doc, blacklist_doc, partnership_to_doc, placement_to_doc, sid
+from .documents import (
+    application_to_doc,
+    blacklist_doc,
+    health_to_doc,
+    partner_to_doc,
+    partnership_to_doc,
+    placement_to_doc,
+    sid,
+)
 
 # Journal items with these ops are database writes; the others (`command`, `live`) go to the bus.
-DB_OPS = frozenset({"insert", "update", "put_versioned"})
+DB_OPS = frozenset({"insert", "update", "put_versioned", "schedule"})
 
 PENDING = {"status": ApplicationStatus.PENDING.value}
 ACTIVE = {"status": PartnershipStatus.ACTIVE.value}
@@ -86,6 +95,14 @@ def encode(change: records.RecordChange) -> dict[str, Any]:
                 "reason": change.reason,
             }
             return _insert(change, "audit_log", doc)
+        case records.HealthChecked():
+            checked = {"health": health_to_doc(change.health), "partner": partner_to_doc(change.partner)}
+            return _update(change, "partnerships", change.partnership_id, ACTIVE, checked)
+        case records.WorkScheduled():
+            return _item(
+                change, "schedule", "scheduled_work", kind=change.kind, key=change.key, due_at=change.due_at,
+                guild_id=sid(change.guild_id), keep_earlier=change.keep_earlier,
+            )  # fmt: skip
     raise TypeError(f"not a record change: {change!r}")
 
 
@@ -110,8 +127,11 @@ def _put_versioned(change: records.RecordChange, coll: str, doc: dict[str, Any])
 class Projector:
     """Applies the database items of a guild's journal. Each one is idempotent (see above)."""
 
-    def __init__(self, database: Database):
+    def __init__(self, database: Database, scheduled: Any = None):
         self._db = database.db
+        # ScheduledWork or its in-memory twin: `schedule` items go through it (idempotent: a replay
+        # sets the same due time again).
+        self._scheduled = scheduled
 
     encode = staticmethod(encode)
 
@@ -126,6 +146,13 @@ class Projector:
         elif op == "update":
             # `expect` makes a replay a no-op once the document has moved on.
             await collection.update_one({"_id": item["_id"], **item.get("expect", {})}, {"$set": item["set"]})
+        elif op == "schedule":
+            if self._scheduled is not None:
+                guild_id = None if item.get("guild_id") is None else int(item["guild_id"])
+                await self._scheduled.schedule(
+                    item["kind"], item["key"], as_utc(item["due_at"]), guild_id=guild_id,
+                    keep_earlier=item.get("keep_earlier", False),
+                )  # fmt: skip
         elif op == "put_versioned":
             # A newer version of the same document wins over a late replay of an older one.
             doc = item["doc"]

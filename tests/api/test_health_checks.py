@@ -214,3 +214,34 @@ async def test_a_stale_queue_is_announced_once_per_interval_pinging_only_the_rev
     clock.advance(hours=1)
     await scheduler.run_due()
     await commands.wait_for("staff.notify", 2)
+
+
+CHECK_NOW = (
+    """mutation($id: ID!) { checkPartnershipHealth(id: $id) { partnership { id } userErrors { code field } } }"""
+)
+HEALTH = """query($id: ID!) { node(id: $id) { ... on Partnership {
+  partner { name memberCount } health { status lastCheckedAt problems { issue message since graceEndsAt } } } } }"""
+CREATE = """mutation($input: CreatePartnershipInput!) { createPartnership(input: $input) { partnership { id } } }"""
+
+
+async def test_staff_ask_for_a_check_now_and_see_the_problem_in_health(api, container, commands, worker) -> None:
+    await configure(container, health_grace_hours=72)
+    created = await api.data(CREATE, {"input": {
+        "guildId": str(GUILD), "partnerGuildId": str(PARTNER), "partnerName": "Chess", "inviteCode": "chess",
+        "representativeId": str(REP), "advertisement": "Play chess with us", "memberCount": 500}})  # fmt: skip
+    node_id = created["createPartnership"]["partnership"]["id"]
+    fine = (await api.data(HEALTH, {"id": node_id}))["node"]["health"]
+    assert fine == {"status": "OK", "lastCheckedAt": None, "problems": []}
+
+    asked = (await api.data(CHECK_NOW, {"id": node_id}))["checkPartnershipHealth"]
+    assert asked["userErrors"] == []
+    (check,) = await commands.wait_for("partner.check")
+    p = await container.partnership_repo.get(check.data["partnership_id"])
+    await worker.handle(answer(p, resolved=False))
+    seen = (await api.data(HEALTH, {"id": node_id}))["node"]["health"]
+    assert seen["status"] == "AT_RISK" and seen["lastCheckedAt"] is not None
+    assert [x["issue"] for x in seen["problems"]] == ["PARTNER_INVITE_INVALID"]
+
+    viewer = await api.post(CHECK_NOW, {"id": node_id}, token=api.viewer())
+    assert viewer.get("errors") or viewer["data"]["checkPartnershipHealth"]["userErrors"]
+    assert len(commands.of("partner.check")) == 1  # a viewer cannot make the bot ask Discord

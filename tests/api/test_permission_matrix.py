@@ -42,6 +42,8 @@ OPERATIONS = {
         'inviteCode: "xinvite", representativeId: "1", advertisement: "ad"}) { userErrors { code } } }' % G,
         "edit", "guild"),
     "bumpPartnership": ("mutation($pid: ID!) { bumpPartnership(id: $pid) { userErrors { code } } }", "edit", "id"),
+    "checkPartnershipHealth": (
+        "mutation($pid: ID!) { checkPartnershipHealth(id: $pid) { userErrors { code } } }", "edit", "id"),
     "endPartnership": ("mutation($pid: ID!) { endPartnership(id: $pid) { userErrors { code } } }", "edit", "id"),
     "blacklistServer": (
         'mutation { blacklistServer(guildId: "%s", partnerGuildId: "1234500000000000098") { userErrors { code } } }' % G,

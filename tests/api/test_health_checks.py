@@ -16,8 +16,8 @@ from api.domain.models import Partnership
 from api.scheduled_jobs import build_scheduler
 from api.scheduler import Scheduler
 from api.services.partnerships import ManualPartner
-from api.worker import EventWorker
-from tests.api.conftest import Commands
+from api.worker import EventWorker, start_worker
+from tests.api.conftest import Commands, make_settings
 from tests.api.factories import GUILD, completed, submitted
 
 LOG_CHANNEL = 1900000000000000001
@@ -245,3 +245,26 @@ async def test_staff_ask_for_a_check_now_and_see_the_problem_in_health(api, cont
     viewer = await api.post(CHECK_NOW, {"id": node_id}, token=api.viewer())
     assert viewer.get("errors") or viewer["data"]["checkPartnershipHealth"]["userErrors"]
     assert len(commands.of("partner.check")) == 1  # a viewer cannot make the bot ask Discord
+
+
+async def test_a_check_scheduled_before_a_restart_runs_in_the_next_api_process(mongo_server, mongo_db_name) -> None:
+    """Stop the API, start another on the same database: the due check is still there and runs."""
+    settings = make_settings(
+        mongodb_url=mongo_server.url, mongodb_database=mongo_db_name,
+        health_check_hours=0.0005, scheduler_poll_seconds=0.05,
+    )  # fmt: skip
+    first = await Container.open(settings)
+    try:
+        p = await partner_with(first)
+    finally:
+        await first.close()  # stopped before the check was due; no scheduler ever ran in it
+
+    second = await Container.open(settings)
+    try:
+        collected = Commands()
+        await second.bus.consume_commands(range(settings.shard_count), collected.handle)
+        await start_worker(second)  # the event worker, the journal relay and the scheduler
+        (check,) = await collected.wait_for("partner.check", timeout=30)
+        assert check.data["partnership_id"] == p.id
+    finally:
+        await second.close()

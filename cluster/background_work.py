@@ -12,16 +12,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 # Command types that run in the background path (everything else is user-facing).
 BACKGROUND_COMMANDS = frozenset({"partner.check"})
 
 
 class BackgroundGate:
-    def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        rate: float,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         self.rate = rate
         self._clock = clock
+        self._sleep = sleep
         self._foreground = 0
         self._idle = asyncio.Event()
         self._idle.set()
@@ -50,7 +56,7 @@ class BackgroundGate:
             while True:
                 delay = self._next_at - self._clock()
                 if delay > 0:
-                    await asyncio.sleep(delay)
+                    await self._sleep(delay)
                 if self._idle.is_set():
                     break
                 self.background_waits += 1

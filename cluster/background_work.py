@@ -5,6 +5,8 @@ showcase matters more than a check that could run a minute later. Every other co
 ``foreground()``; a check enters ``background()``, which waits until no foreground command is
 running on this node and a token of the node's check budget (CHECK_REQUESTS_PER_SECOND) is free.
 So checks fill the gaps, never exceed the budget, and a burst of user-facing work pre-empts them.
+A waiting check holds one of the shard consumer's prefetch slots; the API's HEALTH_CHECKS_PER_SECOND
+keeps the checks in flight few, well under the prefetch, so user-facing commands are still delivered.
 """
 
 from __future__ import annotations

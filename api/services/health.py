@@ -132,7 +132,7 @@ class HealthService:
 
     async def check_now(self, p: Partnership) -> None:
         """Staff asked (`checkPartnershipHealth`): a fresh look-up, whatever this cycle saw."""
-        self.invites.join(p.partner.invite_code, p.id, self._clock() - IN_FLIGHT_TIMEOUT)  # always first
+        self.invites.join(p.partner.invite_code, p.id, self._clock())  # others checking now get this answer too
         await self._writer.send_unjournaled([effects.partner_check(p)])
 
     async def deadline_due(self, partnership_id: str, now: datetime) -> datetime | None:

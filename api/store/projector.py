@@ -147,12 +147,13 @@ class Projector:
             # `expect` makes a replay a no-op once the document has moved on.
             await collection.update_one({"_id": item["_id"], **item.get("expect", {})}, {"$set": item["set"]})
         elif op == "schedule":
-            if self._scheduled is not None:
-                guild_id = None if item.get("guild_id") is None else int(item["guild_id"])
-                await self._scheduled.schedule(
-                    item["kind"], item["key"], as_utc(item["due_at"]), guild_id=guild_id,
-                    keep_earlier=item.get("keep_earlier", False),
-                )  # fmt: skip
+            if self._scheduled is None:  # never drop owed work silently: the journal keeps it
+                raise RuntimeError("a schedule item needs a Projector built with the scheduled-work store")
+            guild_id = None if item.get("guild_id") is None else int(item["guild_id"])
+            await self._scheduled.schedule(
+                item["kind"], item["key"], as_utc(item["due_at"]), guild_id=guild_id,
+                keep_earlier=item.get("keep_earlier", False),
+            )  # fmt: skip
         elif op == "put_versioned":
             # A newer version of the same document wins over a late replay of an older one.
             doc = item["doc"]

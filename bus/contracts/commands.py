@@ -199,8 +199,8 @@ class PartnerCheck(Command):
     Result: {"resolved", "guild_id", "name", "icon_url", "member_count"}. Low priority on the node:
     user-facing commands go first and checks stay within the node's budget."""
 
+    partnership_id: str
     invite_code: str
-    partnership_id: str | None = None
 
 
 @register("staff.notify", kind=Kind.COMMAND)

@@ -47,7 +47,7 @@ async def test_a_guild_whose_member_count_drops_is_reported_with_the_new_count(
 ) -> None:
     _w, home, bus, bot, (partner, _) = await setup(fake_discord, start_node)
     partner.member_count_override = 40
-    done = await command(bus, bot, home.id, "partner.check", {"invite_code": "cool"})
+    done = await command(bus, bot, home.id, "partner.check", {"invite_code": "cool", "partnership_id": "p1"})
     assert done["result"]["member_count"] == 40
 
 
@@ -55,9 +55,11 @@ async def test_an_invite_that_starts_answering_404_is_reported_unresolved_not_fa
     fake_discord: FakeDiscord, start_node
 ) -> None:
     w, home, bus, bot, _ = await setup(fake_discord, start_node)
-    assert (await command(bus, bot, home.id, "partner.check", {"invite_code": "cool"}))["result"]["resolved"]
+    assert (await command(bus, bot, home.id, "partner.check", {"invite_code": "cool", "partnership_id": "p1"}))[
+        "result"
+    ]["resolved"]
     del w.invites["cool"]
-    done = await command(bus, bot, home.id, "partner.check", {"invite_code": "cool"})
+    done = await command(bus, bot, home.id, "partner.check", {"invite_code": "cool", "partnership_id": "p1"})
     assert done["ok"] is True
     assert done["result"] == {"resolved": False, "guild_id": None, "name": None, "icon_url": None, "member_count": None}
 
@@ -81,7 +83,9 @@ async def test_a_check_waits_while_a_user_facing_command_runs(fake_discord: Fake
     while not order:
         await asyncio.sleep(0.01)
     check = asyncio.create_task(
-        bus.deliver_command(shard, Envelope.new("partner.check", home.id, {"invite_code": "cool"}))
+        bus.deliver_command(
+            shard, Envelope.new("partner.check", home.id, {"invite_code": "cool", "partnership_id": "p1"})
+        )
     )
     while bot.background_work.background_waits == 0:
         await asyncio.sleep(0.01)

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import logging
 
@@ -13,18 +12,20 @@ from bus.logs import configure_logging
 
 from .app import create_app
 from .auth import EDIT, VIEW, TokenService
-from .container import Container
 from .lifecycle import GracefulServer, start_live
 from .settings import load_settings_or_exit
+from .startup import open_container_or_exit, parser
 from .worker import start_worker
 
 log = logging.getLogger("api")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m api", description=__doc__)
-    parser.add_argument("--demo", action="store_true", help="fill the demo guild with a realistic queue and partners")
-    args = parser.parse_args()
+    arguments = parser("python -m api", __doc__)
+    arguments.add_argument(
+        "--demo", action="store_true", help="fill the demo guild with a realistic queue and partners"
+    )
+    args = arguments.parse_args()
     settings = load_settings_or_exit()
     configure_logging(settings.log_level, settings.log_format, static={"service": "api"})
     asyncio.run(_serve(settings, args.demo))
@@ -34,7 +35,7 @@ async def _serve(settings, demo: bool) -> None:
     secret = settings.auth_secret.get_secret_value()
     made_up = not secret
     tokens = TokenService(secret or TokenService.generate_secret(), settings.auth_token_minutes)
-    container = await Container.open(settings)
+    container = await open_container_or_exit(settings)
     await start_live(container)
     if settings.run_worker:
         await start_worker(container)
@@ -72,9 +73,12 @@ async def _serve(settings, demo: bool) -> None:
         log_level="warning",
         log_config=None,
         timeout_graceful_shutdown=grace,
+        # Behind a proxy, its X-Forwarded-For names the client (the /auth throttle counts per client).
+        forwarded_allow_ips=settings.forwarded_allow_ips,
         # Subscription messages are a few hundred bytes: compressing each one costs CPU per subscriber
         # and saves next to nothing (measured in bench/bus.py's fan-out).
         ws_per_message_deflate=False,
+        ws_max_size=settings.ws_max_message_bytes,  # refused by the server before it is buffered (1009)
     )
     server = GracefulServer(config, drain)
     try:

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from cross_web import HTTPException
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -18,12 +19,14 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_P
 from .auth import TokenService
 from .container import Container
 from .dashboard import mount_dashboard
+from .export import build_export_router
 from .graphiql import graphiql_page, mount_graphiql
 from .graphql.context import Context
 from .graphql.schema import build_schema
+from .graphql.websocket_limits import LegacyWSHandler, SizeLimitedAdapter, SubscriptionQuota, TransportWSHandler
 from .lifecycle import OpenWebSockets, TrackWebSockets, check_readiness, start_live
-from .limits import RequestSizeLimit
 from .login import build_login_router
+from .request_limits import RequestSizeLimit
 from .settings import ApiSettings
 from .worker import start_worker
 
@@ -31,6 +34,25 @@ log = logging.getLogger(__name__)
 
 
 class _Router(GraphQLRouter):
+    """The GraphQL endpoint; its websockets are bounded (api/graphql/websocket_limits.py)."""
+
+    websocket_adapter_class = SizeLimitedAdapter
+    graphql_transport_ws_handler_class = TransportWSHandler
+    graphql_ws_handler_class = LegacyWSHandler
+
+    def __init__(self, *args: Any, ws_max_message_bytes: int, quota: SubscriptionQuota, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.ws_max_message_bytes = ws_max_message_bytes
+        self.subscription_quota = quota
+
+    def parse_json(self, data: str | bytes) -> Any:
+        """A body that is JSON but not an object (`"str"`, `42`, `null`) is a 400, like malformed JSON.
+        A list stays a list: strawberry answers it (batching is off) with its own 400."""
+        parsed = super().parse_json(data)
+        if not isinstance(parsed, dict | list):
+            raise HTTPException(400, 'The request body must be a JSON object: {"query": "…", "variables": {…}}.')
+        return parsed
+
     async def on_ws_connect(self, context: Context) -> Any:
         """A websocket must authenticate in `connection_init` ({"Authorization": "Bearer <jwt>"})."""
         try:
@@ -83,11 +105,14 @@ def create_app(
         context_getter=get_context,
         graphql_ide="graphiql" if settings.graphiql else None,
         subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL],
+        ws_max_message_bytes=settings.ws_max_message_bytes,
+        quota=SubscriptionQuota(settings.ws_max_subscriptions_per_user),
     )
     app.include_router(router, prefix="/graphql")
     if settings.graphiql:
         mount_graphiql(app)  # /graphiql/: the GraphiQL page's scripts and styles
     app.include_router(build_login_router(settings))  # /auth/discord/login, /callback, /auth/refresh, /logout
+    app.include_router(build_export_router())  # /export/{guildId}/partnerships.csv
     mount_dashboard(app, settings)  # /dashboard/: the staff dashboard's static files
     if settings.cors_origins:
         app.add_middleware(

@@ -17,10 +17,12 @@ from bus import Bus, Envelope, make_bus
 
 from .live import LiveHub
 from .metrics import ApiMetrics
+from .services.ad_proposals import AdProposals
 from .services.applications import ApplicationService
 from .services.blacklist import BlacklistService
 from .services.command_outcomes import CommandOutcomes
 from .services.contact_roles import ContactRoles
+from .services.directory import DirectoryService
 from .services.guild_settings import SettingsService
 from .services.guild_warnings import GuildWarnings
 from .services.health import HealthService
@@ -28,6 +30,7 @@ from .services.joins import JoinService
 from .services.journal import LIVE_JOIN
 from .services.partnerships import PartnershipService
 from .services.reminders import StaleQueueReminders
+from .services.representatives import RepresentativeRequests
 from .services.review_reactions import ReviewReactions
 from .services.shard_readiness import ShardReadiness
 from .services.writer import GuildWriter
@@ -37,9 +40,12 @@ from .store.applications import ApplicationRepository
 from .store.audit import AuditRepository
 from .store.blacklist import BlacklistRepository
 from .store.bot_guilds import BotGuildRepository
+from .store.directory import DirectoryRepository
+from .store.join_days import JoinDayRepository
 from .store.joins import JoinRepository
 from .store.ledgers import LedgerRepository
 from .store.partnerships import PartnershipRepository
+from .store.people import PeopleRepository
 from .store.processed import ProcessedEvents
 from .store.projector import Projector
 from .store.scheduled import ScheduledWork
@@ -57,12 +63,15 @@ class Container:
     partnership_repo: PartnershipRepository
     blacklist_repo: BlacklistRepository
     join_repo: JoinRepository
+    join_days: JoinDayRepository
     warnings: WarningRepository
     audit_repo: AuditRepository
     bot_guilds: BotGuildRepository
     writer: GuildWriter
     applications: ApplicationService
     partnerships: PartnershipService
+    representatives: RepresentativeRequests
+    ad_proposals: AdProposals
     blacklist: BlacklistService
     guild_settings: SettingsService
     joins: JoinService
@@ -74,6 +83,9 @@ class Container:
     health: HealthService
     reminders: StaleQueueReminders
     hub: LiveHub
+    directory_repo: DirectoryRepository  # guilds' names, channels and roles (guild.directory)
+    people: PeopleRepository  # users' display names and avatars
+    directory: DirectoryService
     metrics: ApiMetrics  # this process's registry, served at /metrics
     background: list[asyncio.Task] = field(default_factory=list)  # cancelled by close()
     draining: bool = False  # shutting down: /readyz answers 503
@@ -89,6 +101,7 @@ class Container:
                 settings.rabbitmq_url.get_secret_value(),
                 prefetch=settings.bus_prefetch,
                 publish_timeout=settings.publish_timeout_seconds,
+                connect_timeout=settings.rabbitmq_connect_timeout_seconds,
                 shard_count=settings.shard_count,
                 close_timeout=settings.shutdown_grace_seconds,
             )
@@ -101,6 +114,7 @@ class Container:
         warnings = WarningRepository(database)
         bot_guilds = BotGuildRepository(database)
         processed = ProcessedEvents(database)
+        join_days = JoinDayRepository(database)
 
         async def load_records(envelope: Envelope) -> dict[str, Any]:
             data = envelope.data
@@ -127,9 +141,10 @@ class Container:
         writer = GuildWriter(ledgers, Projector(database, scheduled), bus, settings.shard_count)
         every = timedelta(hours=settings.health_check_hours)
         application_service = ApplicationService(writer, apps, partnerships, processed, check_every=every)
-        partnership_service = PartnershipService(writer, partnerships, check_every=every)
         health = HealthService(writer, partnerships, every)
+        partnership_service = PartnershipService(writer, partnerships, warnings, check_every=every)
         contact_roles = ContactRoles(writer, partnerships)
+        ad_proposals = AdProposals(writer, partnerships, processed)
         return cls(
             settings=settings,
             database=database,
@@ -139,24 +154,28 @@ class Container:
             partnership_repo=partnerships,
             blacklist_repo=blacklist,
             join_repo=joins,
+            join_days=join_days,
             warnings=warnings,
             audit_repo=AuditRepository(database),
             bot_guilds=bot_guilds,
             writer=writer,
             applications=application_service,
             partnerships=partnership_service,
+            representatives=RepresentativeRequests(writer, apps, partnerships, partnership_service, processed),
+            ad_proposals=ad_proposals,
             blacklist=BlacklistService(writer, blacklist),
             guild_settings=SettingsService(writer),
             joins=JoinService(
                 partnerships,
                 joins,
+                join_days,
                 processed,
                 bus,
                 on_representative_join=contact_roles.representative_joined,
                 count_join=metrics.join_attributed,
             ),
-            review_reactions=ReviewReactions(writer, apps, warnings, application_service),
-            command_outcomes=CommandOutcomes(writer, apps, partnership_service, warnings, health),
+            review_reactions=ReviewReactions(writer, apps, warnings, application_service, partnerships, ad_proposals),
+            command_outcomes=CommandOutcomes(writer, apps, partnerships, partnership_service, warnings, health),
             scheduled=scheduled,
             health=health,
             reminders=StaleQueueReminders(writer),
@@ -164,6 +183,7 @@ class Container:
             shard_readiness=ShardReadiness(writer, ledgers, bot_guilds),
             hub=hub,
             metrics=metrics,
+            **_directory_parts(database, bot_guilds),
         )
 
     async def stop_consuming(self) -> None:
@@ -178,3 +198,12 @@ class Container:
                 await task
         await self.bus.close()
         self.database.close()
+
+
+def _directory_parts(database: Database, bot_guilds: BotGuildRepository) -> dict[str, Any]:
+    directory_repo, people = DirectoryRepository(database), PeopleRepository(database)
+    return {
+        "directory_repo": directory_repo,
+        "people": people,
+        "directory": DirectoryService(directory_repo, people, bot_guilds),
+    }

@@ -36,6 +36,26 @@ async def fill_demo_guild(container: Container, guild_id: int) -> None:
             "advertisement": "Join the Demo Guild: friendly people, weekly game nights and a partner network!",
         },
     )
+    # What a cluster node would report for the guild (guild.directory): names for the pickers.
+    directory = {
+        "revision": 1,
+        "name": "Demo Guild",
+        "icon_url": None,
+        "channels": [
+            {"id": str(guild_id + 5), "name": "Partners", "type": "CATEGORY", "position": 1},
+            {"id": str(guild_id + 1), "name": "partner-showcase", "type": "TEXT", "parent_id": str(guild_id + 5), "position": 0},
+            {"id": str(guild_id + 2), "name": "partnership-requests", "type": "TEXT", "parent_id": str(guild_id + 5), "position": 1},
+            {"id": str(guild_id + 6), "name": "partner-forum", "type": "FORUM", "parent_id": str(guild_id + 5), "position": 2},
+            {"id": str(guild_id + 7), "name": "announcements", "type": "ANNOUNCEMENT", "position": 0},
+            {"id": str(guild_id + 8), "name": "general", "type": "TEXT", "position": 1},
+        ],
+        "roles": [
+            {"id": str(guild_id + 9), "name": "Staff", "color": 0xE67E22, "position": 3},
+            {"id": str(guild_id + 3), "name": "Partnership Team", "color": 0x9B59B6, "position": 2},
+            {"id": str(guild_id + 4), "name": "Partners", "color": 0x3498DB, "position": 1},
+        ],
+    }  # fmt: skip
+    await container.directory.guild_directory(Envelope.new("guild.directory", guild_id, directory))
     for index, (name, members) in enumerate(SERVERS):
         partner_id = 1200000000000000000 + index * 4194304 * 7
         data = {
@@ -46,9 +66,10 @@ async def fill_demo_guild(container: Container, guild_id: int) -> None:
                         "invite_code": name.lower().replace(" ", "")[:10]},
             "reply": None,
             "ticket_channel_id": None,
+            "representative_name": f"{name.split()[0]} Rep",
         }  # fmt: skip
-        envelope = Envelope.new("application.submitted", guild_id, data, occurred_at=datetime.now(UTC))
-        app = await container.applications.submit(envelope)
+        envelope = Envelope.new("application.submitted", guild_id, data, version=2, occurred_at=datetime.now(UTC))
+        app = await container.directory.remembering_representative(container.applications.submit)(envelope)
         if app is not None and index < 3:
             await container.applications.approve(app, actor=1)
     await container.partnerships.create_manual(

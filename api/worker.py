@@ -15,7 +15,9 @@ from bus import Envelope
 from bus.logs import message_context
 
 from .container import Container
+from .event_batches import handle_batch
 from .scheduled_jobs import run_scheduler
+from .services.invite_deletions import InviteDeletions
 from .services.writer import GuildWriter
 from .store.ledgers import LedgerRepository
 
@@ -25,14 +27,21 @@ log = logging.getLogger(__name__)
 class EventWorker:
     def __init__(self, container: Container):
         c = container
+        self._joins = c.joins
         self._handlers = {
-            "application.submitted": c.applications.submit,
+            "application.submitted": c.directory.remembering_representative(c.applications.submit),
             "member.joined": c.joins.joined,
             "member.left": c.joins.left,
             "review.reaction": c.review_reactions.handle,
             "command.completed": c.command_outcomes.handle,
             "guild.warning": c.guild_warnings.handle,
             "shard.ready": c.shard_readiness.handle,
+            "guild.directory": c.directory.guild_directory,
+            "invite.deleted": InviteDeletions(c.partnerships).handle,
+            "representative.status": c.representatives.status,
+            "representative.withdraw": c.representatives.withdraw,
+            "representative.bump": c.representatives.bump,
+            "representative.ad": c.ad_proposals.propose,
         }
 
     async def handle(self, envelope: Envelope) -> None:
@@ -43,6 +52,10 @@ class EventWorker:
                 log.info("ignoring event type %s (%s)", envelope.type, envelope.id)
                 return
             await handler(envelope)
+
+    async def handle_batch(self, envelopes: list[Envelope]) -> list[BaseException | None]:
+        """Many events at once (the RabbitMQ bus); joins and leaves in runs (api/event_batches.py)."""
+        return await handle_batch(envelopes, self.handle, self._joins.handle_many)
 
 
 async def journal_relay(ledgers: LedgerRepository, writer: GuildWriter, every: float) -> None:
@@ -59,7 +72,8 @@ async def journal_relay(ledgers: LedgerRepository, writer: GuildWriter, every: f
 async def start_worker(container: Container) -> None:
     """Consumes cluster events into the container's services and runs the journal relay and the
     scheduled work (until `container.close()`)."""
-    await container.bus.consume_events(EventWorker(container).handle)
+    worker = EventWorker(container)
+    await container.bus.consume_events(worker.handle, worker.handle_batch)
     container.expected_consumers += 1
     relay = journal_relay(container.ledgers, container.writer, container.settings.journal_relay_seconds)
     container.background.append(asyncio.create_task(relay, name="journal-relay"))
@@ -71,12 +85,14 @@ def main() -> None:
     from bus.logs import configure_logging
 
     from .settings import load_settings_or_exit
+    from .startup import open_container_or_exit, parser
 
+    parser("python -m api.worker", __doc__).parse_args()
     settings = load_settings_or_exit()
     configure_logging(settings.log_level, settings.log_format, static={"service": "api.worker"})
 
     async def run() -> None:
-        container = await Container.open(settings)
+        container = await open_container_or_exit(settings)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
 

@@ -31,9 +31,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from api.lifecycle import start_live
-from api.worker import start_worker
-
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 # Run as a script, this folder comes first on sys.path and this very file would shadow graphql-core.
@@ -41,6 +38,8 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from api.lifecycle import start_live  # noqa: E402  (after the path fix: `bus` must be the package)
+from api.worker import start_worker  # noqa: E402
 from bench.common import (  # noqa: E402
     TRANSPORTS,
     LoadResult,

@@ -10,7 +10,7 @@ See bus/README.md for the messages and the guarantees.
 
 from typing import Any
 
-from bus.base import Bus, BusStats, Handler
+from bus.base import BatchHandler, Bus, BusStats, Handler
 from bus.contracts import Kind, parse, parse_as, register
 from bus.envelope import Envelope
 from bus.errors import (
@@ -18,6 +18,7 @@ from bus.errors import (
     BusError,
     MalformedMessage,
     PublishFailed,
+    Refused,
     TopologyMismatch,
     Unroutable,
 )
@@ -38,6 +39,7 @@ def make_bus(url: str, **opts: Any) -> Bus:
 
 
 __all__ = [
+    "BatchHandler",
     "BrokerUnavailable",
     "Bus",
     "BusError",
@@ -49,6 +51,7 @@ __all__ = [
     "MemoryBus",
     "PublishFailed",
     "RabbitBus",
+    "Refused",
     "TopologyMismatch",
     "Unroutable",
     "command_completed",

@@ -11,6 +11,10 @@ from bus.envelope import Envelope
 Handler = Callable[[Envelope], Awaitable[None]]
 """A consumer callback. Return = the work is stored and the message may be acked; raise = retry."""
 
+BatchHandler = Callable[[list[Envelope]], Awaitable[list[BaseException | None]]]
+"""A consumer callback for many events at once, in delivery order: one outcome per event, in the same
+order (None = stored, ack it; an exception = retry that event). Keeps each guild's order itself."""
+
 
 @dataclass
 class BusStats:
@@ -58,8 +62,9 @@ class Bus(Protocol):
     async def publish_live(self, env: Envelope) -> None:
         """api replica -> every api replica (fanout, fire and forget if nobody listens)."""
 
-    async def consume_events(self, handler: Handler) -> None:
-        """Handle events (competing consumers: each event goes to one api replica)."""
+    async def consume_events(self, handler: Handler, batch: BatchHandler | None = None) -> None:
+        """Handle events (competing consumers: each event goes to one api replica). With `batch`, an
+        implementation may hand over many events at once instead (the in-process bus does not)."""
 
     async def consume_commands(self, shard_ids: Iterable[int], handler: Handler) -> None:
         """Handle the commands of these shards. May be called again to add shards as they get ready."""

@@ -18,6 +18,12 @@ class MalformedMessage(BusError):
         self.reason = reason
 
 
+class Refused(MalformedMessage):
+    """A well-formed message the receiver refuses for good, e.g. one that names a record of another
+    guild than its envelope's. Dead-lettered at once like a malformed one (kept for inspection),
+    never applied and never retried: a forged or confused message stays wrong on every delivery."""
+
+
 class PublishFailed(BusError):
     """The broker did not take the message within the publish timeout (outage, nacks)."""
 

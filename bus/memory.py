@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Self
 
-from bus.base import BusStats, Handler
+from bus.base import BatchHandler, BusStats, Handler
 from bus.contracts.registry import Kind
 from bus.dedup import RecentIds
 from bus.delivery import backoff, decode, ensure_publishable
@@ -159,7 +159,8 @@ class MemoryBus:
 
     # consuming
 
-    async def consume_events(self, handler: Handler) -> None:
+    async def consume_events(self, handler: Handler, batch: BatchHandler | None = None) -> None:
+        # One event at a time here: in process there is no broker round trip for batches to save.
         self._check_open()
         self._attach(self._events, handler)
 
@@ -233,6 +234,14 @@ class MemoryBus:
         for attempt in range(1, tries + 1):
             try:
                 await handler(env)
+            except MalformedMessage as exc:  # refused for good by the handler: no retry (as RabbitBus)
+                log.error(
+                    "memory bus: dead-lettering %s %s of guild %s: %s", env.type, env.id, env.guild_id, exc.reason
+                )
+                self.stats.malformed += 1
+                self.stats.dead_lettered += 1
+                self.dead_letters.append(DeadLetter(queue.name, body, f"malformed: {exc.reason}"))
+                return
             except Exception:
                 self.stats.failed += 1
                 last = attempt == tries

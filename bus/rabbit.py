@@ -8,13 +8,14 @@ import socket
 from collections.abc import Iterable
 from typing import Self
 
-from bus.base import BusStats, Handler
+from bus.base import BatchHandler, BusStats, Handler
 from bus.contracts.registry import Kind
 from bus.delivery import ensure_publishable
 from bus.envelope import Envelope
 from bus.rabbit_consumer import RabbitConsumer
 from bus.rabbit_publisher import RabbitPublisher
 from bus.routing import command_routing_key, shard_for
+from bus.topology import event_routing_key
 
 
 class RabbitBus:
@@ -124,7 +125,8 @@ class RabbitBus:
     async def publish_event(self, env: Envelope) -> None:
         self._check_open()
         ensure_publishable(env, Kind.EVENT)
-        await self._publisher.publish(self._publisher.exchanges.events, env.type, env)
+        # Partitioned by guild (bus/topology.py): one consumer at a time handles a guild's events.
+        await self._publisher.publish(self._publisher.exchanges.events, event_routing_key(env.type, env.guild_id), env)
 
     async def publish_command(self, env: Envelope, shard_count: int) -> int:
         self._check_open()
@@ -140,9 +142,9 @@ class RabbitBus:
         # Not mandatory: with no replica listening, nobody needs the notification.
         await self._publisher.publish(self._publisher.exchanges.live, "", env, mandatory=False)
 
-    async def consume_events(self, handler: Handler) -> None:
+    async def consume_events(self, handler: Handler, batch: BatchHandler | None = None) -> None:
         self._check_open()
-        await self._consumer.consume_events(handler)
+        await self._consumer.consume_events(handler, batch)
 
     async def consume_commands(self, shard_ids: Iterable[int], handler: Handler) -> None:
         self._check_open()

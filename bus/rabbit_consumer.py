@@ -12,6 +12,21 @@ messages of its guild (bus.ordering). Outcomes:
   later messages already delivered, so order holds for messages handled on their first try.
 
 Prefetch bounds how many unacked messages (and so queued handler jobs) a consumer holds per queue.
+
+Events can instead be taken in batches (consume_events with a batch handler), which is what makes
+the join pipeline cheap: one handler call, a few database writes and one ack for many events.
+
+- Deliveries are decoded at once (malformed ones rejected as above) and appended to one pending list;
+  a single drain job (on the serial runner, so shutdown waits for it) takes everything pending, up
+  to max_batch, whenever the previous batch is done. No timer: at low load a batch is the one event
+  that came, so latency stays that of a single event; under load batches grow by themselves.
+- The batch handler gets the batch in delivery order and keeps each guild's order itself; it answers
+  one outcome per event (None = stored, an exception = retry that one).
+- Batches run one after another on a channel of their own, so when one is settled every delivery on
+  that channel with a lower tag is settled already: the successes are acked with ONE
+  ack(multiple=True) on the last of them. Failures are nacked individually (after the usual backoff,
+  in the background); while any of those waits, acks are sent one by one instead, since a multiple
+  ack would also acknowledge the waiting failure.
 """
 
 from __future__ import annotations
@@ -25,7 +40,7 @@ from typing import Any
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractQueue, AbstractRobustConnection
 from aiormq.exceptions import AMQPError
 
-from bus.base import BusStats, Handler
+from bus.base import BatchHandler, BusStats, Handler
 from bus.contracts.registry import Kind
 from bus.dedup import RecentIds
 from bus.delivery import backoff, decode
@@ -38,13 +53,15 @@ from bus.topology import (
     LIVE_EXCHANGE,
     command_queue_name,
     declare_command_queues,
-    declare_events_queue,
+    declare_events_queues,
     live_queue_name,
 )
 
 log = logging.getLogger(__name__)
 
 _RETRY_CAP = 5.0
+# How long a consumer waits before consuming the partitions it did not take at once (see _spread).
+STANDBY_DELAY = 1.0
 # An ack is a few bytes on the socket; far longer means the connection is dead without saying so.
 _SETTLE_TIMEOUT = 5.0
 
@@ -79,6 +96,12 @@ class RabbitConsumer:
         self._consumers: dict[str, tuple[AbstractQueue, str]] = {}
         self._lock = asyncio.Lock()
         self._stopped = False  # close() began: no new consumers (e.g. a shard getting ready while draining)
+        self._batch_channel: AbstractChannel | None = None
+        self._pending: list[tuple[AbstractIncomingMessage, Envelope]] = []  # decoded, waiting for a batch
+        self._drain_scheduled = False
+        self._failing = 0  # failed deliveries waiting for their nack: no multiple acks meanwhile
+        self.max_batch = max(1, prefetch)
+        self._retries: set[asyncio.Task[None]] = set()
 
     async def _channel(self, live: bool) -> AbstractChannel:
         # The consumer has its own connection: when the broker throttles publishers (flow control),
@@ -108,15 +131,48 @@ class RabbitConsumer:
         """The consuming connection is up (False while it reconnects, or before any consumer)."""
         return self._connection is not None and self._connection.connected.is_set()
 
-    async def consume_events(self, handler: Handler) -> None:
+    async def consume_events(self, handler: Handler, batch: BatchHandler | None = None) -> None:
         async with self._lock:
             if self._refuse("events"):
                 return
-            channel = await self._channel(live=False)
-            queue = await declare_events_queue(channel, self._delivery_limit)
-            # Each call adds a consumer: several in one process compete like several replicas do.
-            tag = await queue.consume(partial(self._on_work, Kind.EVENT, handler, queue.name))
+            # Every events queue: the unpartitioned one and each partition (bus/topology.py). Each call
+            # adds a consumer to each: several in one process compete like several replicas do; on a
+            # partition queue the broker delivers to one of them and keeps the others on standby.
+            if batch is not None:
+                channel = await self._batches_channel()
+                callback = partial(self._on_batched, batch, "partners.events")
+            else:
+                channel = await self._channel(live=False)
+                callback = partial(self._on_work, Kind.EVENT, handler, "partners.events")
+            unpartitioned, *partitions = await declare_events_queues(channel, self._delivery_limit)
+            await self._subscribe([unpartitioned], callback)
+            now, later = _spread(partitions)
+            await self._subscribe(now, callback)
+            if later:
+                task = asyncio.create_task(self._subscribe_later(later, callback), name="rabbit-bus:standby")
+                self._retries.add(task)
+                task.add_done_callback(self._retries.discard)
+
+    async def _subscribe(self, queues: list[AbstractQueue], callback) -> None:
+        for queue in queues:
+            tag = await queue.consume(callback)
             self._consumers[f"events:{tag}"] = (queue, tag)
+
+    async def _subscribe_later(self, queues: list[AbstractQueue], callback) -> None:
+        await asyncio.sleep(STANDBY_DELAY)
+        async with self._lock:
+            if not self._stopped:
+                await self._subscribe(queues, callback)
+
+    async def _batches_channel(self) -> AbstractChannel:
+        # Its own channel: delivery tags count per channel, and a multiple ack must only ever cover
+        # deliveries of the batches (never, say, a command delivered on the work channel).
+        await self._channel(live=False)  # the connection
+        if self._batch_channel is None:
+            assert self._connection is not None
+            self._batch_channel = await self._connection.channel(publisher_confirms=False)
+            await self._batch_channel.set_qos(prefetch_count=self._prefetch)
+        return self._batch_channel
 
     async def consume_commands(self, shard_ids: list[int], handler: Handler) -> None:
         async with self._lock:
@@ -160,7 +216,8 @@ class RabbitConsumer:
             except Exception as exc:
                 log.debug("cancel of consumer %s failed: %r", tag, exc)
         self._consumers.clear()
-        dropped = self._runner.drop_waiting()
+        dropped = self._runner.drop_waiting() + len(self._pending)
+        self._pending.clear()
         if dropped:
             log.info("rabbit bus: %d prefetched messages left unacked for redelivery", dropped)
         try:
@@ -180,17 +237,7 @@ class RabbitConsumer:
         try:
             env = decode(message.body, kind)
         except MalformedMessage as exc:
-            self._stats.malformed += 1
-            self._stats.dead_lettered += 1
-            log.warning(
-                "dead-lettering malformed message %s (type %s) from %s: %s",
-                message.message_id,
-                message.type,
-                queue,
-                exc.reason,
-                extra={"message_id": message.message_id},
-            )
-            await _settle(message.reject(requeue=False), message, "reject")
+            await self._dead_letter_malformed(message, queue, exc)
             return
         self._runner.submit(env.guild_id, partial(self._handle, handler, queue, message, env))
 
@@ -208,6 +255,14 @@ class RabbitConsumer:
         attempt = _delivery_count(message) + 1
         try:
             await handler(env)
+        except MalformedMessage as exc:
+            # The handler found the message unusable for good (e.g. `Refused`: it names another
+            # guild's record): no retry can change that, so it goes to the DLQ at once.
+            self._stats.malformed += 1
+            self._stats.dead_lettered += 1
+            log.error("dead-lettering %s %s of guild %s from %s: %s", env.type, env.id, env.guild_id, queue, exc.reason)
+            await _settle(message.reject(requeue=False), message, "reject")
+            return
         except Exception:
             self._stats.failed += 1
             last = attempt > self._delivery_limit
@@ -233,6 +288,114 @@ class RabbitConsumer:
         self._stats.consumed += 1
         await _settle(message.ack(), message, "ack")
 
+    async def _on_batched(self, handler: BatchHandler, queue: str, message: AbstractIncomingMessage) -> None:
+        try:
+            env = decode(message.body, Kind.EVENT)
+        except MalformedMessage as exc:
+            await self._dead_letter_malformed(message, queue, exc)
+            return
+        self._pending.append((message, env))
+        if not self._drain_scheduled:  # one drain job at a time; it takes whatever has come meanwhile
+            self._drain_scheduled = True
+            self._runner.submit(f"batches:{queue}", partial(self._drain, handler, queue))
+
+    async def _drain(self, handler: BatchHandler, queue: str) -> None:
+        self._drain_scheduled = False
+        batch, self._pending = self._pending[: self.max_batch], self._pending[self.max_batch :]
+        if self._pending:  # more than one batch waiting: the next drain runs right after this one
+            self._drain_scheduled = True
+            self._runner.submit(f"batches:{queue}", partial(self._drain, handler, queue))
+        if batch:
+            await self._handle_batch(handler, queue, batch)
+
+    async def _handle_batch(
+        self, handler: BatchHandler, queue: str, batch: list[tuple[AbstractIncomingMessage, Envelope]]
+    ) -> None:
+        fresh: list[tuple[AbstractIncomingMessage, Envelope]] = []
+        done: list[AbstractIncomingMessage] = []
+        seen: set[str] = set()
+        for message, env in batch:
+            if env.id in self._recent or env.id in seen:  # handled before, or twice in this batch
+                self._stats.duplicates += 1
+                done.append(message)
+            else:
+                seen.add(env.id)
+                fresh.append((message, env))
+        outcomes: list[BaseException | None]
+        try:
+            outcomes = list(await handler([env for _, env in fresh])) if fresh else []
+            if len(outcomes) != len(fresh):
+                raise RuntimeError(f"batch handler answered {len(outcomes)} outcomes for {len(fresh)} events")
+        except Exception as exc:
+            log.exception("batch handler failed for %d events from %s", len(fresh), queue)
+            outcomes = [exc] * len(fresh)
+        failed = []
+        for (message, env), outcome in zip(fresh, outcomes, strict=True):
+            if outcome is None:
+                self._recent.add(env.id)
+                self._stats.consumed += 1
+                done.append(message)
+            elif isinstance(outcome, MalformedMessage):
+                # Refused for good by the handler (e.g. it names another guild's record): to the DLQ
+                # at once, and before the multiple ack below, which would otherwise cover its tag.
+                await self._dead_letter_malformed(message, queue, outcome)
+            else:
+                failed.append((message, env, outcome))
+        if failed:
+            self._failing += len(failed)
+            task = asyncio.create_task(self._retry_later(queue, failed), name="rabbit-bus:retry")
+            self._retries.add(task)  # a reference, so the task is not collected while it waits
+            task.add_done_callback(self._retries.discard)
+        await self._ack_all(done)
+
+    async def _ack_all(self, messages: list[AbstractIncomingMessage]) -> None:
+        if self._failing:
+            for message in messages:
+                await _settle(message.ack(), message, "ack")
+            return
+        # Deliveries of this batch may span a reconnect: one multiple ack per channel, on its last.
+        last: dict[int, AbstractIncomingMessage] = {}
+        for message in messages:
+            last[id(_channel_of(message))] = message
+        for message in last.values():
+            await _settle(message.ack(multiple=True), message, "ack")
+
+    async def _retry_later(
+        self, queue: str, failed: list[tuple[AbstractIncomingMessage, Envelope, BaseException]]
+    ) -> None:
+        try:
+            attempts = [_delivery_count(message) + 1 for message, _, _ in failed]
+            for (_message, env, exc), attempt in zip(failed, attempts, strict=True):
+                self._stats.failed += 1
+                last = attempt > self._delivery_limit
+                if last:
+                    self._stats.dead_lettered += 1
+                log.error(
+                    "handler failed for %s %s of guild %s from %s (attempt %d of %d)%s: %r",
+                    env.type, env.id, env.guild_id, queue, attempt, self._delivery_limit + 1,
+                    ", dead-lettering it" if last else ", will retry", exc,
+                )  # fmt: skip
+            retry = [a for a in attempts if a <= self._delivery_limit]
+            if retry:  # see _handle_in_context: a pause so a brief outage does not burn every attempt
+                await asyncio.sleep(backoff(self._retry_delay, min(retry), _RETRY_CAP))
+            for message, _, _ in failed:
+                await _settle(message.nack(requeue=True), message, "nack")
+        finally:
+            self._failing -= len(failed)
+
+    async def _dead_letter_malformed(self, message: AbstractIncomingMessage, queue: str, exc: MalformedMessage) -> None:
+        self._stats.malformed += 1
+        self._stats.dead_lettered += 1
+        log.warning(
+            "dead-lettering malformed message %s (type %s) from %s: %s",
+            message.message_id,
+            message.type,
+            queue,
+            exc.reason,
+            extra={"message_id": message.message_id},
+        )
+        await _settle(message.reject(requeue=False), message, "reject")
+
     async def _on_live(self, key: str, handler: Handler, message: AbstractIncomingMessage) -> None:
         try:
             env = decode(message.body, Kind.LIVE)
@@ -253,6 +416,34 @@ class RabbitConsumer:
         else:
             self._stats.consumed += 1
         await _settle(message.ack(), message, "ack")
+
+
+def _spread(partitions: list[AbstractQueue]) -> tuple[list[AbstractQueue], list[AbstractQueue]]:
+    """Which partition queues to consume now, and which after STANDBY_DELAY.
+
+    The first consumer of a single-active-consumer queue gets all of it until it goes away, so the
+    first replica to start would take every partition. Instead, a consumer that finds no partition
+    consumed takes half of them now and the rest a moment later; one that finds some consumed takes
+    the free ones now (it is active there) and the others later (standby). Replicas started together
+    so share the partitions, and any replica keeps every partition going when the others stop.
+    """
+    free = [q for q in partitions if not _consumer_count(q)]
+    if len(free) == len(partitions):
+        half = (len(free) + 1) // 2
+        return free[:half], free[half:]
+    return free, [q for q in partitions if q not in free]
+
+
+def _consumer_count(queue: AbstractQueue) -> int:
+    result = queue.declaration_result
+    return getattr(result, "consumer_count", 0) or 0
+
+
+def _channel_of(message: AbstractIncomingMessage) -> object:
+    try:
+        return message.channel
+    except (AMQPError, RuntimeError):
+        return None
 
 
 def _delivery_count(message: AbstractIncomingMessage) -> int:

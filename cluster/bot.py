@@ -31,14 +31,16 @@ log = logging.getLogger(__name__)
 DEFAULT_EXTENSIONS: tuple[str, ...] = (
     "cluster.cogs.health",  # /healthz, /readyz, /metrics
     "cluster.cogs.guild_config",  # settings.sync; shard.ready
+    "cluster.cogs.directory",  # guild.directory: names, channels and roles for the dashboard
     "cluster.cogs.intake",  # /ppartner apply, panel, tickets, $partnership DMs
+    "cluster.cogs.representative",  # /ppartner status, withdraw, bump (after intake: its /ppartner group)
     "cluster.cogs.review",  # review posts and reviewers' reactions
     "cluster.cogs.showcase",  # showcase posts
     "cluster.cogs.tracked_invites",  # the partner's tracked invite
     "cluster.cogs.contact_roles",  # the partner contact role
     "cluster.cogs.direct_messages",  # DMs the api sends
+    "cluster.cogs.partner_checks",  # partner.check: what a partner's invite resolves to (background path)
     "cluster.cogs.joins",  # invite tracking and join attribution
-    "cluster.cogs.partner_checks",  # partner health checks (background, within the check budget)
     "cluster.cogs.staff_notices",  # notices for staff in the log channel
 )
 

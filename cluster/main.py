@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import logging
@@ -13,11 +14,20 @@ import discord.gateway
 import discord.http
 import yarl
 
+from bus.settings_help import settings_help
 from cluster.bot import PartnersBot
 from cluster.bus_link import ClusterBus, make_bus
 from cluster.settings import ClusterSettings, SettingsError, configure_logging, load_settings
 
 log = logging.getLogger("cluster")
+
+
+def quiet_voice_warnings() -> None:
+    """discord.py warns at every start that voice needs PyNaCl and davey; a partnership bot never joins
+    voice. It warns once per process, when these flags are set, and clears them: clear them first."""
+    for flag in ("warn_nacl", "warn_dave"):
+        if hasattr(discord.VoiceClient, flag):
+            setattr(discord.VoiceClient, flag, False)
 
 
 def configure_discord(settings: ClusterSettings) -> None:
@@ -33,6 +43,7 @@ def configure_discord(settings: ClusterSettings) -> None:
 async def run_node(settings: ClusterSettings, *, bus: ClusterBus | None = None) -> None:
     """Connect the node's shards and run until SIGTERM / SIGINT (or the bot closes)."""
     configure_discord(settings)
+    quiet_voice_warnings()
     bot = PartnersBot(settings, bus=bus if bus is not None else make_bus(settings))
     loop = asyncio.get_running_loop()
     closing: list[asyncio.Task[None]] = []
@@ -56,7 +67,14 @@ async def run_node(settings: ClusterSettings, *, bus: ClusterBus | None = None) 
                 loop.remove_signal_handler(sig)
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    argparse.ArgumentParser(
+        prog="python -m cluster",
+        description="One node of the bot cluster: owns some shards, turns Discord activity into events and "
+        "the API's commands into Discord actions.",
+        epilog=settings_help(ClusterSettings),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    ).parse_args(argv)
     try:
         settings = load_settings()
         bus = make_bus(settings)
@@ -65,6 +83,11 @@ def main() -> int:
         return 2
     configure_logging(settings)
     log.info("starting %s", settings.summary())
+    if not settings.rabbitmq_url.get_secret_value():
+        log.warning(
+            "RABBITMQ_URL is empty: this node uses the in-process bus, so nothing it sees reaches an API, "
+            "and no command reaches it"
+        )
     try:
         asyncio.run(run_node(settings, bus=bus))
     except discord.LoginFailure:

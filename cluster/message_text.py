@@ -38,6 +38,30 @@ def clip(text: str | None, limit: int) -> str:
     return text[:cut].rstrip() + ELLIPSIS
 
 
+def split_whole(text: str, limit: int = CONTENT_LIMIT) -> list[str]:
+    """``text`` as consecutive pieces of at most ``limit`` characters that together hold all of it
+    (nothing cut): each piece ends at the last line break, else the last space, before the limit, and
+    only a single word longer than the limit is split mid-word (never inside a character sequence)."""
+    pieces: list[str] = []
+    rest = text or ""
+    while len(rest) > limit:
+        cut = rest.rfind("\n", 1, limit + 1)
+        if cut <= 0:
+            cut = rest.rfind(" ", 1, limit + 1)
+        if cut <= 0:
+            cut = limit
+            while cut > 1 and (_joins_previous(rest[cut]) or rest[cut - 1] == _ZWJ):
+                cut -= 1
+            pieces.append(rest[:cut])
+            rest = rest[cut:]
+            continue
+        pieces.append(rest[:cut])
+        rest = rest[cut + 1 :]  # the break itself separates the two messages
+    if rest.strip():
+        pieces.append(rest)
+    return pieces
+
+
 def _joins_previous(char: str) -> bool:
     """Whether ``char`` belongs to the character before it (combining mark, variation selector, skin
     tone modifier, zero-width joiner)."""

@@ -52,7 +52,13 @@ class ClusterSettings(BaseSettings):
         5.0, gt=0, le=50, description="This node's budget for partner health checks (Discord allows ~50/s in all)."
     )
     sync_commands: bool = Field(False, description="Sync the application commands at start-up (one node only).")
-    log_level: str = "INFO"
+    dm_default_guild_id: int | None = Field(
+        None,
+        gt=0,
+        description="The server a `$partnership <server-invite>` DM naming no server applies to (a one-community "
+        "deployment). Empty: the bot asks which server.",
+    )
+    log_level: str = Field("INFO", description="Lowest level logged: DEBUG, INFO, WARNING, ERROR, CRITICAL.")
     log_format: Literal["text", "json"] = Field("text", description="json: one JSON object per line (production).")
     shutdown_grace_seconds: float = Field(
         10.0, gt=0, le=600, description="On SIGTERM: how long the commands already running may take to finish."
@@ -95,7 +101,7 @@ class ClusterSettings(BaseSettings):
             raise ValueError("must be a ws:// or wss:// URL")
         return value
 
-    @field_validator("health_port", "cluster_index", "cluster_count", mode="before")
+    @field_validator("health_port", "cluster_index", "cluster_count", "dm_default_guild_id", mode="before")
     @classmethod
     def _empty_is_none(cls, value: Any) -> Any:
         return None if value == "" else value

@@ -6,6 +6,12 @@ server, with how many members); `issues_found` turns them into problems, `after_
 `grace_ends_at` (`healthGraceHours` later), closes by itself when a later check no longer finds it,
 and once past its grace makes the partnership FAILING, or with `autoEndUnhealthy` ends it.
 `healthGraceHours` 0 means the first failed check is already past the grace.
+
+TRACKED_INVITE_DELETED is not a check's finding: the invite.deleted event opens it on the partnership
+(`advertising.tracked_invite_deleted`, in `Partnership.problems`) and storing the new invite closes it.
+`shown` adds it to what staff see, read from there, so it is kept in one place; it counts towards the
+status (FAILING if no new invite is stored within the grace) but never reminds or ends a partnership,
+since making the invite again is the bot's job, not the partner's.
 """
 
 from __future__ import annotations
@@ -14,8 +20,10 @@ import dataclasses
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from . import advertising
 from .enums import HealthIssue
-from .models import REMINDER_BEFORE, GuildSettings, Health, HealthProblem, PartnerServer
+from .models import REMINDER_BEFORE, GuildSettings, Health, HealthProblem, PartnerServer, Partnership
+from .text import MAX_NAME, clean_text
 
 __all__ = ["REMINDER_BEFORE", "CheckFacts", "Health", "HealthProblem", "Verdict"]
 
@@ -46,9 +54,7 @@ class Verdict:
         return bool(self.opened or self.closed or self.reminders or self.end_for)
 
 
-def issues_found(
-    partner: PartnerServer, facts: CheckFacts, min_members: int, tracked_invite_deleted: bool = False
-) -> dict[HealthIssue, str]:
+def issues_found(partner: PartnerServer, facts: CheckFacts, min_members: int) -> dict[HealthIssue, str]:
     """The problems one check shows, each with plain words for staff."""
     found: dict[HealthIssue, str] = {}
     if not facts.resolved:
@@ -57,27 +63,46 @@ def issues_found(
         )
     elif facts.guild_id != partner.id:
         found[HealthIssue.PARTNER_SERVER_GONE] = (
-            f"The invite of {partner.name} (discord.gg/{partner.invite_code}) now leads to another server."
+            f"The invite of {partner.name} (discord.gg/{partner.invite_code}) now leads to another server, "
+            f"not {partner.name} ({partner.id})."
         )
     elif min_members and facts.member_count is not None and facts.member_count < min_members:
         found[HealthIssue.BELOW_MIN_MEMBERS] = (
             f"{partner.name} has {facts.member_count} members, fewer than the minimum of {min_members}."
         )
-    if tracked_invite_deleted:
-        found[HealthIssue.TRACKED_INVITE_DELETED] = f"Our tracked invite for {partner.name} was deleted."
     return found
 
 
 def refreshed_partner(partner: PartnerServer, facts: CheckFacts) -> PartnerServer:
-    """The partner's name, icon and member count as the check saw them (only when it is the same server)."""
+    """The partner's name, icon and member count as Discord shows them, replacing what was typed (only
+    when the invite leads to the partner's server: another server's facts are not the partner's)."""
     if not facts.resolved or facts.guild_id != partner.id:
         return partner
+    name = clean_text(facts.name or "").strip()[:MAX_NAME] or partner.name
+    count = facts.member_count
     return dataclasses.replace(
         partner,
-        name=facts.name or partner.name,
-        icon_url=facts.icon_url,
-        member_count=facts.member_count if facts.member_count is not None else partner.member_count,
+        name=name,
+        icon_url=facts.icon_url or None,
+        member_count=count if isinstance(count, int) and count >= 0 else partner.member_count,
     )
+
+
+def shown(p: Partnership, grace_hours: int) -> Health:
+    """The health staff see (for display only, never stored or fed back into the rules): the checks'
+    problems, and TRACKED_INVITE_DELETED while our tracked invite is being made again (read from
+    `Partnership.problems`, see the module's docstring)."""
+    since = advertising.tracked_invite_deleted_since(p)
+    if since is None:
+        return p.health
+    deleted = HealthProblem(
+        HealthIssue.TRACKED_INVITE_DELETED,
+        f"Our tracked invite for {p.partner.name} was deleted in Discord; a new one is being made "
+        "and will be sent to the representative.",
+        since=since,
+        grace_ends_at=since + timedelta(hours=grace_hours),
+    )
+    return dataclasses.replace(p.health, problems=(*p.health.problems, deleted))
 
 
 def after_check(

@@ -43,6 +43,7 @@ class ActiveSlot:
     started_at: datetime
     last_posted_at: datetime | None = None
     post_requested_at: datetime | None = None
+    proposal_id: str | None = None  # a new advertisement the representative proposed, awaiting review
 
 
 def _frozen(mapping: Mapping | None = None) -> Mapping:
@@ -206,6 +207,57 @@ def deny(ledger: Ledger, application_id: str, blacklist: bool) -> Ledger:
     return ledger._with(pending=pending, blacklisted=blacklisted)
 
 
+def withdraw(ledger: Ledger, application_id: str, representative_id: int) -> Ledger:
+    """The representative takes their pending application back. Its cooldown stamp stays (it counts
+    like any application); an approval or denial that committed first wins, and this one is refused."""
+    slot = ledger.pending.get(application_id)
+    if slot is None:
+        raise RuleViolation(ErrorCode.INVALID_STATE, "That application is no longer pending: staff have decided it.")
+    if slot.representative_id != representative_id:
+        raise RuleViolation(ErrorCode.NOT_FOUND, "Only the representative who applied can withdraw the application.")
+    return ledger._with(pending={k: v for k, v in ledger.pending.items() if k != application_id})
+
+
+def own_pending(ledger: Ledger, representative_id: int) -> list[str]:
+    """The representative's pending applications, oldest first."""
+    mine = [
+        (s.submitted_at, app_id) for app_id, s in ledger.pending.items() if s.representative_id == representative_id
+    ]
+    return [app_id for _, app_id in sorted(mine)]
+
+
+def own_active(ledger: Ledger, representative_id: int) -> list[str]:
+    """The representative's active partnerships, oldest first."""
+    mine = [(s.started_at, pid) for pid, s in ledger.active.items() if s.representative_id == representative_id]
+    return [pid for _, pid in sorted(mine)]
+
+
+def queue_position(ledger: Ledger, application_id: str) -> int | None:
+    """1 for the oldest pending application (the queue is reviewed oldest first)."""
+    keys = sorted((slot.submitted_at, app_id) for app_id, slot in ledger.pending.items())
+    return next((n for n, (_, app_id) in enumerate(keys, start=1) if app_id == application_id), None)
+
+
+def propose_ad(ledger: Ledger, partnership_id: str, representative_id: int, proposal_id: str) -> Ledger:
+    """The representative proposes a new ad for their active partnership: one proposal at a time."""
+    slot = ledger.active.get(partnership_id)
+    if slot is None or slot.representative_id != representative_id:
+        raise RuleViolation(ErrorCode.NOT_FOUND, "Only the representative of an active partnership can propose its ad.")
+    if slot.proposal_id is not None:
+        raise RuleViolation(
+            ErrorCode.DUPLICATE, "A new advertisement for this partnership is already waiting for review."
+        )
+    return _replace_active(ledger, partnership_id, proposal_id=proposal_id)
+
+
+def decide_ad(ledger: Ledger, partnership_id: str, proposal_id: str) -> Ledger:
+    """Staff approve or deny a proposed ad: only the one still waiting, only once."""
+    slot = ledger.active.get(partnership_id)
+    if slot is None or slot.proposal_id != proposal_id:
+        raise RuleViolation(ErrorCode.INVALID_STATE, "This proposed advertisement is no longer waiting for review.")
+    return _replace_active(ledger, partnership_id, proposal_id=None)
+
+
 def create_manual(
     ledger: Ledger, partner_id: int, representative_id: int, application_id: str, partnership_id: str, now: datetime
 ) -> Ledger:
@@ -252,6 +304,13 @@ def bump(ledger: Ledger, partnership_id: str, now: datetime) -> Ledger:
             ErrorCode.BUMP_TOO_SOON, f"This partner may bump again after {next_at.strftime('%Y-%m-%d %H:%M UTC')}."
         )
     return _replace_active(ledger, partnership_id, post_requested_at=now)
+
+
+def edit(ledger: Ledger, partnership_id: str, representative_id: int) -> Ledger:
+    """updatePartnership: only an active partnership changes; its slot follows the representative."""
+    if partnership_id not in ledger.active:
+        raise RuleViolation(ErrorCode.INVALID_STATE, "Only an active partnership can be edited.", ("id",))
+    return _replace_active(ledger, partnership_id, representative_id=representative_id)
 
 
 def showcase_result(ledger: Ledger, partnership_id: str, posted_at: datetime | None) -> Ledger | None:

@@ -73,6 +73,9 @@ class GuildSettings:
         the review channel."""
         return self.log_channel_id if self.log_channel_id is not None else self.review_channel_id
 
+    fake_join_seconds: int = 600  # an attributed member leaving sooner was a fake join; 0 = off
+    min_account_age_days: int = 0  # younger accounts are fake joins; 0 = off
+
     @property
     def active_max(self) -> int:
         """min(maxActive, 100); 100 when maxActive is 0 (unlimited up to the hard limit)."""
@@ -110,6 +113,17 @@ class ShowcasePlacement:
 class ReviewPost:
     channel_id: int
     message_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class AdProposal:
+    """A new advertisement the representative proposed for their active partnership (`/ppartner ad`),
+    reviewed like an application: approved, it replaces the ad and the showcase post is edited in place."""
+
+    id: str
+    advertisement: str
+    submitted_at: datetime
+    review: ReviewPost | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,8 +202,10 @@ class Partnership:
     showcase_error: str | None = None
     join_count: int = 0
     retained_count: int = 0
+    fake_count: int = 0
     problems: tuple[Problem, ...] = ()
     health: Health = field(default_factory=lambda: Health())
+    proposed_ad: AdProposal | None = None  # the pending change, until staff decide
 
 
 def partnership_from(application: Application, partnership_id: str, started_at: datetime) -> Partnership:

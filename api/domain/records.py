@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from .enums import ApplicationStatus
-from .models import Application, Health, PartnerServer, Partnership, ShowcasePlacement
+from .models import AdProposal, Application, Health, PartnerServer, Partnership, ShowcasePlacement
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +63,41 @@ class ShowcaseFailed:
 
 
 @dataclass(frozen=True, slots=True)
+class TrackedInviteStored:
+    """The partnership's tracked invite (new, or made again after ours was deleted) is `code`."""
+
+    partnership_id: str
+    code: str
+
+
+@dataclass(frozen=True, slots=True)
+class PartnershipEdited:
+    """updatePartnership: the fields given changed (partner name and invite, ad, representative)."""
+
+    partnership_id: str
+    partner: PartnerServer
+    advertisement: str
+    representative_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class AdProposed:
+    """The representative proposed a new ad: the partnership's pending change."""
+
+    partnership_id: str
+    proposal: AdProposal
+
+
+@dataclass(frozen=True, slots=True)
+class AdDecided:
+    """Staff decided a proposed ad: approved, it becomes the partnership's ad; either way it is no longer pending."""
+
+    partnership_id: str
+    proposal_id: str
+    advertisement: str | None  # the new ad when approved; None when denied
+
+
+@dataclass(frozen=True, slots=True)
 class BlacklistAdded:
     """`rev` is the ledger version that wrote it: a late replay of an older change loses to it."""
 
@@ -98,8 +133,9 @@ class AuditRecorded:
 
 @dataclass(frozen=True, slots=True)
 class HealthChecked:
-    """A health check's outcome: the partnership's health, and the partner as the check saw it
-    (name, icon and member count refreshed on every check)."""
+    """A check's outcome (`partner.check`): the partnership's health, and the partner as the check saw
+    it. Only Discord's facts (name, icon, member count) are written: what staff typed is replaced by
+    them, and an invite code edited meanwhile is kept."""
 
     partnership_id: str
     health: Health
@@ -126,6 +162,10 @@ RecordChange = (
     | PartnershipEnded
     | PartnershipPlaced
     | ShowcaseFailed
+    | TrackedInviteStored
+    | PartnershipEdited
+    | AdProposed
+    | AdDecided
     | BlacklistAdded
     | BlacklistRemoved
     | AuditRecorded

@@ -20,6 +20,8 @@ INT_RANGES: dict[str, tuple[int, int]] = {
     "confirm_hours": (1, 720),
     "health_grace_hours": (0, 720),
     "stale_queue_hours": (0, 720),
+    "fake_join_seconds": (0, 7 * 24 * 3600),
+    "min_account_age_days": (0, 365),
 }
 ENUM_FIELDS = {
     "application_mode": ApplicationMode,

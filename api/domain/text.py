@@ -17,9 +17,14 @@ MAX_NAME = 100
 MAX_INVITE_CODE = 64
 
 # C0/C1 controls except tab and newline, line/paragraph separators, and the invisible or bidi
-# characters that can disguise text (zero-width, word joiner, marks, overrides, isolates, BOM).
+# characters that can disguise text (zero-width, word joiner, marks, overrides, isolates, BOM), plus
+# the characters that render as nothing yet make a name look empty or differ from its look-alike:
+# soft hyphen, combining grapheme joiner, the Hangul fillers, Mongolian variation selectors,
+# interlinear annotation marks and the tag characters. Emoji variation selectors (U+FE00-FE0F)
+# stay: they choose how an emoji is drawn.
 _CONTROL = re.compile(
-    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff]"
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u034f\u061c\u115f\u1160\u180b-\u180f\u200b-\u200f"
+    r"\u2028-\u202e\u2060-\u2064\u2066-\u206f\u3164\ufeff\uffa0\ufff9-\ufffb\U000e0000-\U000e007f]"
 )
 _INVITE_CODE = re.compile(r"^[A-Za-z0-9-]{2,64}$")
 
@@ -29,9 +34,11 @@ def clean_text(value: str) -> str:
     return _CONTROL.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
 
 
-def advertisement(value: str, field: tuple[str, ...] = ("advertisement",)) -> str:
+def advertisement(value: str, field: tuple[str, ...] = ("advertisement",), *, required: bool = True) -> str:
+    """`required=False`: an empty ad is kept as "" (the seed's `$partnership <server-invite>` DM carries
+    none: the representative sends it after approval, with `/ppartner ad`)."""
     text = clean_text(value).strip()
-    if not text:
+    if not text and required:
         raise RuleViolation(ErrorCode.VALIDATION, "The advertisement is empty.", field)
     if len(text) > MAX_ADVERTISEMENT:
         raise RuleViolation(
@@ -53,6 +60,17 @@ def optional_text(value: str | None, limit: int, field: tuple[str, ...], label: 
 
 def reason(value: str | None, field: tuple[str, ...] = ("reason",)) -> str | None:
     return optional_text(value, MAX_REASON, field, "reason")
+
+
+MAX_REPORTED = 500
+
+
+def reported(value: str, limit: int = MAX_REPORTED) -> str:
+    """A text the cluster reported (a warning, a command's error): cleaned and cut to `limit`
+    characters with an ellipsis. Cut rather than refused: an over-long warning is still a warning
+    staff should see, but it must not be stored, served or logged whole."""
+    text = clean_text(value).strip()
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def server_name(value: str, field: tuple[str, ...] = ("partnerName",)) -> str:

@@ -20,7 +20,9 @@ from .connections import (
     page_info,
 )
 from .context import Info
+from .directory import GuildChannel, GuildRole, channels_of, roles_of
 from .ids import check_first, decode_cursor, encode_cursor
+from .join_series import DailyJoins, join_series
 from .scalars import Snowflake
 from .types import (
     Application,
@@ -57,6 +59,24 @@ class Guild:
         # As reported by the cluster when a shard became ready (shard.ready): a server the bot never
         # reported is one where nothing gets posted, which the dashboard says instead of promising it.
         return await info.context.loaders.bot_present.load(self.id)
+
+    @strawberry.field(description="As the bot last saw it; null when the bot has never seen this server.")
+    async def name(self, info: Info) -> str | None:
+        found = await info.context.loaders.directory.load(self.id)
+        return None if found is None else found.name
+
+    @strawberry.field
+    async def icon_url(self, info: Info) -> str | None:
+        found = await info.context.loaders.directory.load(self.id)
+        return None if found is None else found.icon_url
+
+    @strawberry.field(description="The server's channels as the bot last saw them, for pickers.")
+    async def channels(self, info: Info) -> list[GuildChannel]:
+        return channels_of(await info.context.loaders.directory.load(self.id))
+
+    @strawberry.field(description="The server's roles as the bot last saw them (highest first), for pickers.")
+    async def roles(self, info: Info) -> list[GuildRole]:
+        return roles_of(await info.context.loaders.directory.load(self.id))
 
     @strawberry.field
     async def settings(self, info: Info) -> PartnershipSettings:
@@ -149,6 +169,10 @@ class Guild:
             return len((await info.context.loaders.ledger.load(self.id)).blacklisted)
 
         return BlacklistConnection(edges=edges, page_info=page_info([e.cursor for e in edges], more), count=count)
+
+    @strawberry.field(description="Attributed joins of all partnerships per UTC day (see Partnership.joinSeries).")
+    async def join_series(self, info: Info, days: int | None = 30) -> list[DailyJoins]:
+        return await join_series(info.context.container, info.context.container.join_days.guild_scope(self.id), days)
 
     @strawberry.field(description="Attributed joins per partnership for members who joined in [since, until).")
     async def join_stats(

@@ -42,7 +42,7 @@ def decode_cursor(cursor: str | None, scope: str) -> tuple[datetime, str] | None
         if raw["s"] != scope:
             raise bad_input("This cursor belongs to another list or filter; start again without `after`.")
         return datetime.fromtimestamp(raw["t"] / 1000, UTC), str(raw["i"])
-    except (ValueError, KeyError, TypeError, binascii.Error):
+    except (ValueError, KeyError, TypeError, binascii.Error, OverflowError, OSError):  # OS: a year past 9999
         raise bad_input("`after` is not a cursor this API issued.") from None
 
 

@@ -9,6 +9,8 @@ from strawberry.dataloader import DataLoader
 from ..container import Container
 from ..domain.ledger import Ledger
 from ..domain.models import Application, Partnership
+from ..store.directory import GuildDirectory
+from ..store.people import Person
 
 
 @dataclass
@@ -17,6 +19,8 @@ class Loaders:
     partnership: DataLoader[str, Partnership | None]
     ledger: DataLoader[int, Ledger]
     bot_present: DataLoader[int, bool]
+    directory: DataLoader[int, GuildDirectory | None]
+    person: DataLoader[int, Person | None]
 
     @classmethod
     def create(cls, container: Container) -> Loaders:
@@ -36,4 +40,19 @@ class Loaders:
             present = await container.bot_guilds.present(list(guild_ids))
             return [g in present for g in guild_ids]
 
-        return cls(DataLoader(applications), DataLoader(partnerships), DataLoader(ledgers), DataLoader(bot_present))
+        async def directories(guild_ids: list[int]) -> list[GuildDirectory | None]:
+            found = await container.directory_repo.get_many(list(guild_ids))
+            return [found.get(g) for g in guild_ids]
+
+        async def people(user_ids: list[int]) -> list[Person | None]:
+            found = await container.people.get_many(list(user_ids))
+            return [found.get(u) for u in user_ids]
+
+        return cls(
+            DataLoader(applications),
+            DataLoader(partnerships),
+            DataLoader(ledgers),
+            DataLoader(bot_present),
+            DataLoader(directories),
+            DataLoader(people),
+        )

@@ -8,7 +8,7 @@ import strawberry
 
 from ..domain.enums import PartnershipStatus
 from ..domain.errors import ErrorCode, RuleViolation, ValidationErrors
-from ..services.partnerships import ManualPartner
+from ..services.partnerships import ManualPartner, PartnershipEdit
 from .context import Info
 from .queries import visible_node
 from .scalars import Snowflake
@@ -53,6 +53,8 @@ class PartnershipSettingsInput:
     auto_end_unhealthy: bool | None = strawberry.UNSET
     stale_queue_hours: int | None = strawberry.UNSET
     mutual_partnerships: bool | None = strawberry.UNSET
+    fake_join_seconds: int | None = strawberry.UNSET
+    min_account_age_days: int | None = strawberry.UNSET
 
     def patch(self) -> dict[str, Any]:
         """Only the fields the client sent; null clears a nullable setting."""
@@ -68,6 +70,16 @@ class CreatePartnershipInput:
     representative_id: Snowflake
     advertisement: str
     member_count: int | None = None
+
+
+@strawberry.input(
+    description="Only the fields given change. representativeId: the contact role moves to the new representative."
+)
+class UpdatePartnershipInput:
+    advertisement: str | None = None
+    partner_name: str | None = None
+    invite_code: str | None = None
+    representative_id: Snowflake | None = None
 
 
 @strawberry.type
@@ -194,6 +206,22 @@ class Mutation:
             return PartnershipPayload(partnership=node, user_errors=_errors(exc))
         return PartnershipPayload(partnership=Partnership.of(record), user_errors=[])
 
+    @strawberry.mutation(
+        description="partnerships.edit. Approves the partnership's proposedAdvertisement: it becomes the ad and the "
+        "showcase post is edited in place. INVALID_STATE when none is waiting."
+    )
+    async def approve_proposed_advertisement(self, info: Info, id: strawberry.ID) -> PartnershipPayload:
+        return await _decide_proposed_ad(info, id, approve=True, reason=None)
+
+    @strawberry.mutation(
+        description="partnerships.edit. Denies the partnership's proposedAdvertisement; the representative is told "
+        "why by DM and the current ad stays."
+    )
+    async def deny_proposed_advertisement(
+        self, info: Info, id: strawberry.ID, reason: str | None = None
+    ) -> PartnershipPayload:
+        return await _decide_proposed_ad(info, id, approve=False, reason=reason)
+
     @strawberry.mutation(description="partnerships.edit.")
     async def end_partnership(self, info: Info, id: strawberry.ID, reason: str | None = None) -> PartnershipPayload:
         node = await _editable(info, id, Partnership)
@@ -202,6 +230,29 @@ class Mutation:
         try:
             record = await info.context.container.partnerships.end(
                 node.record, reason, info.context.principal().user_id
+            )
+        except RuleViolation as exc:
+            return PartnershipPayload(partnership=node, user_errors=_errors(exc))
+        return PartnershipPayload(partnership=Partnership.of(record), user_errors=[])
+
+    @strawberry.mutation(
+        description="partnerships.edit. Changes an ACTIVE partnership in place: its showcase post is edited, not re-posted."
+    )
+    async def update_partnership(
+        self, info: Info, id: strawberry.ID, input: UpdatePartnershipInput
+    ) -> PartnershipPayload:
+        node = await _editable(info, id, Partnership)
+        if node is None:
+            return PartnershipPayload(partnership=None, user_errors=_not_found("partnership"))
+        try:
+            edit = PartnershipEdit.parse(
+                advertisement=input.advertisement,
+                partner_name=input.partner_name,
+                invite_code=input.invite_code,
+                representative_id=input.representative_id,
+            )
+            record = await info.context.container.partnerships.update(
+                node.record, edit, info.context.principal().user_id
             )
         except RuleViolation as exc:
             return PartnershipPayload(partnership=node, user_errors=_errors(exc))
@@ -242,3 +293,16 @@ class Mutation:
         except RuleViolation as exc:
             return BlacklistPayload(entry=None, user_errors=_errors(exc))
         return BlacklistPayload(entry=BlacklistEntry.of(entry) if entry else None, user_errors=[])
+
+
+async def _decide_proposed_ad(info: Info, id: strawberry.ID, approve: bool, reason: str | None) -> PartnershipPayload:
+    node = await _editable(info, id, Partnership)
+    if node is None:
+        return PartnershipPayload(partnership=None, user_errors=_not_found("partnership"))
+    try:
+        record = await info.context.container.ad_proposals.decide(
+            node.record, approve, info.context.principal().user_id, reason
+        )
+    except RuleViolation as exc:
+        return PartnershipPayload(partnership=node, user_errors=_errors(exc))
+    return PartnershipPayload(partnership=Partnership.of(record), user_errors=[])

@@ -16,6 +16,20 @@ class Viewer:
     user_id: Snowflake
     guild_ids: list[Snowflake] = strawberry.field(description="Guilds the caller holds partnerships.view on.")
 
+    @strawberry.field(description="The same guilds, with their names.")
+    def guilds(self) -> list[Guild]:
+        return [Guild(id=g) for g in self.guild_ids]  # guild_ids are exactly the viewable ones
+
+    @strawberry.field(description="From the Discord login; null for a token minted otherwise.")
+    async def name(self, info: Info) -> str | None:
+        found = await info.context.loaders.person.load(self.user_id)
+        return None if found is None else found.name
+
+    @strawberry.field
+    async def avatar_url(self, info: Info) -> str | None:
+        found = await info.context.loaders.person.load(self.user_id)
+        return None if found is None else found.avatar_url
+
 
 async def visible_node(info: Info, global_id: str) -> Application | Partnership | None:
     """The record behind a global id, or None when absent or in a guild the caller cannot see."""

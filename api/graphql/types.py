@@ -10,9 +10,11 @@ from strawberry.scalars import JSON
 
 from ..clock import utcnow
 from ..domain import enums, models
+from ..domain import health as health_rules
 from ..domain.errors import ErrorCode, RuleViolation
 from .context import Info
 from .ids import to_global_id
+from .join_series import DailyJoins, join_series
 from .scalars import Snowflake
 
 ApplicationMode = strawberry.enum(enums.ApplicationMode)
@@ -135,7 +137,9 @@ class PartnershipSettings:
     bump_interval_days: int = strawberry.field(description="Partners may re-post their ad after this many days.")
     track_joins: bool = strawberry.field(description="Attribute members who join through a partner's tracked invite.")
     advertisement: str | None = strawberry.field(
-        description="This server's own advertisement, sent to a partner's representative on approval."
+        description="This server's own advertisement, sent to a partner's representative on approval with their "
+        "tracked invite: {invite} in the text is replaced by the invite's URL; without it, the URL is put on a line "
+        "of its own under the ad."
     )
     approval_flow: ApprovalFlow = strawberry.field(description="Default DIRECT.")
     review_style: ReviewStyle = strawberry.field(description="Default REACTIONS.")
@@ -159,6 +163,14 @@ class PartnershipSettings:
     )
     mutual_partnerships: bool = strawberry.field(
         description="When a partner server also runs this bot, offer it the reverse partnership (a MUTUAL application in its queue). Default true."
+    )
+    fake_join_seconds: int = strawberry.field(
+        description="An attributed member who leaves within this many seconds of joining counts as fake. "
+        "Default 600, 0..604800."
+    )
+    min_account_age_days: int = strawberry.field(
+        description="Members whose Discord account is younger than this many days count as fake joins; 0 = off. "
+        "Default 0, 0..365."
     )
 
     @classmethod
@@ -190,6 +202,8 @@ class PartnershipSettings:
             auto_end_unhealthy=s.auto_end_unhealthy,
             stale_queue_hours=s.stale_queue_hours,
             mutual_partnerships=s.mutual_partnerships,
+            fake_join_seconds=s.fake_join_seconds,
+            min_account_age_days=s.min_account_age_days,
         )
 
 
@@ -238,6 +252,25 @@ class Application(Node):
             reason=r.reason,
             record=r,
         )
+
+    @strawberry.field(
+        description="The representative's Discord display name and avatar, as the bot saw them; null when unknown."
+    )
+    async def representative_name(self, info: Info) -> str | None:
+        found = await info.context.loaders.person.load(self.record.representative_id)
+        return None if found is None else found.name
+
+    @strawberry.field(description="The decider's display name as last seen (their dashboard login); null when unknown.")
+    async def decided_by_name(self, info: Info) -> str | None:
+        if self.record.decided_by is None:
+            return None
+        found = await info.context.loaders.person.load(self.record.decided_by)
+        return None if found is None else found.name
+
+    @strawberry.field
+    async def representative_avatar_url(self, info: Info) -> str | None:
+        found = await info.context.loaders.person.load(self.record.representative_id)
+        return None if found is None else found.avatar_url
 
     @strawberry.field(description="Set once the application is approved.")
     async def partnership(self, info: Info) -> Partnership | None:
@@ -290,6 +323,13 @@ class PartnershipHealth:
 
 
 @strawberry.type
+class ProposedAdvertisement:
+    id: strawberry.ID
+    advertisement: str
+    submitted_at: datetime
+
+
+@strawberry.type
 class Partnership(Node):
     id: strawberry.ID
     guild_id: Snowflake
@@ -319,6 +359,11 @@ class Partnership(Node):
             record=r,
         )
 
+    @strawberry.field(description="The representative's Discord display name as the bot saw it; null when unknown.")
+    async def representative_name(self, info: Info) -> str | None:
+        found = await info.context.loaders.person.load(self.record.representative_id)
+        return None if found is None else found.name
+
     @strawberry.field(description="When the partner may bump next.")
     async def next_bump_at(self, info: Info) -> datetime | None:
         if self.record.status is not enums.PartnershipStatus.ACTIVE:
@@ -341,6 +386,16 @@ class Partnership(Node):
             channel_id=s.channel_id, message_id=s.message_id, thread_id=s.thread_id, posted_at=s.posted_at
         )
 
+    @strawberry.field(
+        description="A new advertisement the representative proposed (`/ppartner ad`), waiting for review: the "
+        "partnership's pending change. Approved, it replaces the ad and the showcase post is edited in place."
+    )
+    def proposed_advertisement(self) -> ProposedAdvertisement | None:
+        p = self.record.proposed_ad
+        if p is None or self.record.status is not enums.PartnershipStatus.ACTIVE:
+            return None
+        return ProposedAdvertisement(id=strawberry.ID(p.id), advertisement=p.advertisement, submitted_at=p.submitted_at)
+
     @strawberry.field(description="Why the last showcase post failed, in plain words; null when it did not.")
     def showcase_error(self) -> str | None:
         return self.record.showcase_error
@@ -352,8 +407,9 @@ class Partnership(Node):
     @strawberry.field(
         description="The latest health check: the partner's invite, server, member count and our tracked invite."
     )
-    def health(self) -> PartnershipHealth:
-        return PartnershipHealth.of(self.record.health, utcnow())
+    async def health(self, info: Info) -> PartnershipHealth:
+        ledger = await info.context.loaders.ledger.load(self.record.guild_id)
+        return PartnershipHealth.of(health_rules.shown(self.record, ledger.settings.health_grace_hours), utcnow())
 
     @strawberry.field(description="Members attributed to this partnership (joined through its tracked invite).")
     def join_count(self) -> int:
@@ -362,6 +418,19 @@ class Partnership(Node):
     @strawberry.field(description="Of those, members still in the server.")
     def retained_count(self) -> int:
         return self.record.retained_count
+
+    @strawberry.field(
+        description="Of joinCount, the fake ones: left within fakeJoinSeconds, or an account younger than "
+        "minAccountAgeDays. A member who rejoins is counted once."
+    )
+    def fake_count(self) -> int:
+        return self.record.fake_count
+
+    @strawberry.field(
+        description="Attributed joins per UTC day, oldest first, one entry per day (zeros included). days: 1..365."
+    )
+    async def join_series(self, info: Info, days: int | None = 30) -> list[DailyJoins]:
+        return await join_series(info.context.container, self.record.id, days)
 
     @strawberry.field(description="The application this partnership came from (source MANUAL when staff added it).")
     async def application(self, info: Info) -> Application | None:
@@ -380,6 +449,15 @@ class BlacklistEntry:
     def of(cls, e: models.BlacklistEntry) -> BlacklistEntry:
         return cls(partner_guild_id=e.partner_guild_id, reason=e.reason, added_by=e.added_by, added_at=e.added_at)
 
+    @strawberry.field(
+        description="Who added it, by display name as last seen (their dashboard login); null when unknown."
+    )
+    async def added_by_name(self, info: Info) -> str | None:
+        if self.added_by is None:
+            return None
+        found = await info.context.loaders.person.load(int(self.added_by))
+        return None if found is None else found.name
+
 
 @strawberry.type(description="One staff action or automatic decision, with the state before and after.")
 class AuditEntry:
@@ -392,6 +470,7 @@ class AuditEntry:
     before: JSON | None
     after: JSON | None
     reason: str | None
+    doc: strawberry.Private[dict]
 
     @classmethod
     def of(cls, doc: dict) -> AuditEntry:
@@ -404,7 +483,30 @@ class AuditEntry:
             before=doc.get("before"),
             after=doc.get("after"),
             reason=doc.get("reason"),
+            doc=doc,
         )
+
+    @strawberry.field(description="The actor's Discord display name as last seen (their login); null when unknown.")
+    async def actor_name(self, info: Info) -> str | None:
+        if self.actor_id is None:
+            return None
+        found = await info.context.loaders.person.load(int(self.actor_id))
+        return None if found is None else found.name
+
+    @strawberry.field(description="The partner server the entry is about, when there is one.")
+    async def partner_server(self, info: Info) -> PartnerServer | None:
+        target, action = self.doc.get("target_id"), self.action
+        if not target:
+            return None
+        record: models.Application | models.Partnership | None = None
+        if action.startswith("application."):
+            record = await info.context.loaders.application.load(target)
+        elif action.startswith("partnership."):
+            record = await info.context.loaders.partnership.load(target)
+        # The guild check is belt and braces: the audit log is read per guild already.
+        if record is None or str(record.guild_id) != str(self.doc.get("guild_id")):
+            return None
+        return PartnerServer.of(record.partner)
 
 
 def _target_global_id(doc: dict) -> str | None:

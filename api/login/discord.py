@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -52,6 +53,13 @@ class DiscordGrant:
         return self.expires_at <= now + margin
 
 
+@dataclass(frozen=True)
+class DiscordUser:
+    id: int
+    name: str | None
+    avatar_url: str | None
+
+
 class DiscordClient:
     def __init__(self, settings: ApiSettings, http: httpx.AsyncClient):
         self._api = settings.discord_api_base.rstrip("/")
@@ -75,8 +83,18 @@ class DiscordClient:
             raise
 
     async def user_id(self, access_token: str) -> int:
+        return (await self.me(access_token)).id
+
+    async def me(self, access_token: str) -> DiscordUser:
+        """Who signed in: id, display name (global name, else username) and avatar URL."""
         body = await self._request("GET", "/users/@me", bearer=access_token)
-        return _snowflake(_field(body, "id"))
+        user_id = _snowflake(_field(body, "id"))
+        name = body.get("global_name") or body.get("username")
+        avatar = body.get("avatar")
+        # An avatar is a hash (hex, "a_" first when animated); anything else is not put in a URL.
+        ok = isinstance(avatar, str) and re.fullmatch(r"(a_)?[0-9a-f]{1,64}", avatar)
+        avatar_url = f"https://cdn.discordapp.com/avatars/{user_id}/{avatar}.png" if ok else None
+        return DiscordUser(user_id, name if isinstance(name, str) and name else None, avatar_url)
 
     async def guilds(self, access_token: str) -> list[UserGuild]:
         # 200 is both the page maximum and the most guilds a user can be in: one page is all of them.

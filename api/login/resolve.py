@@ -6,6 +6,7 @@ import asyncio
 
 from ..store.bot_guilds import BotGuildRepository
 from ..store.ledgers import LedgerRepository
+from ..store.people import PeopleRepository, Person
 from .discord import DiscordClient
 from .permissions import RoleGrants, compute_perms, needs_member_roles
 
@@ -13,10 +14,18 @@ _MEMBER_CONCURRENCY = 4  # the member endpoint is rate-limited per user; a few a
 
 
 async def resolve_perms(
-    discord: DiscordClient, access_token: str, ledgers: LedgerRepository, bot_guilds: BotGuildRepository | None = None
+    discord: DiscordClient,
+    access_token: str,
+    ledgers: LedgerRepository,
+    bot_guilds: BotGuildRepository | None = None,
+    people: PeopleRepository | None = None,
 ) -> tuple[int, dict[int, list[str]]]:
-    """(user id, perms). Raises DiscordRefused / DiscordUnavailable."""
-    user_id = await discord.user_id(access_token)
+    """(user id, perms). Raises DiscordRefused / DiscordUnavailable. With `people`, the user's display
+    name and avatar are kept (the dashboard's "Signed in as", the audit log's actor names)."""
+    me = await discord.me(access_token)
+    user_id = me.id
+    if people is not None and me.name:
+        await people.remember(Person(user_id, me.name, me.avatar_url))
     guilds = await discord.guilds(access_token)
     ledgers_by_id = await ledgers.load_many([g.id for g in guilds]) if guilds else {}
     # A guild uses the service once the bot is in it (reported by the cluster) or it has a ledger

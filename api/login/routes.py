@@ -14,12 +14,14 @@ import logging
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from urllib.parse import urlencode
 
 import httpx
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse
 
+from ..clock import utcnow
 from ..settings import ApiSettings
 from ..store.sessions import SessionStore
 from .cookies import REFRESH_COOKIE, STATE_COOKIE, Cookies
@@ -27,7 +29,8 @@ from .discord import SCOPES, DiscordClient
 from .errors import LoginError
 from .sealing import Sealer
 from .service import Issued, LoginService, end_session
-from .state import StateSigner
+from .state import STATE_SECONDS, StateSigner
+from .throttle import auth_throttle
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +52,7 @@ def build_login_router(settings: ApiSettings) -> APIRouter:
     configured = bool(
         settings.discord_client_id and settings.discord_client_secret.get_secret_value() and settings.oauth_redirect_uri
     )
-    router = APIRouter(prefix="/auth", tags=["login"])
+    router = APIRouter(prefix="/auth", tags=["login"], dependencies=[Depends(auth_throttle(settings))])
 
     @asynccontextmanager
     async def login_service(request: Request) -> AsyncIterator[LoginService]:
@@ -65,13 +68,17 @@ def build_login_router(settings: ApiSettings) -> APIRouter:
                 sealer,
                 DiscordClient(settings, http),
                 container.bot_guilds,
+                container.people,
             )
 
     @router.get("/discord/login")
-    async def login(redirect: str = "/") -> Response:
+    async def login(request: Request, redirect: str = "/") -> Response:
         if not configured:
             return _page(_NOT_CONFIGURED)
         started, cookie = signer.start(redirect)
+        # Kept server-side too, so the callback can consume it once (the cookie alone could be replayed).
+        sessions = SessionStore(request.app.state.container.database)
+        await sessions.add_state(started.state, utcnow() + timedelta(seconds=STATE_SECONDS))
         query = urlencode(
             {
                 "client_id": settings.discord_client_id,
@@ -94,6 +101,12 @@ def build_login_router(settings: ApiSettings) -> APIRouter:
         try:
             # The state is checked first: nothing is exchanged for a browser that did not start this login.
             started = signer.verify(request.cookies.get(STATE_COOKIE), state)
+            if not await SessionStore(request.app.state.container.database).use_state(started.state, utcnow()):
+                raise LoginError(
+                    400,
+                    "invalid_state",
+                    "This login was already used or has expired. Start again from the dashboard's login button.",
+                )
             if error:
                 raise LoginError(400, "access_denied", "The login was cancelled at Discord. Nothing was changed.")
             if not code:
@@ -158,6 +171,8 @@ async def _refresh_token_of(request: Request) -> tuple[str, bool]:
             raise LoginError(400, "invalid_request", 'The body must be JSON: {"refresh_token": "…"}.') from None
         token = body.get("refresh_token") if isinstance(body, dict) else None
         if isinstance(token, str) and token:
+            if not token.isascii():  # ours are URL-safe base64; "\ud800" and the like cannot be hashed
+                raise LoginError(400, "invalid_request", "The refresh token is malformed: sign in again.")
             return token, False
     raise LoginError(401, "invalid_grant", "No refresh token: sign in again.")
 

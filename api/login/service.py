@@ -15,6 +15,7 @@ from ..clock import as_utc, utcnow
 from ..settings import ApiSettings
 from ..store.bot_guilds import BotGuildRepository
 from ..store.ledgers import LedgerRepository
+from ..store.people import PeopleRepository
 from ..store.sessions import RefreshSession, SessionStore
 from .discord import SCOPES, DiscordClient, DiscordGrant, DiscordMisconfigured, DiscordRefused, DiscordUnavailable
 from .errors import LoginError, discord_unreachable, session_ended
@@ -45,7 +46,9 @@ class LoginService:
         sealer: Sealer,
         discord: DiscordClient,
         bot_guilds: BotGuildRepository | None = None,
+        people: PeopleRepository | None = None,
     ):
+        self._people = people
         self._bot_guilds = bot_guilds
         self._settings = settings
         self._sessions = sessions
@@ -104,14 +107,18 @@ class LoginService:
             if grant.expired(now):
                 grant = await self._renew(refresh_token, grant)
             try:
-                user_id, perms = await resolve_perms(self._discord, grant.access_token, self._ledgers, self._bot_guilds)
+                user_id, perms = await resolve_perms(
+                    self._discord, grant.access_token, self._ledgers, self._bot_guilds, self._people
+                )
             except DiscordRefused as refused:
                 if refused.status != 401:
                     raise
                 # Discord may end an access token early; its refresh token still says whether the user
                 # keeps authorizing the app.
                 grant = await self._renew(refresh_token, grant)
-                user_id, perms = await resolve_perms(self._discord, grant.access_token, self._ledgers, self._bot_guilds)
+                user_id, perms = await resolve_perms(
+                    self._discord, grant.access_token, self._ledgers, self._bot_guilds, self._people
+                )
         except DiscordRefused:
             await self._sessions.revoke_family(session.family_id)
             log.info("refresh for user %s refused by Discord: session ended", session.user_id)
@@ -129,7 +136,7 @@ class LoginService:
 
     async def _perms(self, access_token: str) -> tuple[int, dict[int, list[str]]]:
         try:
-            return await resolve_perms(self._discord, access_token, self._ledgers, self._bot_guilds)
+            return await resolve_perms(self._discord, access_token, self._ledgers, self._bot_guilds, self._people)
         except DiscordRefused:
             raise LoginError(
                 400, "discord_refused", "Discord refused to tell who is signing in. Start the login again."

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from bus import Envelope
 from bus.contracts import ReviewStatus, parse
+from bus.contracts.common import ApplicationSource as WireSource
 
 from ..domain import ledger as rules
 from ..domain import text
@@ -74,7 +75,8 @@ class ApplicationService:
                     invite_code=text.invite_code(data.partner.invite_code, ("partner", "invite_code")),
                 ),
                 representative_id=representative,
-                advertisement=text.advertisement(data.advertisement),
+                # The seed's DM command names only the partner's invite: its ad comes after approval.
+                advertisement=text.advertisement(data.advertisement, required=data.source != WireSource.DM),
                 source=source_from_wire(data.source),
                 submitted_at=envelope.occurred_at,
             )

@@ -7,6 +7,7 @@ lists `*builder(...)` and never depends on what another builder returns.
 
 from __future__ import annotations
 
+from bus.contracts import ApplicationSource as WireSource
 from bus.contracts import (
     CommandRefs,
     DmSend,
@@ -21,6 +22,7 @@ from bus.contracts import (
     RoleGrant,
     RoleRevoke,
     SettingsSync,
+    ShowcaseEdit,
     ShowcasePost,
     ShowcaseRemove,
     StaffNotify,
@@ -28,8 +30,9 @@ from bus.contracts import (
 )
 from bus.contracts import PartnerServer as WirePartner
 
+from ..domain import advertising
 from ..domain.enums import ApplicationSource, source_to_wire
-from ..domain.models import Application, GuildSettings, PartnerServer, Partnership, ShowcasePlacement
+from ..domain.models import AdProposal, Application, GuildSettings, PartnerServer, Partnership, ShowcasePlacement
 from . import notices
 from .journal import Outgoing, command
 
@@ -64,6 +67,39 @@ def review_post(app: Application, s: GuildSettings) -> list[Outgoing]:
     return [command(app.guild_id, body)]
 
 
+def review_proposal(p: Partnership, proposal: AdProposal, s: GuildSettings) -> list[Outgoing]:
+    """A proposed new ad is reviewed like an application: the same post with 👍 / 👎."""
+    if s.review_channel_id is None:
+        return []  # dashboard-only review
+    body = ReviewPost(
+        application_id=proposal.id,
+        channel_id=s.review_channel_id,
+        ping_role_id=s.review_ping_role_id,
+        partner=wire_partner(p.partner),
+        representative_id=p.representative_id,
+        advertisement=proposal.advertisement,
+        source=WireSource.SLASH,  # required on the wire; a proposal always comes from /ppartner ad
+        proposal_for=p.id,
+    )
+    return [command(p.guild_id, body)]
+
+
+def review_proposal_update(
+    proposal: AdProposal, guild_id: int, status: ReviewStatus, decided_by: int | None, reason: str | None
+) -> list[Outgoing]:
+    if proposal.review is None:
+        return []
+    body = ReviewUpdate(
+        application_id=proposal.id,
+        channel_id=proposal.review.channel_id,
+        message_id=proposal.review.message_id,
+        status=status,
+        decided_by=decided_by,
+        reason=reason,
+    )
+    return [command(guild_id, body)]
+
+
 def review_update(app: Application, status: ReviewStatus, decided_by: int | None, reason: str | None) -> list[Outgoing]:
     if app.review is None:
         return []
@@ -87,6 +123,12 @@ def tell_applicant(app: Application, content: str, ticket_thread_id: int | None 
         return [command(app.guild_id, TicketClose(thread_id=ticket_thread_id, content=content))]
     refs = CommandRefs(application_id=app.id)
     return [command(app.guild_id, DmSend(user_id=app.representative_id, content=content, refs=refs))]
+
+
+def tell_representative(p: Partnership, content: str) -> list[Outgoing]:
+    """A DM to the partnership's representative (their interaction has long expired)."""
+    refs = CommandRefs(partnership_id=p.id)
+    return [command(p.guild_id, DmSend(user_id=p.representative_id, content=content, refs=refs))]
 
 
 def reply_to_submission(
@@ -146,16 +188,54 @@ def contact_role_revoke(p: Partnership, s: GuildSettings) -> list[Outgoing]:
 
 
 def approval_effects(p: Partnership, s: GuildSettings) -> list[Outgoing]:
-    items = [
+    # Our advertisement is not sent here: it carries the partner's tracked invite, so it goes out when
+    # invite.create has completed (`our_advertisement`, from the invite's command.completed).
+    return [
         *showcase_post(p, s, replace=None),
-        command(p.guild_id, InviteCreate(partnership_id=p.id)),
+        tracked_invite_create(p),
         *contact_role_grant(p.guild_id, p.representative_id, s, p.id),
     ]
+
+
+def tracked_invite_create(p: Partnership) -> Outgoing:
+    return command(p.guild_id, InviteCreate(partnership_id=p.id))
+
+
+def our_advertisement(p: Partnership, s: GuildSettings, invite_code: str, replaced: bool) -> list[Outgoing]:
+    """Our advertisement with the representative's tracked invite in it (`advertising.with_invite`): a
+    header, then the ad as a message of its own so nothing is cut and it can be copied whole. Without
+    an advertisement set, a new invite (ours was deleted) is still sent on its own."""
+    refs = CommandRefs(partnership_id=p.id)
     if s.advertisement:
-        content = notices.our_advertisement(s.advertisement)
-        refs = CommandRefs(partnership_id=p.id)
-        items.append(command(p.guild_id, DmSend(user_id=p.representative_id, content=content, refs=refs)))
-    return items
+        ad = advertising.with_invite(s.advertisement, invite_code)
+        body = DmSend(
+            user_id=p.representative_id, content=notices.our_advertisement(replaced), messages=[ad], refs=refs
+        )
+    elif replaced:
+        content = notices.new_tracked_invite(advertising.invite_url(invite_code))
+        body = DmSend(user_id=p.representative_id, content=content, refs=refs)
+    else:
+        return []
+    return [command(p.guild_id, body)]
+
+
+def showcase_edit(p: Partnership, s: GuildSettings) -> list[Outgoing]:
+    """Edits the posted ad in place (nothing to edit before it is posted: the post will carry the new text)."""
+    if p.showcase is None or p.showcase.message_id is None:
+        return []
+    body = ShowcaseEdit(
+        partnership_id=p.id,
+        channel_mode=s.channel_mode,
+        placement=wire_placement(p.showcase),
+        partner=wire_partner(p.partner),
+        advertisement=p.advertisement,
+    )
+    return [command(p.guild_id, body)]
+
+
+def tell(p: Partnership, user_id: int, content: str) -> Outgoing:
+    refs = CommandRefs(partnership_id=p.id)
+    return command(p.guild_id, DmSend(user_id=user_id, content=content, refs=refs))
 
 
 def end_effects(p: Partnership, s: GuildSettings) -> list[Outgoing]:
@@ -173,11 +253,6 @@ def staff_notice(guild_id: int, s: GuildSettings, content: str, *, ping_review_r
     return [command(guild_id, body)]
 
 
-def tell_representative(p: Partnership, content: str) -> list[Outgoing]:
-    refs = CommandRefs(partnership_id=p.id)
-    return [command(p.guild_id, DmSend(user_id=p.representative_id, content=content, refs=refs))]
-
-
 def partner_check(p: Partnership) -> Outgoing:
-    """Ask the cluster what the partner's invite leads to now (the health check's facts)."""
-    return command(p.guild_id, PartnerCheck(invite_code=p.partner.invite_code, partnership_id=p.id))
+    """Resolve the partner's invite now: Discord's facts replace what staff typed (see `partner_check`)."""
+    return command(p.guild_id, PartnerCheck(partnership_id=p.id, invite_code=p.partner.invite_code))

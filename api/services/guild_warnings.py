@@ -7,6 +7,7 @@ import logging
 from bus import Envelope
 from bus.contracts import GuildWarning, parse_as
 
+from ..domain import text
 from ..store.warnings import WarningRepository
 
 log = logging.getLogger(__name__)
@@ -18,5 +19,6 @@ class GuildWarnings:
 
     async def handle(self, envelope: Envelope) -> None:
         data = parse_as(envelope, GuildWarning)
-        log.warning("guild %s: %s %s", envelope.guild_id, data.code, data.message)
-        await self._warnings.set_guild_warning(int(envelope.guild_id), data.code, data.message, envelope.occurred_at)
+        code, message = text.reported(data.code, 64), text.reported(data.message)
+        log.warning("guild %s: %s %s", envelope.guild_id, code, message)
+        await self._warnings.set_guild_warning(int(envelope.guild_id), code, message, envelope.occurred_at)

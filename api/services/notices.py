@@ -28,8 +28,27 @@ def denied(app: Application, reason: str | None) -> str:
     return f"The partnership application for **{app.partner.name}** was declined.{suffix}"
 
 
-def our_advertisement(advertisement: str) -> str:
-    return f"Here is our advertisement for your server:\n\n{advertisement}"
+def our_advertisement(replaced: bool) -> str:
+    """The header of our advertisement; the ad itself follows as a message of its own (copyable whole)."""
+    if replaced:
+        return "Our invite link for you changed: here is our advertisement with the new link."
+    return "Here is our advertisement for your server:"
+
+
+def new_tracked_invite(url: str) -> str:
+    return f"Our invite link for you changed; please use this one: {url}"
+
+
+def partnership_edited(partner_name: str) -> str:
+    return f"The partnership with **{partner_name}** was updated by staff."
+
+
+def representative_now(partner_name: str) -> str:
+    return f"You are now the representative of **{partner_name}** for this partnership."
+
+
+def representative_no_longer(partner_name: str) -> str:
+    return f"You are no longer the representative of **{partner_name}** for this partnership."
 
 
 # ---- health and reminders (staff in the log channel, the representative by DM) ---------------------

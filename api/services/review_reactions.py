@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from bus import Envelope
+import logging
+
+from bus import Envelope, Refused
 from bus.contracts import ReviewReaction, ReviewReactionRemove, parse_as
 
 from ..clock import utcnow
@@ -10,10 +12,14 @@ from ..domain.enums import ApplicationStatus
 from ..domain.errors import RuleViolation
 from ..domain.reviewers import is_manager
 from ..store.applications import ApplicationRepository
+from ..store.partnerships import PartnershipRepository
 from ..store.warnings import WarningRepository
+from .ad_proposals import AdProposals
 from .applications import ApplicationService
 from .journal import command
 from .writer import GuildWriter
+
+log = logging.getLogger(__name__)
 
 APPROVE = "👍"
 
@@ -25,7 +31,11 @@ class ReviewReactions:
         applications: ApplicationRepository,
         warnings: WarningRepository,
         decisions: ApplicationService,
+        partnerships: PartnershipRepository,
+        ad_proposals: AdProposals,
     ):
+        self._partnerships = partnerships
+        self._ad_proposals = ad_proposals
         self._writer = writer
         self._apps = applications
         self._warnings = warnings
@@ -35,8 +45,11 @@ class ReviewReactions:
         data = parse_as(envelope, ReviewReaction)
         guild_id = int(envelope.guild_id)
         app = await self._apps.by_review_message(int(data.message_id))
-        if app is None or app.guild_id != guild_id:
+        if app is None:
+            await self._on_proposal(envelope, data, guild_id)
             return
+        if app.guild_id != guild_id:
+            _refuse(guild_id, data.message_id, app.guild_id)
         ledger = await self._writer.load(guild_id)
         body = ReviewReactionRemove(
             channel_id=data.channel_id, message_id=data.message_id, user_id=data.user_id, emoji=data.emoji
@@ -58,3 +71,30 @@ class ReviewReactions:
             # e.g. the active limit: the reaction is taken back and staff see why on the dashboard.
             await self._warnings.set_guild_warning(guild_id, "REVIEW_DECISION_REFUSED", violation.message, utcnow())
             await self._writer.send_unjournaled([remove])
+
+    async def _on_proposal(self, envelope: Envelope, data: ReviewReaction, guild_id: int) -> None:
+        """A reaction on the review post of a proposed ad: decided like an application."""
+        partnership = await self._partnerships.by_proposal_review_message(int(data.message_id))
+        if partnership is None or partnership.proposed_ad is None:
+            return
+        if partnership.guild_id != guild_id:
+            _refuse(guild_id, data.message_id, partnership.guild_id)
+        ledger = await self._writer.load(guild_id)
+        body = ReviewReactionRemove(
+            channel_id=data.channel_id, message_id=data.message_id, user_id=data.user_id, emoji=data.emoji
+        )
+        remove = command(guild_id, body)
+        roles = {int(r) for r in data.member_role_ids}
+        if not is_manager(data.is_owner, data.member_permissions, roles, ledger.settings.manager_role_ids):
+            await self._writer.send_unjournaled([remove])
+            return
+        try:
+            await self._ad_proposals.decide(partnership, data.emoji == APPROVE, int(data.user_id))
+        except RuleViolation:
+            return  # decided meanwhile (e.g. in the dashboard); the review post says so
+
+
+def _refuse(guild_id: int, message_id: str, owner: int) -> None:
+    """A reaction event names one guild; a review post of another guild is never decided from it."""
+    log.error("guild %s: a reaction names review post %s of guild %s: refused", guild_id, message_id, owner)
+    raise Refused(f"review post {message_id} does not belong to guild {guild_id}")

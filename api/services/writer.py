@@ -148,8 +148,8 @@ class GuildWriter:
         The only callers are handlers of a cluster event whose answer changes no ledger: the reply
         to a refused submission, the removal of a non-manager's review reaction (or of a reaction
         whose decision was refused), the review post brought up to date when it lands after the
-        decision, the settings re-sent after shard.ready, and the contact role granted when a
-        representative joins. Each message is derived from the event and from state the event does
+        decision, the settings re-sent after shard.ready, the contact role granted when a
+        representative joins, and a representative's status or refused request (`representatives.py`). Each message is derived from the event and from state the event does
         not change, and the bus acks the event only after its handler returned, so a failure here
         propagates and the event's redelivery sends the message again: the event is their journal.
         Journaling them would cost a ledger commit (a version bump) for a change that changes nothing.

@@ -38,6 +38,16 @@ class Database:
         return self.db["joins"]
 
     @property
+    def join_members(self):
+        """One claim per (partnership, member): who joined through a partnership before (api/store/joins.py)."""
+        return self.db["join_members"]
+
+    @property
+    def join_days(self):
+        """Daily join buckets per partnership and per guild (api/store/join_days.py)."""
+        return self.db["join_days"]
+
+    @property
     def processed(self):
         return self.db["processed_events"]
 
@@ -49,6 +59,11 @@ class Database:
     def sessions(self):
         """Dashboard login: hashed refresh tokens and recently used OAuth codes (api/store/sessions.py)."""
         return self.db["sessions"]
+
+    @property
+    def rate_limits(self):
+        """Rate-limit token buckets shared by the replicas (api/store/rate_buckets.py)."""
+        return self.db["rate_limits"]
 
     async def ensure_indexes(self) -> None:
         """Idempotent: safe on every start-up and from several replicas at once."""
@@ -70,6 +85,8 @@ class Database:
                 IndexModel([("guild_id", ASCENDING), ("tracked_invite_code", ASCENDING)], sparse=True),
                 IndexModel([("application_id", ASCENDING)]),
                 IndexModel([("guild_id", ASCENDING), ("representative_id", ASCENDING), ("status", ASCENDING)]),
+                IndexModel([("proposed_ad.id", ASCENDING)], sparse=True),
+                IndexModel([("proposed_ad.review.message_id", ASCENDING)], sparse=True),
             ]
         )
         await self.blacklist.create_indexes(
@@ -87,6 +104,7 @@ class Database:
                 IndexModel([("guild_id", ASCENDING), ("left_event", ASCENDING)], sparse=True),
             ]
         )
+        await self.join_days.create_indexes([IndexModel([("scope", ASCENDING), ("day", ASCENDING)])])
         # Processed event ids are kept a week: far longer than any redelivery window. Not in memory:
         # mongomock emulates TTL by scanning the whole collection on every insert (a cost that grows
         # with every event), and an in-memory database lives no longer than its process anyway.
@@ -100,6 +118,9 @@ class Database:
         await self.guilds.create_indexes([IndexModel([("todo.id", ASCENDING)], sparse=True)])
         # Login sessions vanish at expiry (checked in queries too: the TTL monitor runs once a minute);
         # a refresh token's whole family is revoked at once.
+        # A bucket is dropped once it would be full again (a missing bucket is a full one).
+        if not self.in_memory:
+            await self.rate_limits.create_indexes([IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0)])
         await self.sessions.create_indexes(
             [IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0), IndexModel([("family_id", ASCENDING)])]
         )
@@ -110,6 +131,25 @@ class Database:
 
     def close(self) -> None:
         self.client.close()
+
+
+class DatabaseUnreachable(Exception):
+    """MongoDB did not answer a ping within the start-up wait."""
+
+
+async def check_reachable(url: str, wait_seconds: float) -> None:
+    """One ping with its own client, bounded by `wait_seconds` (the server selection wait), so a wrong
+    MONGODB_URL stops start-up promptly; the long-lived client keeps its defaults for outages later."""
+    from motor.motor_asyncio import AsyncIOMotorClient
+
+    ms = max(1, int(wait_seconds * 1000))
+    client = AsyncIOMotorClient(url, serverSelectionTimeoutMS=ms, connectTimeoutMS=ms)
+    try:
+        await client.admin.command("ping")
+    except Exception as exc:  # pymongo's errors (selection timeout, auth, DNS) all mean "cannot start"
+        raise DatabaseUnreachable(type(exc).__name__) from exc
+    finally:
+        client.close()
 
 
 def open_database(url: str, name: str) -> Database:

@@ -9,6 +9,7 @@ from ..clock import as_utc
 from ..domain.enums import ApplicationSource, ApplicationStatus, HealthIssue, PartnershipStatus
 from ..domain.ledger import ActiveSlot, Ledger, PendingSlot
 from ..domain.models import (
+    AdProposal,
     Application,
     BlacklistEntry,
     GuildSettings,
@@ -70,7 +71,8 @@ def ledger_fields_to_doc(ledger: Ledger) -> dict[str, Any]:
         "active": [
             {"partnership_id": k, "partner_id": str(s.partner_id), "application_id": s.application_id,
              "representative_id": str(s.representative_id), "started_at": s.started_at,
-             "last_posted_at": s.last_posted_at, "post_requested_at": s.post_requested_at}
+             "last_posted_at": s.last_posted_at, "post_requested_at": s.post_requested_at,
+             "proposal_id": s.proposal_id}
             for k, s in ledger.active.items()
         ],
         "blacklisted": sorted(str(p) for p in ledger.blacklisted),
@@ -94,6 +96,7 @@ def ledger_from_doc(guild_id: int, doc: dict[str, Any] | None) -> Ledger:
             as_utc(a["started_at"]),
             as_utc(a.get("last_posted_at")),
             as_utc(a.get("post_requested_at")),
+            a.get("proposal_id"),
         )
         for a in doc.get("active", [])
     }
@@ -119,6 +122,15 @@ def partner_to_doc(partner: PartnerServer) -> dict[str, Any]:
         "icon_url": partner.icon_url,
         "member_count": partner.member_count,
         "invite_code": partner.invite_code,
+    }
+
+
+def partner_facts_doc(partner: PartnerServer) -> dict[str, Any]:
+    """The partner's fields a check learns from Discord (its id and invite code are ours, not refreshed)."""
+    return {
+        "partner.name": partner.name,
+        "partner.icon_url": partner.icon_url,
+        "partner.member_count": partner.member_count,
     }
 
 
@@ -205,7 +217,30 @@ def partnership_to_doc(p: Partnership) -> dict[str, Any]:
         "join_count": p.join_count,
         "retained_count": p.retained_count,
         "health": health_to_doc(p.health),
+        "fake_count": p.fake_count,
+        "proposed_ad": proposal_to_doc(p.proposed_ad),
     }
+
+
+def proposal_to_doc(p: AdProposal | None) -> dict[str, Any] | None:
+    if p is None:
+        return None
+    review = (
+        None if p.review is None else {"channel_id": str(p.review.channel_id), "message_id": str(p.review.message_id)}
+    )
+    return {"id": p.id, "advertisement": p.advertisement, "submitted_at": p.submitted_at, "review": review}
+
+
+def proposal_from_doc(doc: dict[str, Any] | None) -> AdProposal | None:
+    if not doc:
+        return None
+    review = doc.get("review")
+    return AdProposal(
+        id=doc["id"],
+        advertisement=doc["advertisement"],
+        submitted_at=as_utc(doc["submitted_at"]),
+        review=None if not review else ReviewPost(int(review["channel_id"]), int(review["message_id"])),
+    )
 
 
 def health_to_doc(h: Health) -> dict[str, Any]:
@@ -259,8 +294,10 @@ def partnership_from_doc(doc: dict[str, Any]) -> Partnership:
         showcase_error=doc.get("showcase_error"),
         join_count=doc.get("join_count", 0),
         retained_count=doc.get("retained_count", 0),
+        fake_count=doc.get("fake_count", 0),
         problems=tuple(Problem(p["action"], p["code"], p["message"], as_utc(p["at"])) for p in doc.get("problems", [])),
         health=health_from_doc(doc.get("health")),
+        proposed_ad=proposal_from_doc(doc.get("proposed_ad")),
     )
 
 

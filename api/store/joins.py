@@ -1,47 +1,122 @@
-"""Attributed joins: one document per join, for stats over time and retention."""
+"""Attributed joins: one document per join (keyed by the member.joined event id), for retention,
+rejoins, fakes and stats over time.
+
+A document: guild_id, partnership_id, user_id, joined_at, left_at, fake (a FakeReason or None),
+rejoin (the member had joined through this partnership before: not counted again), counts (what it
+added to the counters), and once the member left: left_event (the member.left event id) and
+left_counts. Whether an event's counts were added is the processed mark of its id.
+
+`join_members` holds one claim per (partnership, member): `<partnership id>:<user id>`, with the
+event id of the member's first join through it.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from pymongo.errors import DuplicateKeyError
+from pymongo import UpdateMany
+from pymongo.errors import BulkWriteError
 
+from ..domain.join_quality import JoinRules
+from ..domain.models import GuildSettings
 from .database import Database
+
+_DUPLICATE_KEY = 11000
 
 
 class JoinRepository:
     def __init__(self, database: Database):
         self._coll = database.joins
+        self._members = database.join_members
+        self._guilds = database.guilds
 
-    async def record_join(self, event_id: str, guild_id: int, partnership_id: str, user_id: int, at: datetime) -> bool:
-        """Stores the join once per event id; False when it was stored before (a redelivery)."""
-        try:
-            await self._coll.insert_one(
-                {"_id": event_id, "guild_id": str(guild_id), "partnership_id": partnership_id, "user_id": str(user_id),
-                 "joined_at": at, "left_at": None}
-            )  # fmt: skip
-        except DuplicateKeyError:
-            return False
-        return True
-
-    async def mark_left(self, event_id: str, guild_id: int, user_id: int, at: datetime) -> str | None:
-        """Marks the member's latest attributed, still-present join as left; returns its partnership.
-
-        Keyed by the leave event's id, so a redelivered leave finds the join it marked before."""
-        marked = await self._coll.find_one({"guild_id": str(guild_id), "left_event": event_id}, {"partnership_id": 1})
-        if marked is not None:
-            return marked["partnership_id"]
-        doc = await self._coll.find_one_and_update(
-            {"guild_id": str(guild_id), "user_id": str(user_id), "left_at": None},
-            {"$set": {"left_at": at, "left_event": event_id}},
-            sort=[("joined_at", -1)],
+    async def rules(self, guild_id: int) -> JoinRules:
+        """The guild's two join settings, read alone (the ledger document holds far more)."""
+        fields = {"settings.fake_join_seconds": 1, "settings.min_account_age_days": 1}
+        settings = ((await self._guilds.find_one({"_id": str(guild_id)}, fields)) or {}).get("settings") or {}
+        default = GuildSettings()
+        return JoinRules(
+            settings.get("fake_join_seconds", default.fake_join_seconds),
+            settings.get("min_account_age_days", default.min_account_age_days),
         )
-        return None if doc is None else doc["partnership_id"]
+
+    async def claim_members(self, guild_id: int, claims: list[tuple[str, int, str]]) -> list[bool]:
+        """(partnership id, member, join event id) each: True where this is the member's first claim
+        through that partnership (the claim is stored), False where one was stored before (a rejoin,
+        or a redelivery: the stored claim names its first event). One insert for all; an insert by
+        _id costs the same however many members are stored (a query would not, on mongomock)."""
+        if not claims:
+            return []
+        docs = [{"_id": f"{p}:{u}", "guild_id": str(guild_id), "first_event": e} for p, u, e in claims]
+        try:
+            await self._members.insert_many(docs, ordered=False)
+        except BulkWriteError as exc:
+            errors = exc.details.get("writeErrors", [])
+            if any(e.get("code") != _DUPLICATE_KEY for e in errors):
+                raise
+            failed = {e["index"] for e in errors}
+            return [i not in failed for i in range(len(claims))]
+        return [True] * len(claims)
+
+    async def first_events(self, pairs: list[tuple[str, int]]) -> dict[tuple[str, str], str]:
+        """(partnership id, member) -> the event id of the member's first join through it."""
+        if not pairs:
+            return {}
+        ids = sorted({f"{p}:{u}" for p, u in pairs})
+        found = self._members.find({"_id": {"$in": ids}}, {"first_event": 1})
+        return {tuple(d["_id"].rsplit(":", 1)): d["first_event"] async for d in found}
+
+    async def of_users(self, guild_id: int, user_ids: Iterable[int]) -> list[dict[str, Any]]:
+        """Every attributed join of these members in the guild (one read on guild_id + user_id)."""
+        users = sorted({str(u) for u in user_ids})
+        if not users:
+            return []
+        return [d async for d in self._coll.find({"guild_id": str(guild_id), "user_id": {"$in": users}})]
+
+    async def by_ids(self, event_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        ids = list(event_ids)
+        if not ids:
+            return {}
+        return {d["_id"]: d async for d in self._coll.find({"_id": {"$in": ids}})}
+
+    async def by_left_events(self, guild_id: int, event_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        ids = list(event_ids)
+        if not ids:
+            return {}
+        return {
+            d["left_event"]: d async for d in self._coll.find({"guild_id": str(guild_id), "left_event": {"$in": ids}})
+        }
+
+    async def insert_many(self, docs: list[dict[str, Any]]) -> None:
+        """Stores new joins; one already stored (a redelivery handled elsewhere meanwhile) is kept as it is."""
+        if not docs:
+            return
+        try:
+            await self._coll.insert_many(docs, ordered=False)
+        except BulkWriteError as exc:
+            if any(e.get("code") != _DUPLICATE_KEY for e in exc.details.get("writeErrors", [])):
+                raise
+
+    async def mark_left(self, leaves: list[tuple[str, datetime, str, str | None, dict[str, int]]]) -> None:
+        """(join id, left_at, leave event id, fake reason or None, the leave's counts), one bulk write.
+
+        Guarded by left_at: null, so a join marked by another leave meanwhile is not moved. UpdateMany
+        on an _id: mongomock's bulk_write refuses UpdateOne (stack-facts.md), and an _id matches one."""
+        if not leaves:
+            return
+        ops = []
+        for join_id, left_at, left_event, fake, left_counts in leaves:
+            fields: dict[str, Any] = {"left_at": left_at, "left_event": left_event, "left_counts": left_counts}
+            if fake is not None:
+                fields["fake"] = fake
+            ops.append(UpdateMany({"_id": join_id, "left_at": None}, {"$set": fields}))
+        await self._coll.bulk_write(ops, ordered=True)
 
     async def stats(self, guild_id: int, since: datetime | None, until: datetime | None) -> dict[str, tuple[int, int]]:
-        """partnership id -> (joins, retained) for joins in [since, until)."""
-        match: dict[str, Any] = {"guild_id": str(guild_id)}
+        """partnership id -> (joins, retained) for joins in [since, until); a rejoin is not a join."""
+        match: dict[str, Any] = {"guild_id": str(guild_id), "rejoin": {"$ne": True}}
         window: dict[str, Any] = {}
         if since is not None:
             window["$gte"] = since

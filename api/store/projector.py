@@ -25,9 +25,11 @@ from .documents import (
     application_to_doc,
     blacklist_doc,
     health_to_doc,
+    partner_facts_doc,
     partner_to_doc,
     partnership_to_doc,
     placement_to_doc,
+    proposal_to_doc,
     sid,
 )
 
@@ -57,7 +59,12 @@ def encode(change: records.RecordChange) -> dict[str, Any]:
         case records.PartnershipStarted(partnership=p):
             return _insert(change, "partnerships", partnership_to_doc(p))
         case records.PartnershipEnded():
-            ended = {"status": PartnershipStatus.ENDED.value, "ended_at": change.ended_at, "end_reason": change.reason}
+            ended = {
+                "status": PartnershipStatus.ENDED.value,
+                "ended_at": change.ended_at,
+                "end_reason": change.reason,
+                "proposed_ad": None,
+            }  # a pending change ends with the partnership
             return _update(change, "partnerships", change.partnership_id, ACTIVE, ended)
         case records.PartnershipPlaced(placement=placement):
             shown = {
@@ -68,6 +75,28 @@ def encode(change: records.RecordChange) -> dict[str, Any]:
             return _update(change, "partnerships", change.partnership_id, ACTIVE, shown)
         case records.ShowcaseFailed():
             return _update(change, "partnerships", change.partnership_id, ACTIVE, {"showcase_error": change.error})
+        case records.TrackedInviteStored():
+            # Whatever the status: a late invite of an ended partnership still attributes its joins.
+            return _update(change, "partnerships", change.partnership_id, {}, {"tracked_invite_code": change.code})
+        case records.PartnershipEdited(partner=partner):
+            edited = {
+                "partner": partner_to_doc(partner),
+                "advertisement": change.advertisement,
+                "representative_id": sid(change.representative_id),
+            }
+            return _update(change, "partnerships", change.partnership_id, ACTIVE, edited)
+        case records.AdProposed(proposal=proposal):
+            return _update(
+                change, "partnerships", change.partnership_id, ACTIVE, {"proposed_ad": proposal_to_doc(proposal)}
+            )
+        case records.AdDecided():
+            decided: dict[str, Any] = {"proposed_ad": None}
+            if change.advertisement is not None:
+                decided["advertisement"] = change.advertisement
+            # Guarded by the proposal's id: a replay after a newer proposal changes nothing.
+            return _update(
+                change, "partnerships", change.partnership_id, {"proposed_ad.id": change.proposal_id}, decided
+            )
         case records.BlacklistAdded():
             doc = blacklist_doc(
                 change.guild_id, change.partner_guild_id, change.reason, change.added_by, change.added_at, change.rev
@@ -96,7 +125,8 @@ def encode(change: records.RecordChange) -> dict[str, Any]:
             }
             return _insert(change, "audit_log", doc)
         case records.HealthChecked():
-            checked = {"health": health_to_doc(change.health), "partner": partner_to_doc(change.partner)}
+            # Only Discord's facts of the partner: an invite code edited meanwhile is kept.
+            checked = {"health": health_to_doc(change.health), **partner_facts_doc(change.partner)}
             return _update(change, "partnerships", change.partnership_id, ACTIVE, checked)
         case records.WorkScheduled():
             return _item(

@@ -9,7 +9,10 @@ token means it was used twice, and the caller revokes the whole family (theft de
 A used code document: `_id` = "code:" + sha256 of the code, `kind: "code"`, `expires_at`. Inserting it
 fails on a duplicate key, which is how a replayed code is noticed across replicas.
 
-Both kinds are dropped by the TTL index on `expires_at`; reads check expiry too, since MongoDB's TTL
+A started login's state: `_id` = "state:" + sha256 of the state, `kind: "state"`, `expires_at`. The
+callback deletes it (find-and-delete, atomic), so one state admits one callback on any replica.
+
+All three kinds are dropped by the TTL index on `expires_at`; reads check expiry too, since MongoDB's TTL
 monitor only runs once a minute.
 """
 
@@ -102,3 +105,13 @@ class SessionStore:
         except DuplicateKeyError:
             return False
         return True
+
+    async def add_state(self, state: str, expires_at: datetime) -> None:
+        """Remembers an OAuth state a login started, so the callback can use it once."""
+        await self._coll.insert_one({"_id": "state:" + hash_token(state), "kind": "state", "expires_at": expires_at})
+
+    async def use_state(self, state: str, now: datetime) -> bool:
+        """Consumes a started login's state atomically; False if it was never started here, already
+        used (by this or another replica) or expired."""
+        used = await self._coll.find_one_and_delete({"_id": "state:" + hash_token(state), "expires_at": {"$gt": now}})
+        return used is not None

@@ -35,3 +35,7 @@ class WarningRepository:
             {"_id": partnership_id},
             {"$push": {"problems": {"$each": [doc], "$slice": -MAX_PROBLEMS_PER_PARTNERSHIP}}},
         )
+
+    async def clear_partnership_problem(self, partnership_id: str, code: str) -> None:
+        """The problem is solved (e.g. a new tracked invite is stored): it no longer shows."""
+        await self._partnerships.update_one({"_id": partnership_id}, {"$pull": {"problems": {"code": code}}})

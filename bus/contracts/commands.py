@@ -71,6 +71,9 @@ class ReviewPost(Command):
     representative_id: Snowflake
     advertisement: str
     source: ApplicationSource
+    # Set when the post reviews a new advertisement proposed for this active partnership (then
+    # application_id is the proposal's id): the same 👍 / 👎, the embed says what changes.
+    proposal_for: str | None = None
 
 
 @register("review.update", kind=Kind.COMMAND)
@@ -151,10 +154,16 @@ class RoleRevoke(Command):
 @register("dm.send", kind=Kind.COMMAND)
 class DmSend(Command):
     """Send a direct message (our advertisement on approval, a denial notice), no mentions allowed.
-    FORBIDDEN_DM when the user does not accept DMs."""
+    FORBIDDEN_DM when the user does not accept DMs.
+
+    messages: further messages sent after content, in order (e.g. our advertisement after its
+    header, so the ad can be copied on its own). Nothing is ever cut: a text over Discord's 2,000
+    characters goes out as several messages split at line breaks. Result: {"channel_id",
+    "message_id"} (the first message)."""
 
     user_id: Snowflake
     content: str
+    messages: list[str] = Field(default_factory=list)
     refs: CommandRefs = Field(default_factory=CommandRefs)
 
 
@@ -192,12 +201,27 @@ class PanelPost(Command):
     channel_id: Snowflake
 
 
+@register("showcase.edit", kind=Kind.COMMAND)
+class ShowcaseEdit(Command):
+    """Edit a partner's showcase post in place after updatePartnership (never re-post): the message at
+    placement (SINGLE_CHANNEL: in the channel; CHANNEL_PER_PARTNER: the ad in the partner's channel;
+    FORUM_PER_PARTNER: the thread's starter message, and the thread's title becomes the partner's
+    name). A post that is gone -> NOT_FOUND (nothing is posted instead). Result: {}."""
+
+    partnership_id: str
+    channel_mode: ChannelMode
+    placement: Placement
+    partner: PartnerServer
+    advertisement: str
+
+
 @register("partner.check", kind=Kind.COMMAND)
 class PartnerCheck(Command):
-    """Resolve a partner's invite and report what Discord says about it, for the health check. The
-    answer is a fact, not a failure: an invite Discord no longer knows is {"resolved": false}.
-    Result: {"resolved", "guild_id", "name", "icon_url", "member_count"}. Low priority on the node:
-    user-facing commands go first and checks stay within the node's budget."""
+    """Resolve a partner's own invite and report what Discord says of its server: the recurring health
+    check, checkPartnershipHealth, and a manual partner right after createPartnership or an inviteCode
+    edit. An invite that does not resolve is a result, not a failure. Result: {"resolved": bool,
+    "guild_id", "name", "icon_url", "member_count"} (the last four null when not resolved). Low
+    priority on the node: user-facing commands go first and checks stay within the node's budget."""
 
     partnership_id: str
     invite_code: str

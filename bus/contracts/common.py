@@ -45,6 +45,7 @@ class JoinType(StrEnum):
 class ReviewStatus(StrEnum):
     APPROVED = "APPROVED"
     DENIED = "DENIED"
+    WITHDRAWN = "WITHDRAWN"  # the representative withdrew the application before staff decided
 
 
 class CommandErrorCode(StrEnum):
@@ -75,6 +76,32 @@ class GuildWarningCode(StrEnum):
     CHANNEL_MISSING = "CHANNEL_MISSING"  # a configured channel was deleted
     ROLE_MISSING = "ROLE_MISSING"  # a configured role was deleted
     ROLE_ABOVE_BOT = "ROLE_ABOVE_BOT"  # the contact role sits above the bot's top role
+
+
+class DirectoryChannelType(StrEnum):
+    """The channel kinds the settings pickers need; every other kind (voice, stage...) is OTHER."""
+
+    TEXT = "TEXT"
+    ANNOUNCEMENT = "ANNOUNCEMENT"
+    CATEGORY = "CATEGORY"
+    FORUM = "FORUM"
+    OTHER = "OTHER"
+
+
+class DirectoryChannel(_Part):
+    id: Snowflake
+    name: str
+    type: DirectoryChannelType
+    parent_id: Snowflake | None = None  # the category it sits in
+    position: int = 0
+
+
+class DirectoryRole(_Part):
+    id: Snowflake
+    name: str
+    color: int = Field(default=0, ge=0)
+    position: int = 0
+    managed: bool = False  # managed by an integration: the bot cannot grant it
 
 
 class PartnerServer(_Part):

@@ -10,7 +10,15 @@ from typing import Any, Literal, Self
 
 from pydantic import Field, model_validator
 
-from bus.contracts.common import ApplicationSource, CommandRefs, InteractionReply, JoinType, PartnerServer
+from bus.contracts.common import (
+    ApplicationSource,
+    CommandRefs,
+    DirectoryChannel,
+    DirectoryRole,
+    InteractionReply,
+    JoinType,
+    PartnerServer,
+)
 from bus.contracts.registry import Contract, Kind, register
 from bus.contracts.types import Snowflake, UtcDateTime
 
@@ -32,6 +40,50 @@ class ApplicationSubmitted(Contract):
     partner: PartnerServer
     reply: InteractionReply | None = None
     ticket_channel_id: Snowflake | None = None
+
+
+@register("application.submitted", kind=Kind.EVENT, version=2)
+class ApplicationSubmittedV2(ApplicationSubmitted):
+    """v1 (kept exactly as DESIGN.md fixes it, still accepted) plus the representative's display name
+    and avatar as the bot saw them, so the dashboard shows a name instead of an id. Optional: unknown
+    when a producer does not know them."""
+
+    representative_name: str | None = Field(default=None, max_length=100)
+    representative_avatar_url: str | None = Field(default=None, max_length=512)
+
+
+class RepresentativeRequest(Contract):
+    """Base of what a representative asks for with ``/ppartner`` in a guild. The api checks that the
+    member is the representative and answers through ``reply`` (interaction.followup, ephemeral), the
+    pattern /ppartner apply uses. partner_id narrows the request to one partner server when the member
+    represents several; null: their only one."""
+
+    user_id: Snowflake
+    reply: InteractionReply
+    partner_id: Snowflake | None = None
+
+
+@register("representative.status", kind=Kind.EVENT)
+class RepresentativeStatus(RepresentativeRequest):
+    """``/ppartner status``: the member's applications and partnerships in this guild, with what comes next."""
+
+
+@register("representative.withdraw", kind=Kind.EVENT)
+class RepresentativeWithdraw(RepresentativeRequest):
+    """``/ppartner withdraw``: withdraw the member's pending application (WITHDRAWN)."""
+
+
+@register("representative.bump", kind=Kind.EVENT)
+class RepresentativeBump(RepresentativeRequest):
+    """``/ppartner bump``: re-post the member's ad, once its next bump time has passed."""
+
+
+@register("representative.ad", kind=Kind.EVENT)
+class RepresentativeAd(RepresentativeRequest):
+    """``/ppartner ad``: propose a new advertisement for the member's active partnership; staff review it
+    like an application. Its length is the api's rule (the 2,000-character limit is refused there)."""
+
+    advertisement: str
 
 
 @register("member.joined", kind=Kind.EVENT)
@@ -116,6 +168,15 @@ class GuildWarning(Contract):
     message: str
 
 
+@register("invite.deleted", kind=Kind.EVENT)
+class InviteDeleted(Contract):
+    """An invite of the guild was deleted (the gateway's INVITE_DELETE), for guilds the api configured.
+    The api decides whether it was a partnership's tracked invite (and makes a new one)."""
+
+    code: str = Field(min_length=1, max_length=100)
+    channel_id: Snowflake | None = None
+
+
 @register("shard.ready", kind=Kind.EVENT)
 class ShardReady(Contract):
     """A shard connected (or reconnected) and knows its guilds. A node-level event: the envelope's
@@ -130,3 +191,20 @@ class ShardReady(Contract):
         if self.shard_id >= self.shard_count:
             raise ValueError("shard_id must be below shard_count")
         return self
+
+
+@register("guild.directory", kind=Kind.EVENT)
+class GuildDirectory(Contract):
+    """A guild's name, icon, channels and roles as the node's cache holds them (no REST call): sent on
+    shard ready and, debounced per guild, after GUILD_UPDATE and channel / role create, update, delete.
+
+    Each one replaces the previous whole. revision grows with every snapshot (a time in nanoseconds,
+    never lower than the node's previous one for the guild), so the api keeps the highest it has seen
+    and a late, older snapshot changes nothing.
+    """
+
+    revision: int = Field(ge=0)
+    name: str
+    icon_url: str | None = None
+    channels: list[DirectoryChannel] = Field(default_factory=list)
+    roles: list[DirectoryRole] = Field(default_factory=list)

@@ -1,7 +1,10 @@
 """Direct messages the api sends (outcomes of DM applications, notices to representatives): ``dm.send``.
 
-Opens a DM with the user and sends ``content`` (clipped to Discord's limit, no mentions). Result
-``{channel_id, message_id}``. Closed DMs -> FORBIDDEN_DM.
+Opens a DM with the user and sends ``content`` then each of ``messages``, no mentions. Nothing is cut:
+a text over Discord's 2,000 characters is sent as several messages split at line breaks
+(``cluster.message_text.split_whole``), so the end of an advertisement, where its invite usually
+sits, always arrives. Result ``{channel_id, message_id}`` (the first message). Closed DMs ->
+FORBIDDEN_DM.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from discord.ext import commands
 from bus import Envelope, parse
 from bus.contracts.commands import DmSend
 from cluster.command_handlers import command_handler
-from cluster.message_text import CONTENT_LIMIT, NO_MENTIONS, clip
+from cluster.message_text import NO_MENTIONS, split_whole
 
 if TYPE_CHECKING:
     from cluster.bot import PartnersBot
@@ -28,8 +31,12 @@ class DirectMessages(commands.Cog):
     async def on_dm_send(self, env: Envelope) -> dict[str, Any]:
         cmd: DmSend = parse(env)
         channel = await self.bot.create_dm(discord.Object(int(cmd.user_id)))
-        message = await channel.send(clip(cmd.content, CONTENT_LIMIT), allowed_mentions=NO_MENTIONS)
-        return {"channel_id": str(channel.id), "message_id": str(message.id)}
+        pieces = [piece for text in (cmd.content, *cmd.messages) for piece in split_whole(text)]
+        first = None
+        for piece in pieces or [cmd.content]:
+            message = await channel.send(piece, allowed_mentions=NO_MENTIONS)
+            first = first or message
+        return {"channel_id": str(channel.id), "message_id": str(first.id)}
 
 
 async def setup(bot: PartnersBot) -> None:

@@ -30,9 +30,12 @@ Entry points, by the guild's ``application_mode`` (``bot.configs``, synced by th
   A DM carries no guild and the bot serves many, so the server applied to must be named: its id or an
   invite link to it (a bot cannot see which servers it shares with a user without a member cache).
   The first invite is the partner's, as in the form; the rest of the message, line breaks kept, is the
-  advertisement (empty is published as is: the api refuses it with its own reason, sent back by DM
-  with ``dm.send``, another cog's command). Malformed requests get the usage help; other DMs get no
-  answer, and a request sent while the same user's previous one is still being checked is dropped.
+  advertisement (empty is published as is: the seed's form carries none). The seed's own form,
+  ``$partnership <server-invite>``, applies to the node's ``DM_DEFAULT_GUILD_ID`` when set (a
+  one-community deployment); otherwise the bot asks which server it is for and the applicant's next DM
+  (an id or an invite link) completes it (``cluster.intake.dm_conversation``). Malformed requests get
+  the usage help; other DMs get no answer. A user's DMs are handled one at a time in the order sent, so
+  one sent while the previous is still being checked waits and is answered too.
   When this node holds the target guild's settings, a guild not taking DM applications (TICKET,
   MANUAL) is refused here; otherwise the api refuses it. The target must be a guild the bot is in
   (checked in the cache, or with ``GET /guilds/{id}`` when another node owns its shard).
@@ -48,8 +51,10 @@ CommandRunner reports them as ``command.completed`` failures.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
+import weakref
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -65,12 +70,13 @@ from bus.contracts.common import (
     GuildWarningCode,
     InteractionReply,
 )
-from bus.contracts.events import ApplicationSubmitted
+from bus.contracts.events import ApplicationSubmittedV2
 from cluster.command_handlers import command_handler
 from cluster.command_runner import CommandRefused
 from cluster.guild_warnings import GuildWarnings
 from cluster.intake import texts
-from cluster.intake.dm_syntax import DmApplication, DmUsageError, is_partnership_command, parse_dm
+from cluster.intake.dm_conversation import OpenRequests
+from cluster.intake.dm_syntax import DmTarget, DmUsageError, is_partnership_command, parse_dm, parse_target
 from cluster.intake.invites import InviteError, InviteProblem, ResolvedServer, resolve_invite
 from cluster.intake.views import (
     AD_FIELD,
@@ -108,7 +114,9 @@ class Intake(commands.Cog):
         # Met while serving applicants (a click each): re-sent at most once a minute per guild and code.
         self.warnings = GuildWarnings(bot.bus.publish_event, every=60.0)
         self._tickets: dict[tuple[int, int], int] = {}  # (guild, applicant) -> open ticket thread id
-        self._dm_busy: set[int] = set()  # users whose $partnership is being handled
+        # Per user, while one of their DMs is handled (a weak map: a lock nobody holds or waits for goes).
+        self._dm_locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._dm_open = OpenRequests()  # $partnership requests waiting for the applicant to name the server
 
     async def cog_load(self) -> None:
         # Persistent components: clicks on messages posted before a restart still reach this cog.
@@ -180,9 +188,10 @@ class Intake(commands.Cog):
         if partner.id == guild_id:
             await interaction.edit_original_response(content=texts.SAME_SERVER)
             return
-        body = ApplicationSubmitted(
+        body = ApplicationSubmittedV2(
             source=source,
             representative_id=str(interaction.user.id),
+            **representative(interaction.user),
             advertisement=values.get(AD_FIELD, "").strip(),
             partner=partner.as_partner(),
             reply=reply,
@@ -418,20 +427,28 @@ class Intake(commands.Cog):
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
-        if message.guild is not None or message.author.bot or not is_partnership_command(message.content):
+        if message.guild is not None or message.author.bot:
             return
         user_id = message.author.id
-        if user_id in self._dm_busy:  # one request at a time per user: repeats are dropped
-            return
-        self._dm_busy.add(user_id)
-        try:
-            await self.handle_dm(message)
-        finally:
-            self._dm_busy.discard(user_id)
+        is_command = is_partnership_command(message.content)
+        if not is_command and self._dm_open.pending(user_id) is None:
+            return  # other DMs get no answer
+        # One request at a time per user, in the order sent: a DM that arrives while the previous one is
+        # being checked waits its turn and is answered too (never dropped).
+        lock = self._dm_locks.get(user_id)
+        if lock is None:
+            lock = self._dm_locks[user_id] = asyncio.Lock()
+        async with lock:
+            if is_command:
+                await self.handle_dm(message)
+            else:
+                await self.handle_dm_answer(message)
 
     async def handle_dm(self, message: discord.Message) -> None:
+        self._dm_open.close(message.author.id)  # a new command replaces an unanswered question
+        default_id = self.bot.settings.dm_default_guild_id
         try:
-            request = parse_dm(message.content)
+            request = parse_dm(message.content, default_target=default_id is not None)
         except DmUsageError as err:
             await self._answer_dm(message, texts.dm_usage(err.reason))
             return
@@ -440,8 +457,39 @@ class Intake(commands.Cog):
         except InviteError as err:
             await self._answer_dm(message, texts.PARTNER_INVITE[err.problem])
             return
+        if request.names_target:
+            target = DmTarget(request.target_guild_id, request.target_invite)
+        elif default_id is not None:
+            target = DmTarget(default_id, None)  # a one-community node: the seed's form applies here
+        else:
+            self._dm_open.ask(message.author.id, partner, request.advertisement)
+            await self._answer_dm(message, texts.dm_ask_target(partner.name))
+            return
+        await self._complete_dm(message, partner, target, request.advertisement)
+
+    async def handle_dm_answer(self, message: discord.Message) -> None:
+        """The applicant's answer to "which server is this request for?"."""
+        user_id = message.author.id
+        request = self._dm_open.pending(user_id)
+        if request is None:
+            return
+        token = (message.content or "").strip()
+        if token.lower() in texts.DM_CANCEL_WORDS:
+            self._dm_open.close(user_id)
+            await self._answer_dm(message, texts.DM_CANCELLED)
+            return
+        target = parse_target(token.split()[0]) if token else None
+        if target is None:
+            await self._answer_dm(message, texts.DM_TARGET_NOT_UNDERSTOOD)
+            return
+        self._dm_open.close(user_id)
+        await self._complete_dm(message, request.partner, target, request.advertisement)
+
+    async def _complete_dm(
+        self, message: discord.Message, partner: ResolvedServer, target: DmTarget, advertisement: str
+    ) -> None:
         try:
-            target_id, target_name = await self._dm_target(request)
+            target_id, target_name = await self._dm_target(target)
         except TargetError as err:
             await self._answer_dm(message, err.message)
             return
@@ -452,10 +500,11 @@ class Intake(commands.Cog):
         if refusal is not None:
             await self._answer_dm(message, refusal)
             return
-        body = ApplicationSubmitted(
+        body = ApplicationSubmittedV2(
             source=ApplicationSource.DM,
             representative_id=str(message.author.id),
-            advertisement=request.advertisement,
+            **representative(message.author),
+            advertisement=advertisement,
             partner=partner.as_partner(),
             reply=None,
             ticket_channel_id=None,
@@ -465,18 +514,18 @@ class Intake(commands.Cog):
         else:
             await self._answer_dm(message, texts.SEND_FAILED)
 
-    async def _dm_target(self, request: DmApplication) -> tuple[int, str]:
+    async def _dm_target(self, target: DmTarget) -> tuple[int, str]:
         """The guild a DM applies to, as (id, name); it must be a guild the bot is in."""
         name: str | None = None
-        if request.target_invite is not None:
+        if target.invite is not None:
             try:
-                server: ResolvedServer = await resolve_invite(self.bot, request.target_invite)
+                server: ResolvedServer = await resolve_invite(self.bot, target.invite)
             except InviteError as err:
                 raise TargetError(texts.TARGET_INVITE[err.problem]) from None
             guild_id, name = server.id, server.name
         else:
-            assert request.target_guild_id is not None
-            guild_id = request.target_guild_id
+            assert target.guild_id is not None
+            guild_id = target.guild_id
         if self.bot.owns_guild(guild_id):
             guild = self.bot.get_guild(guild_id)
             if guild is None:
@@ -510,6 +559,12 @@ class Intake(commands.Cog):
 def _fit(content: str) -> str:
     """Discord refuses messages over 2,000 characters: cut, visibly, rather than fail."""
     return content if len(content) <= MESSAGE_MAX else content[: MESSAGE_MAX - 1] + "…"
+
+
+def representative(user: discord.abc.User) -> dict[str, str | None]:
+    """The applicant's display name and avatar, as the dashboard shows them (from the interaction or
+    message the bot already has: no REST call)."""
+    return {"representative_name": user.display_name[:100], "representative_avatar_url": user.display_avatar.url}
 
 
 async def setup(bot: PartnersBot) -> None:

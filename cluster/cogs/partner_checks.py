@@ -1,26 +1,41 @@
-"""Partner health checks: ``partner.check`` resolves a partner's invite and reports the facts.
+"""Checking a partner's own invite: ``partner.check``.
 
-The api decides what they mean (``api.domain.health``); the node only asks Discord. Checks run in the
-background path (``cluster.background_work``): after user-facing commands, within the node's budget.
-Result ``{resolved, guild_id, name, icon_url, member_count}``; an invite Discord no longer knows
-(404) is ``resolved: false``, a fact rather than a failure. 5xx / 429 propagate and are redelivered.
+Resolves ``invite_code`` (``GET /invites/{code}?with_counts=true``) and answers what Discord says:
+``{resolved: true, guild_id, name, icon_url, member_count}``, or ``{resolved: false, ...null}`` when the
+invite is unknown, expired or not a server's. The api decides what that means (``api.domain.health``):
+it compares ``guild_id`` with the partner server it knows. Discord failing to answer (5xx, rate
+limits) is raised, so the bus redelivers the command.
+
+One command for every check (the recurring health check, checkPartnershipHealth, a manual partner just
+created or with an edited invite), run on the background path (``cluster.background_work``): after
+user-facing commands, within the node's CHECK_REQUESTS_PER_SECOND.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import discord
 from discord.ext import commands
 
 from bus import Envelope, parse
 from bus.contracts.commands import PartnerCheck
 from cluster.command_handlers import command_handler
+from cluster.intake.invites import InviteError, InviteProblem, resolve_invite
 
 if TYPE_CHECKING:
     from cluster.bot import PartnersBot
 
-UNRESOLVED: dict[str, Any] = {"resolved": False, "guild_id": None, "name": None, "icon_url": None, "member_count": None}
+NOT_RESOLVED: dict[str, Any] = {
+    "resolved": False,
+    "guild_id": None,
+    "name": None,
+    "icon_url": None,
+    "member_count": None,
+}
+
+
+class TransientInviteError(RuntimeError):
+    """Discord did not answer about the invite: left for redelivery."""
 
 
 class PartnerChecks(commands.Cog):
@@ -30,22 +45,19 @@ class PartnerChecks(commands.Cog):
     @command_handler("partner.check")
     async def check_partner(self, env: Envelope) -> dict[str, Any]:
         cmd: PartnerCheck = parse(env)
-        async with self.bot.background_work.background():
+        async with self.bot.background_work.background():  # the one Discord request, when it is our turn
             try:
-                invite = await self.bot.fetch_invite(cmd.invite_code, with_counts=True)
-            except discord.NotFound:
-                return dict(UNRESOLVED)
-        guild = invite.guild
-        name = getattr(guild, "name", None)
-        if guild is None or not name:
-            return dict(UNRESOLVED)  # a group-DM invite, or a server Discord no longer shows
-        icon = getattr(guild, "icon", None)
+                server = await resolve_invite(self.bot, cmd.invite_code)
+            except InviteError as exc:
+                if exc.problem is InviteProblem.UNAVAILABLE:
+                    raise TransientInviteError(f"Discord did not answer about invite {cmd.invite_code!r}") from exc
+                return dict(NOT_RESOLVED)
         return {
             "resolved": True,
-            "guild_id": str(guild.id),
-            "name": name,
-            "icon_url": icon.url if icon is not None else None,
-            "member_count": invite.approximate_member_count,
+            "guild_id": str(server.id),
+            "name": server.name,
+            "icon_url": server.icon_url,
+            "member_count": server.member_count,
         }
 
 

@@ -9,7 +9,9 @@ Commands (api -> cluster); each answers with one ``command.completed`` (see ``cl
   thread_id: null}``.
   CHANNEL_PER_PARTNER: a text channel created under the category ``target_id``, named after the partner
   (slug, at most 100 characters, the partner id's last digits appended when the name is taken there),
-  topic "partner server id <id> · partnership with <name>"; the ad posted in it. Result
+  topic "partner server id <id> · partnership with <name>", with explicit permission overwrites (the
+  category's, @everyone denied Send Messages and Send Messages in Threads, the bot allowed to post:
+  ``cluster.showcase.overwrites``); the ad posted in it. Result
   ``{channel_id: the new channel, message_id, thread_id: null}``. If the ad cannot be posted, the new
   channel is deleted again (no empty channels left behind).
   FORUM_PER_PARTNER: a forum post (thread) titled with the partner's name in the forum ``target_id``,
@@ -21,6 +23,10 @@ Commands (api -> cluster); each answers with one ``command.completed`` (see ``cl
   staff) is replaced by a new one. Removing the old message is best effort: once the new ad is up the
   command succeeds, because failing then would make the bus redeliver it and post the ad twice.
   A target of the wrong type (e.g. a text channel in forum mode) -> INVALID_COMMAND.
+- ``showcase.edit`` (``placement``, ``partner``, ``advertisement``): updatePartnership edits the post in
+  place, never re-posting it: the message (the ad in a partner's channel, a forum post's starter) gets the
+  new text and Join button, and a forum post's title becomes the partner's name. A post that is gone
+  fails (UNKNOWN_MESSAGE / UNKNOWN_CHANNEL) and nothing is posted instead. Result ``{}``.
 - ``showcase.remove`` (``placement``): SINGLE_CHANNEL deletes the message. CHANNEL_PER_PARTNER keeps the
   channel (history is never deleted) but deletes the ad in it and locks it: @everyone's overwrite gets
   Send Messages denied, all else unchanged, so staff can reopen it with one toggle; a channel without
@@ -42,13 +48,14 @@ import discord
 from discord.ext import commands
 
 from bus import Envelope, parse
-from bus.contracts.commands import ShowcasePost, ShowcaseRemove
+from bus.contracts.commands import ShowcaseEdit, ShowcasePost, ShowcaseRemove
 from bus.contracts.common import ChannelMode, CommandErrorCode, GuildWarningCode, PartnerServer, Placement
 from cluster.command_handlers import command_handler
 from cluster.command_runner import CommandRefused
 from cluster.discord_errors import DiscordError, is_code
 from cluster.discord_helpers import ActingIn, channel_in, guild_or_refuse, where
 from cluster.message_text import clip
+from cluster.showcase.overwrites import category_entries, partner_channel_overwrites
 from cluster.showcase.text import (
     advertisement_message,
     channel_slug,
@@ -138,9 +145,7 @@ class Showcase(commands.Cog):
                     return {"channel_id": str(channel.id), "message_id": str(message.id), "thread_id": None}
                 at.channel, at.channel_id = category, category.id
         name = unique_channel_name(cmd.partner.name, cmd.partner.id, {c.name for c in category.channels})
-        channel = await category.create_text_channel(
-            name, topic=partner_topic(cmd.partner), reason=f"Partnership with {clip(cmd.partner.name, 100)}"
-        )
+        channel = await self._create_partner_channel(guild, category, name, cmd.partner)
         # A new channel has the category's permissions: a refusal names the category (at.channel).
         try:
             message = await channel.send(**advertisement_message(cmd.partner, cmd.advertisement))
@@ -149,6 +154,24 @@ class Showcase(commands.Cog):
                 await channel.delete(reason="The partner's advertisement could not be posted")
             raise
         return {"channel_id": str(channel.id), "message_id": str(message.id), "thread_id": None}
+
+    async def _create_partner_channel(
+        self, guild: discord.Guild, category: discord.CategoryChannel, name: str, partner: PartnerServer
+    ) -> discord.TextChannel:
+        """A text channel under the category with explicit overwrites (``cluster.showcase.overwrites``),
+        sent as Discord documents them (discord.py's create_text_channel sends the bit sets as numbers)."""
+        me = guild.me.id if guild.me is not None else self.bot.user.id
+        overwrites = partner_channel_overwrites(category_entries(category), guild.default_role.id, me)
+        data = await self.bot.http.create_channel(
+            guild.id,
+            discord.ChannelType.text.value,
+            name=name,
+            parent_id=category.id,
+            topic=partner_topic(partner),
+            permission_overwrites=overwrites,
+            reason=f"Partnership with {clip(partner.name, 100)}",
+        )
+        return discord.TextChannel(state=guild._state, guild=guild, data=data)  # as discord.py's own create does
 
     @staticmethod
     async def _send_unless_gone(channel: Any, cmd: ShowcasePost) -> discord.Message | None:
@@ -238,6 +261,31 @@ class Showcase(commands.Cog):
                 await self._archive_thread(guild, int(old.thread_id))
             except discord.HTTPException as exc:
                 log.warning("guild %s: could not archive the old forum post %s: %s", guild.id, old.thread_id, exc)
+
+    # ---- showcase.edit ----------------------------------------------------------------------------------
+
+    @command_handler("showcase.edit")
+    async def on_showcase_edit(self, env: Envelope) -> dict[str, Any]:
+        """Edits the post in place (never re-posts): the message, and a forum post's title. A post that
+        is gone fails as UNKNOWN_MESSAGE / UNKNOWN_CHANNEL (staff can bump to post it again)."""
+        cmd: ShowcaseEdit = parse(env)
+        guild = guild_or_refuse(self.bot, env.guild_id)
+        placement = cmd.placement
+        holder_id = placement.thread_id or placement.channel_id
+        if holder_id is None or placement.message_id is None:
+            raise CommandRefused(CommandErrorCode.INVALID_COMMAND, "The advertisement has not been posted yet.")
+        at = ActingIn(int(holder_id), ("view_channel", "read_message_history"), "edit advertisements")
+        async with self.warnings.watch(guild.id, permissions=lambda: at.lacking(guild)):
+            holder = at.channel = await channel_in(self.bot, guild, int(holder_id))
+            await holder.get_partial_message(int(placement.message_id)).edit(
+                **advertisement_message(cmd.partner, cmd.advertisement)
+            )
+            if isinstance(holder, discord.Thread):
+                title = thread_title(cmd.partner.name)
+                if holder.name != title:
+                    at.needed, at.doing = ("view_channel", "manage_threads"), "rename partner posts"
+                    await holder.edit(name=title, reason="Partnership edited")
+        return {}
 
     # ---- showcase.remove --------------------------------------------------------------------------------
 

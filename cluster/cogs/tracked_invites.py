@@ -5,10 +5,15 @@ first of: the system channel, the rules channel, the text channels by position, 
 create invites. Result ``{code}``. Members who join through it are attributed to the partnership
 (``cluster.cogs.joins``). A missing permission or a deleted channel also raises a rate-limited
 ``guild.warning`` (MISSING_PERMISSIONS, CHANNEL_MISSING).
+
+INVITE_DELETE in a guild the api configured is published as ``invite.deleted`` {code, channel_id}: the
+node does not know which invites are tracked (the api does), and the api makes a deleted tracked
+invite again (a new ``invite.create``) and sends it to the representative.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -17,12 +22,15 @@ from discord.ext import commands
 from bus import Envelope, parse
 from bus.contracts.commands import InviteCreate
 from bus.contracts.common import CommandErrorCode, GuildWarningCode
+from bus.contracts.events import InviteDeleted
 from cluster.command_handlers import command_handler
 from cluster.command_runner import CommandRefused
 from cluster.discord_helpers import ActingIn, channel_in, guild_or_refuse, where
 
 if TYPE_CHECKING:
     from cluster.bot import PartnersBot
+
+log = logging.getLogger(__name__)
 
 
 class TrackedInvites(commands.Cog):
@@ -62,6 +70,18 @@ class TrackedInvites(commands.Cog):
                 max_age=0, max_uses=0, temporary=False, unique=True, reason="Tracked invite for a partnership"
             )
         return {"code": invite.code}
+
+    @commands.Cog.listener()
+    async def on_invite_delete(self, invite: discord.Invite) -> None:
+        guild = invite.guild
+        if guild is None or not self.bot.configs.known(guild.id):
+            return  # a guild that does not use the service has no tracked invites
+        channel_id = invite.channel.id if invite.channel is not None else None
+        body = InviteDeleted(code=invite.code, channel_id=channel_id)
+        try:
+            await self.bot.bus.publish_event(Envelope.new(InviteDeleted.TYPE, guild.id, body))
+        except Exception:
+            log.exception("guild %s: publishing invite.deleted failed", guild.id)
 
     @staticmethod
     def _invite_channel(guild: discord.Guild) -> discord.TextChannel | None:

@@ -6,11 +6,13 @@
   it identifies the partner server, exactly like the invite field of the slash form.
 - the server you apply to: its id (a snowflake, 15-21 digits) or an invite link to it. A DM has no
   guild, and the bot serves many: it cannot guess the target (no member cache, and mutual guilds are
-  not visible to a bot), so the applicant names it. Only an id or an invite *link* is accepted there,
-  never a bare word, so a forgotten target is reported as such instead of taking the ad's first word
-  for an invite code.
-- the advertisement: everything after the second argument, line breaks kept. It may be empty: the api
-  refuses an empty ad with its own reason, which it sends back by DM.
+  not visible to a bot). Left out (the seed's own form, ``$partnership <server-invite>``), the node's
+  ``DM_DEFAULT_GUILD_ID`` is the target, or the bot asks for it (``cluster.intake.dm_conversation``).
+  Only an id or an invite *link* is accepted there, never a bare word, so a forgotten target is
+  reported as such instead of taking the ad's first word for an invite code; with a default server
+  every word after the invite is the advertisement instead.
+- the advertisement: everything after the target, line breaks kept. It may be empty (the seed's form
+  carries none: the PYS flow asks for the ad after approval).
 """
 
 from __future__ import annotations
@@ -37,8 +39,35 @@ class DmUsageError(Exception):
 class DmApplication:
     partner_invite: str  # the applicant's own server's invite code
     target_guild_id: int | None  # the server applied to, given by id...
-    target_invite: str | None  # ...or by an invite code (exactly one of the two is set)
+    target_invite: str | None  # ...or by an invite code (at most one of the two is set; none: not named)
     advertisement: str
+
+    @property
+    def names_target(self) -> bool:
+        return self.target_guild_id is not None or self.target_invite is not None
+
+
+@dataclass(frozen=True)
+class DmTarget:
+    """The server a request is for, as the applicant named it: an id or an invite code."""
+
+    guild_id: int | None
+    invite: str | None
+
+
+def parse_target(token: str) -> DmTarget | None:
+    """A server id or an invite link (a bare word is not taken for an invite code); None otherwise."""
+    token = token.strip()
+    if _SNOWFLAKE.match(token):
+        return DmTarget(int(token), None)
+    code = invite_code_from_url(token)
+    return None if code is None else DmTarget(None, code)
+
+
+TARGET_HELP = (
+    "The second part must be the id of the server you want to partner with, or an invite link "
+    "to it (like https://discord.gg/xyz789)."
+)
 
 
 def is_partnership_command(content: str) -> bool:
@@ -56,8 +85,9 @@ def _next_token(text: str) -> tuple[str | None, str]:
     return parts[0], rest
 
 
-def parse_dm(content: str) -> DmApplication:
-    """Parse a ``$partnership`` message (check ``is_partnership_command`` first)."""
+def parse_dm(content: str, *, default_target: bool = False) -> DmApplication:
+    """Parse a ``$partnership`` message (check ``is_partnership_command`` first). ``default_target``:
+    the node has a default server, so a message naming none applies to it and its words are the ad."""
     found = _HEAD.match(content or "")
     if not found or found.group("cmd").lower() != COMMAND:
         raise DmUsageError("That is not a `$partnership` request.")
@@ -67,21 +97,12 @@ def parse_dm(content: str) -> DmApplication:
     partner_code = parse_invite_code(partner)
     if partner_code is None:
         raise DmUsageError("The first part must be an invite to your server, like https://discord.gg/abc123.")
-    target, rest = _next_token(rest)
+    target, after = _next_token(rest)
     if target is None:
-        raise DmUsageError(
-            "Tell me which server you want to partner with: add its server id or an invite link to it "
-            "after your own invite."
-        )
-    target_id: int | None = None
-    target_code: str | None = None
-    if _SNOWFLAKE.match(target):
-        target_id = int(target)
-    else:
-        target_code = invite_code_from_url(target)
-        if target_code is None:
-            raise DmUsageError(
-                "The second part must be the id of the server you want to partner with, or an invite link "
-                "to it (like https://discord.gg/xyz789)."
-            )
-    return DmApplication(partner_code, target_id, target_code, rest.strip())
+        return DmApplication(partner_code, None, None, "")  # the seed's form: the target comes later
+    named = parse_target(target)
+    if named is None:
+        if default_target:
+            return DmApplication(partner_code, None, None, rest.strip())
+        raise DmUsageError(TARGET_HELP)
+    return DmApplication(partner_code, named.guild_id, named.invite, after.strip())

@@ -66,6 +66,21 @@ def dm_mode_manual(target_name: str) -> str:
     return f"**{name(target_name)}** adds partners by hand; ask its staff."
 
 
+def dm_ask_target(partner_name: str) -> str:
+    return (
+        f"Which server do you want to partner **{name(partner_name)}** with? Reply with its server id "
+        "(like 123456789012345678) or an invite link to it (like https://discord.gg/xyz789), or `cancel`."
+    )
+
+
+DM_CANCEL_WORDS = frozenset({"cancel", "stop"})
+DM_CANCELLED = "Cancelled: no application was sent."
+DM_TARGET_NOT_UNDERSTOOD = (
+    "I need the server you want to partner with: reply with its server id (like 123456789012345678) or an "
+    "invite link to it (like https://discord.gg/xyz789), or `cancel`."
+)
+
+
 DM_USAGE = (
     "To apply for a partnership, send me:\n"
     f"`{COMMAND} <your server's invite> <server you want to partner with> <your advertisement>`\n"

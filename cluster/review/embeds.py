@@ -7,8 +7,8 @@ Pending::
     Members: 1,234 | Invite: discord.gg/abc | Partnership Representative: <@id> | Source: DM
     Status: Pending: react 👍 to accept, 👎 to deny
 
-Decided: the colour changes (green / red), Status reads "**ACCEPTED** by <@id>" or "**DENIED**
-automatically", and a Reason field is added when there is one. Mentions inside an embed never ping,
+Decided: the colour changes (green / red / grey), Status reads "**ACCEPTED** by <@id>", "**DENIED**
+automatically" or "**WITHDRAWN** by the representative", and a Reason field is added when there is one. Mentions inside an embed never ping,
 so the representative's mention and anything in the ad are safe there.
 """
 
@@ -27,6 +27,13 @@ EMOJIS = (APPROVE, DENY)
 PENDING_COLOUR = discord.Colour(0xF1C40F)
 ACCEPTED_COLOUR = discord.Colour(0x2ECC71)
 DENIED_COLOUR = discord.Colour(0xE74C3C)
+WITHDRAWN_COLOUR = discord.Colour(0x95A5A6)
+COLOURS = {
+    ReviewStatus.APPROVED: ACCEPTED_COLOUR,
+    ReviewStatus.DENIED: DENIED_COLOUR,
+    ReviewStatus.WITHDRAWN: WITHDRAWN_COLOUR,
+}
+WORDS = {ReviewStatus.APPROVED: "ACCEPTED", ReviewStatus.DENIED: "DENIED", ReviewStatus.WITHDRAWN: "WITHDRAWN"}
 
 TITLE_LIMIT = 256
 DESCRIPTION_LIMIT = 4096
@@ -36,6 +43,7 @@ STATUS = "Status"
 REASON = "Reason"
 PENDING_TEXT = f"Pending: react {APPROVE} to accept, {DENY} to deny"
 
+PROPOSAL_TEXT = "New advertisement for an active partnership (/ppartner ad)"
 SOURCES = {
     ApplicationSource.SLASH: "Slash command (/ppartner apply)",
     ApplicationSource.PANEL: "Application panel",
@@ -63,14 +71,19 @@ def review_embed(cmd: ReviewPost) -> discord.Embed:
     embed.add_field(name="Members", value=members, inline=True)
     embed.add_field(name="Invite", value=invite_markdown(partner.invite_code), inline=True)
     embed.add_field(name="Partnership Representative", value=f"<@{cmd.representative_id}>", inline=True)
-    embed.add_field(name="Source", value=SOURCES.get(cmd.source, str(cmd.source)), inline=True)
+    if cmd.proposal_for is not None:  # a new ad proposed for an active partnership, not an application
+        embed.add_field(name="Change", value=PROPOSAL_TEXT, inline=True)
+    else:
+        embed.add_field(name="Source", value=SOURCES.get(cmd.source, str(cmd.source)), inline=True)
     embed.add_field(name=STATUS, value=PENDING_TEXT, inline=False)
     embed.set_footer(text=f"Partner server id {partner.id}")
     return embed
 
 
 def decision_text(status: ReviewStatus, decided_by: str | None) -> str:
-    word = "ACCEPTED" if status == ReviewStatus.APPROVED else "DENIED"
+    word = WORDS.get(ReviewStatus(status), "DENIED")
+    if status == ReviewStatus.WITHDRAWN:
+        return f"**{word}** by the representative"
     who = f"by <@{decided_by}>" if decided_by else "automatically"
     return f"**{word}** {who}"
 
@@ -81,7 +94,7 @@ def decided_embed(
     """The review embed showing the decision. Replaces the Status and Reason fields rather than adding
     to them, so applying one decision twice (a redelivered command) gives the same embed."""
     embed = embed.copy() if embed is not None else discord.Embed(title="Partnership application")
-    embed.colour = ACCEPTED_COLOUR if status == ReviewStatus.APPROVED else DENIED_COLOUR
+    embed.colour = COLOURS.get(ReviewStatus(status), DENIED_COLOUR)
     kept = [f for f in embed.fields if f.name not in (STATUS, REASON)]
     embed.clear_fields()
     for field in kept:

@@ -56,21 +56,22 @@ def submitted(
 def joined(
     guild_id: int, invite_code: str | None, *, user_id: int | None = None, join_type: str = "INVITE", **extra
 ) -> Envelope:
-    now = datetime.now(UTC)
+    now = extra.pop("joined_at", None) or datetime.now(UTC)
     data = {
         "user_id": str(user_id or next_user_id()),
         "invite_code": invite_code,
         "join_type": join_type,
         "candidates": extra.pop("candidates", []),
         "joined_at": now.isoformat(),
-        "account_created_at": now.isoformat(),
+        "account_created_at": (extra.pop("account_created_at", None) or now).isoformat(),
         "bot": extra.pop("bot", False),
     }
     return Envelope.new("member.joined", guild_id, data, **extra)
 
 
-def left(guild_id: int, user_id: int) -> Envelope:
-    return Envelope.new("member.left", guild_id, {"user_id": str(user_id), "left_at": datetime.now(UTC).isoformat()})
+def left(guild_id: int, user_id: int, left_at: datetime | None = None) -> Envelope:
+    at = left_at or datetime.now(UTC)
+    return Envelope.new("member.left", guild_id, {"user_id": str(user_id), "left_at": at.isoformat()})
 
 
 def completed(guild_id: int, command_type: str, *, ok: bool = True, refs: dict | None = None, result: dict | None = None,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from api.auth import VIEW
-from tests.api.factories import GUILD, OTHER_GUILD, submitted
+from tests.api.factories import GUILD, OTHER_GUILD, completed, submitted
 
 APPROVE = """mutation($id: ID!) { approveApplication(id: $id) {
   application { id status decidedBy decidedAt partnership { id status partner { name } } }
@@ -46,11 +46,17 @@ async def test_approve_creates_an_active_partnership_and_its_discord_effects(api
     await commands.wait_for("dm.send", 2)
     showcase = (await commands.wait_for("showcase.post"))[0]
     assert showcase.data["target_id"] == "111" and showcase.data["channel_mode"] == "SINGLE_CHANNEL"
-    assert (await commands.wait_for("invite.create"))[0].data["partnership_id"]
+    invite = (await commands.wait_for("invite.create"))[0]
+    assert invite.data["partnership_id"]
     grant = (await commands.wait_for("role.grant"))[0]
     assert grant.data["role_id"] == "333"
-    dms = [c.data["content"] for c in commands.of("dm.send")]
+    # Our ad carries the tracked invite, so it is sent once the invite exists.
+    refs = {"partnership_id": invite.data["partnership_id"]}
+    await worker.handle(completed(GUILD, "invite.create", refs=refs, result={"code": "trk123"}))
+    await commands.wait_for("dm.send", 3)
+    dms = ["\n".join([c.data["content"], *c.data.get("messages", [])]) for c in commands.of("dm.send")]
     assert any("Our ad" in dm for dm in dms) and any("accepted" in dm for dm in dms)
+    assert any("Our ad\nhttps://discord.gg/trk123" in dm for dm in dms)
 
     again = (await api.data(APPROVE, {"id": app_id}))["approveApplication"]
     assert again["userErrors"][0]["code"] == "INVALID_STATE"

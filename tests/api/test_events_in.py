@@ -86,17 +86,32 @@ async def test_a_join_stored_but_not_counted_before_a_crash_is_counted_on_redeli
     )  # fmt: skip
     await container.partnerships.tracked_invite_created(p.id, "trk")
     event = joined(GUILD, "trk", user_id=901)
-    real = container.partnership_repo.count_event
+    real = container.partnership_repo.add_join_counts
 
     async def crash(*args, **kwargs):
         raise ConnectionError("the process died here")
 
-    container.partnership_repo.count_event = crash
+    container.partnership_repo.add_join_counts = crash
     try:
         await worker.handle(event)
     except ConnectionError:
         pass
-    container.partnership_repo.count_event = real
+    container.partnership_repo.add_join_counts = real
     await worker.handle(event)  # the broker delivers it again
     await worker.handle(event)  # and once more, for good measure
     assert (await container.partnership_repo.get(p.id)).join_count == 1
+
+
+async def test_the_seed_dm_command_without_an_advertisement_is_queued(worker, container, commands):
+    """`$partnership <server-invite>` carries no ad (PYS asks for it after approval): a DM application
+    without one is queued; from the other entry points an empty ad is still refused."""
+    await container.guild_settings.update(GUILD, {"review_channel_id": 1400000000000000000})
+    await worker.handle(submitted(source="DM", advertisement="", name="Seed Server"))
+    assert "in the queue" in (await commands.wait_for("dm.send"))[0].data["content"]
+    (post,) = await commands.wait_for("review.post")
+    assert post.data["advertisement"] == "" and post.data["source"] == "DM"
+
+    await worker.handle(submitted(source="SLASH", advertisement="  ", reply={"application_id": "1", "token": "t"}))
+    (refusal,) = await commands.wait_for("interaction.followup")
+    assert refusal.data["content"].endswith("The advertisement is empty.")
+    assert len((await container.writer.load(GUILD)).pending) == 1

@@ -27,13 +27,18 @@ async def test_commands_of_a_change_made_during_an_outage_are_sent_in_order_afte
     assert partnership is not None and partnership.status.value == "ACTIVE"  # the change itself is stored
     _, todo = await container.ledgers.load(GUILD)
     owed = [item["envelope"]["type"] for item in todo if item["op"] == "command"]
-    assert owed == ["showcase.post", "invite.create", "role.grant"]
+    assert owed == ["showcase.post", "invite.create", "role.grant", "partner.check"]
     assert len(commands.seen) == sent_before
 
-    assert await container.writer.finish_guild(GUILD) == 3  # still down: all kept
+    assert await container.writer.finish_guild(GUILD) == 4  # still down: all kept
     container.bus.publish_command = real
     assert await container.writer.finish_guild(GUILD) == 0  # the relay's pass once the broker is back
     _, todo = await container.ledgers.load(GUILD)
     assert todo == []
-    await commands.wait_for("role.grant")
-    assert [c.type for c in commands.seen[sent_before:]] == ["showcase.post", "invite.create", "role.grant"]
+    await commands.wait_for("partner.check")
+    assert [c.type for c in commands.seen[sent_before:]] == [
+        "showcase.post",
+        "invite.create",
+        "role.grant",
+        "partner.check",
+    ]

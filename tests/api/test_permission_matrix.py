@@ -29,8 +29,12 @@ OPERATIONS = {
     "guild.joinStats": ('{ guild(id: "%s") { joinStats { joins } } }' % G, "view", "guild"),
     "guild.warnings": ('{ guild(id: "%s") { warnings { code } } }' % G, "view", "guild"),
     "guild.auditLog": ('{ guild(id: "%s") { auditLog { totalCount } } }' % G, "edit", "guild"),
+    "guild.name": ('{ guild(id: "%s") { name iconUrl } }' % G, "view", "guild"),
+    "guild.channels": ('{ guild(id: "%s") { channels { id name type parentId position } } }' % G, "view", "guild"),
+    "guild.roles": ('{ guild(id: "%s") { roles { id name color position managed } } }' % G, "view", "guild"),
     "node": ('query($id: ID!) { node(id: $id) { id } }', "view", "id"),
     "viewer": ("{ viewer { userId } }", "any", "none"),
+    "viewer.profile": ("{ viewer { name avatarUrl guilds { id name } } }", "any", "none"),
     "updatePartnershipSettings": (
         'mutation { updatePartnershipSettings(guildId: "%s", input: {maxActive: 7}) { userErrors { code } } }' % G,
         "edit", "guild"),
@@ -41,6 +45,9 @@ OPERATIONS = {
         'mutation { createPartnership(input: {guildId: "%s", partnerGuildId: "1234500000000000099", partnerName: "X", '
         'inviteCode: "xinvite", representativeId: "1", advertisement: "ad"}) { userErrors { code } } }' % G,
         "edit", "guild"),
+    "updatePartnership": (
+        'mutation($pid: ID!) { updatePartnership(id: $pid, input: {partnerName: "Q"}) { userErrors { code } } }',
+        "edit", "id"),
     "bumpPartnership": ("mutation($pid: ID!) { bumpPartnership(id: $pid) { userErrors { code } } }", "edit", "id"),
     "checkPartnershipHealth": (
         "mutation($pid: ID!) { checkPartnershipHealth(id: $pid) { userErrors { code } } }", "edit", "id"),
@@ -87,9 +94,10 @@ def token_for(api, caller: str) -> str | None:
 
 
 async def snapshot(container) -> str:
-    """Everything stored, as one comparable string."""
+    """Everything stored, as one comparable string. Not the rate-limit buckets: every mutation attempt,
+    refused or not, counts against its caller's rate (that is the limit's job, not a change of data)."""
     parts = {}
-    for name in sorted(await container.database.db.list_collection_names()):
+    for name in sorted(set(await container.database.db.list_collection_names()) - {"rate_limits"}):
         docs = [d async for d in container.database.db[name].find({}).sort("_id")]
         parts[name] = docs
     return json.dumps(parts, default=str, sort_keys=True)

@@ -9,7 +9,15 @@ import pytest
 
 from api.domain import records
 from api.domain.enums import ApplicationSource, ApplicationStatus, HealthIssue, PartnershipStatus
-from api.domain.models import Application, Health, HealthProblem, PartnerServer, ShowcasePlacement, partnership_from
+from api.domain.models import (
+    AdProposal,
+    Application,
+    Health,
+    HealthProblem,
+    PartnerServer,
+    ShowcasePlacement,
+    partnership_from,
+)
 from api.store import open_database
 from api.store.applications import ApplicationRepository
 from api.store.audit import AuditRepository
@@ -89,6 +97,44 @@ async def test_a_partnership_placed_fails_and_ends(database):
     assert (ended.status, ended.end_reason) == (PartnershipStatus.ENDED, "done")
 
 
+async def test_a_partnership_edited_and_its_tracked_invite_stored(database):
+    partnerships, projector = PartnershipRepository(database), Projector(database)
+    renamed = PartnerServer(PARTNER, "Chess Club", None, 120, "chessclub")
+    await _apply_twice(
+        projector,
+        records.PartnershipStarted(partnership_from(_application(), "p1", T0)),
+        records.TrackedInviteStored("p1", "trk1"),
+        records.PartnershipEdited("p1", renamed, "new ad", 8),
+    )
+    edited = await partnerships.get("p1")
+    assert (edited.partner, edited.advertisement, edited.representative_id) == (renamed, "new ad", 8)
+    assert edited.tracked_invite_code == "trk1"
+    checked = PartnerServer(PARTNER, "Chess Club Official", "https://cdn/icon.png", 130, "ignored")
+    await _apply_twice(projector, records.HealthChecked("p1", Health(last_checked_at=T0), checked))
+    facts = (await partnerships.get("p1")).partner
+    assert facts == PartnerServer(PARTNER, "Chess Club Official", "https://cdn/icon.png", 130, "chessclub")
+    await _apply_twice(projector, records.PartnershipEnded("p1", T0, None))
+    await projector.apply(encode(records.PartnershipEdited("p1", renamed, "late edit", 9)))
+    assert (await partnerships.get("p1")).advertisement == "new ad"  # an ended partnership is not edited
+
+
+async def test_a_proposed_ad_approved_replaces_the_ad_once_and_a_late_replay_changes_nothing(database):
+    partnerships, projector = PartnershipRepository(database), Projector(database)
+    await _apply_twice(projector, records.PartnershipStarted(partnership_from(_application(), "p1", T0)))
+    first, second = AdProposal("ad1", "first", T0), AdProposal("ad2", "second", T0 + timedelta(hours=1))
+    await _apply_twice(projector, records.AdProposed("p1", first))
+    assert (await partnerships.get("p1")).proposed_ad == first
+    approved = encode(records.AdDecided("p1", "ad1", "first"))
+    await projector.apply(approved)
+    await _apply_twice(projector, records.AdProposed("p1", second))
+    await projector.apply(approved)  # replayed after the next proposal: guarded by the proposal id
+    stored = await partnerships.get("p1")
+    assert (stored.advertisement, stored.proposed_ad) == ("first", second)
+    await _apply_twice(projector, records.AdDecided("p1", "ad2", None))  # denied: the ad stays
+    stored = await partnerships.get("p1")
+    assert (stored.advertisement, stored.proposed_ad) == ("first", None)
+
+
 async def test_a_blacklist_entry_added_then_removed_stays_removed_on_replay_of_the_add(database):
     blacklist, projector = BlacklistRepository(database), Projector(database)
     added = encode(records.BlacklistAdded(GUILD, PARTNER, "spam", 9, T0, rev=3))
@@ -117,11 +163,15 @@ def test_every_record_change_has_a_projector_branch():
         records.PartnershipEnded: records.PartnershipEnded("p", T0, None),
         records.PartnershipPlaced: records.PartnershipPlaced("p", ShowcasePlacement(posted_at=T0)),
         records.ShowcaseFailed: records.ShowcaseFailed("p", "x"),
+        records.TrackedInviteStored: records.TrackedInviteStored("p", "abc"),
+        records.PartnershipEdited: records.PartnershipEdited("p", _application().partner, "ad", 8),
         records.BlacklistAdded: records.BlacklistAdded(GUILD, PARTNER, None, None, T0, 1),
         records.BlacklistRemoved: records.BlacklistRemoved(GUILD, PARTNER, 2),
         records.AuditRecorded: records.AuditRecorded("a", GUILD, T0, None, "x", None),
         records.HealthChecked: records.HealthChecked("p", Health(), _application().partner),
         records.WorkScheduled: records.WorkScheduled("health.check", "p", T0, GUILD),
+        records.AdProposed: records.AdProposed("p", AdProposal("ad1", "new ad", T0)),
+        records.AdDecided: records.AdDecided("p", "ad1", None),
     }
     assert set(samples) == set(records.RECORD_CHANGES)
     for kind, change in samples.items():

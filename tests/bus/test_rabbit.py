@@ -10,7 +10,15 @@ import aio_pika
 import pytest
 
 from bus import Envelope, PublishFailed, RabbitBus, TopologyMismatch, Unroutable
-from bus.topology import DEAD_LETTER_QUEUE, EVENTS_EXCHANGE, EVENTS_QUEUE, command_queue_name
+from bus.topology import (
+    DEAD_LETTER_QUEUE,
+    EVENTS_EXCHANGE,
+    EVENTS_QUEUE,
+    command_queue_name,
+    event_partition,
+    event_queue_name,
+    event_queue_names,
+)
 from tests.bus.helpers import eventually, grant, guild_on_shard, joined
 from tests.bus.raw import drain, publish_raw
 from tests.support.broker import arabbitmqctl, broker_stopped_async, vhost_of
@@ -20,12 +28,15 @@ async def test_published_message_is_persistent_json_with_the_envelope_id(rabbit,
     bus = await rabbit()
     event = joined(175928847299117063)
     await bus.publish_event(event)
-    [message] = await drain(broker_url, EVENTS_QUEUE)
+    # Routed to its guild's partition (bus/topology.py), nowhere else.
+    partition = event_partition(event.guild_id)
+    [message] = await drain(broker_url, event_queue_name(partition))
+    assert await drain(broker_url, EVENTS_QUEUE) == []
     assert message.delivery_mode == aio_pika.DeliveryMode.PERSISTENT
     assert message.content_type == "application/json"
     assert message.message_id == event.id
     assert message.type == "member.joined"
-    assert message.routing_key == "member.joined"
+    assert message.routing_key == f"p{partition}.member.joined"
     assert Envelope.from_json(message.body) == event
 
 
@@ -34,8 +45,9 @@ async def test_unroutable_message_raises(rabbit, broker_url: str) -> None:
     connection = await aio_pika.connect(broker_url)
     async with connection:
         channel = await connection.channel()
-        queue = await channel.get_queue(EVENTS_QUEUE)
-        await queue.unbind(EVENTS_EXCHANGE, "#")  # the exchange stays, nothing is bound to it
+        for name in event_queue_names():  # the exchange stays, nothing is bound to it
+            queue = await channel.get_queue(name)
+            await queue.unbind(EVENTS_EXCHANGE, "*.*" if name == EVENTS_QUEUE else f"p{name.rsplit('.', 1)[1]}.#")
         shard_queue = command_queue_name(3)
         await bus.publish_command(grant(guild_on_shard(3, 4)), 4)  # declares the shard queues
         await channel.queue_delete(shard_queue)

@@ -117,3 +117,41 @@ async def test_phone_sized_screen(site, chromium):
         await screenshot(page, "phone-partners")
     finally:
         await context.close()
+
+
+async def test_a_proposed_ad_is_a_pending_change_staff_approve_or_deny(site, page):
+    from bus import Envelope
+
+    container = site.container
+    worker = EventWorker(container)
+    rep = 1300000000000000200
+    manual = ManualPartner.parse(guild_id=GUILD, partner_guild_id="1250000000000000777", partner_name="Board Games",
+                                 invite_code="boardgames", representative_id=str(rep), advertisement="Old ad")  # fmt: skip
+    partnership = await container.partnerships.create_manual(manual, actor=EDITOR)
+
+    def propose(advertisement: str) -> Envelope:
+        reply = {"application_id": "1000000000000000001", "token": advertisement[:8]}
+        data = {"user_id": str(rep), "reply": reply, "advertisement": advertisement}
+        return Envelope.new("representative.ad", GUILD, data)
+
+    await worker.handle(propose("Game nights every Friday"))
+    await sign_in(page, site)
+    await page.get_by_role("link", name="Partners").click()
+    card = partner_card(page.locator(".view-partners"), partnership)
+    await expect_text(card.locator(".proposed-ad"), "Game nights every Friday")
+
+    await card.get_by_label("Reason if denied").fill("Please keep the server name in it")
+    await card.get_by_role("button", name="Deny new ad").click()
+    await card.locator(".proposed-ad").wait_for(state="detached")
+    await expect_text(card, "Old ad")
+    stored = await container.partnership_repo.get(partnership.id)
+    assert (stored.advertisement, stored.proposed_ad) == ("Old ad", None)
+
+    await worker.handle(propose("Board Games: game nights every Friday"))  # arrives live
+    await expect_text(card.locator(".proposed-ad"), "Board Games: game nights every Friday")
+    await card.get_by_role("button", name="Approve new ad").click()
+    await card.locator(".proposed-ad").wait_for(state="detached")
+    await expect_text(card.locator(".user-block"), "Board Games: game nights every Friday")
+    assert (
+        await container.partnership_repo.get(partnership.id)
+    ).advertisement == "Board Games: game nights every Friday"

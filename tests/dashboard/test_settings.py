@@ -90,7 +90,7 @@ async def test_every_setting_has_a_label_and_an_explanation(site, page):
         "partnerContactRoleId", "minPartnerMemberCount", "applicationCooldownHours", "maxActive",
         "bumpIntervalDays", "trackJoins", "advertisement", "approvalFlow", "reviewStyle", "confirmHours",
         "logChannelId", "healthChecks", "healthGraceHours", "autoEndUnhealthy", "staleQueueHours",
-        "mutualPartnerships",
+        "mutualPartnerships", "fakeJoinSeconds", "minAccountAgeDays",
     }  # fmt: skip
     for name in names:
         described = await page.get_attribute(f"#setting-{name}", "aria-describedby")

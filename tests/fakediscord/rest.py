@@ -1150,7 +1150,7 @@ class RestAPI:
             name = name.lower().replace(" ", "-")
         ch = w.add_channel(g, name, type=ctype, parent=parent, topic=body.get("topic"), position=body.get("position"))
         ch.nsfw = bool(body.get("nsfw", False))
-        ch.permission_overwrites = list(body.get("permission_overwrites") or [])
+        ch.permission_overwrites = overwrites_as_documented(body.get("permission_overwrites") or [])
         if "available_tags" in body:
             ch.available_tags = [{**t, "id": t.get("id") or str(w.ids.next())} for t in body["available_tags"]]
         await self._emit_channel(ch, "CREATE")
@@ -1232,3 +1232,17 @@ def _emoji_for_event(key: str) -> JSON:
 def _validate_emoji(key: str) -> None:
     if not key or (key.isascii() and ":" not in key):
         raise DiscordHTTPError(400, ErrorCode.UNKNOWN_EMOJI)
+
+
+def overwrites_as_documented(overwrites: list[JSON]) -> list[JSON]:
+    """Permission overwrites in the shape Discord documents (id, type 0 role / 1 member, allow and deny
+    as strings of the bit set); anything else is refused as Discord refuses an invalid form body."""
+    for n, o in enumerate(overwrites):
+        if set(o) - {"id", "type", "allow", "deny"} or not str(o.get("id", "")).isdigit():
+            raise form_error(f"permission_overwrites.{n}.id", "BASE_TYPE_REQUIRED", "This field is required")
+        if o.get("type") not in (0, 1):
+            raise form_error(f"permission_overwrites.{n}.type", "BASE_TYPE_CHOICES", "Value must be one of (0, 1).")
+        for key in ("allow", "deny"):
+            if key in o and not (isinstance(o[key], str) and o[key].isdigit()):
+                raise form_error(f"permission_overwrites.{n}.{key}", "BASE_TYPE_STRING", "Must be a string of digits.")
+    return [dict(o) for o in overwrites]

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import secrets
 import subprocess
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +25,22 @@ def compose_binary() -> Path:
     return binary
 
 
-def compose_config(env_file: Path = ENV_EXAMPLE) -> tuple[subprocess.CompletedProcess, dict[str, Any] | None]:
-    """Runs `docker-compose config --format json` on the repository's compose file."""
+def compose_config(env_file: Path | None = None) -> tuple[subprocess.CompletedProcess, dict[str, Any] | None]:
+    """Runs `docker-compose config --format json` on the repository's compose file, by default with the
+    example .env as an operator deploys it (its AUTH_SECRET changed: production refuses the example's)."""
+    with tempfile.TemporaryDirectory() as folder:
+        if env_file is None:
+            env_file = Path(folder) / ".env"
+            env_file.write_text(
+                "\n".join(
+                    f"AUTH_SECRET={secrets.token_hex(32)}" if line.startswith("AUTH_SECRET=") else line
+                    for line in ENV_EXAMPLE.read_text().splitlines()
+                )
+            )
+        return _config(env_file)
+
+
+def _config(env_file: Path) -> tuple[subprocess.CompletedProcess, dict[str, Any] | None]:
     proc = subprocess.run(
         [str(compose_binary()), "--env-file", str(env_file), "-f", str(COMPOSE_FILE), "config", "--format", "json"],
         capture_output=True,

@@ -18,9 +18,12 @@ from bus.topology import (
     COMMANDS_EXCHANGE,
     DEAD_LETTER_EXCHANGE,
     DEAD_LETTER_QUEUE,
+    EVENT_PARTITIONS,
     EVENTS_EXCHANGE,
     EVENTS_QUEUE,
     LIVE_EXCHANGE,
+    event_queue_name,
+    partition_queue_arguments,
     work_queue_arguments,
 )
 from cluster.settings import ClusterSettings
@@ -146,6 +149,10 @@ def test_broker_definitions_match_the_topology() -> None:
     queues = {q["name"]: q["arguments"] for q in definitions["queues"]}
     limit = inspect.signature(RabbitBus).parameters["delivery_limit"].default
     assert queues[EVENTS_QUEUE] == work_queue_arguments(limit)  # else every process fails to declare it
+    for partition in range(EVENT_PARTITIONS):
+        assert queues[event_queue_name(partition)] == partition_queue_arguments(limit)
+    bindings = {(b["destination"], b["routing_key"]) for b in definitions["bindings"] if b["source"] == EVENTS_EXCHANGE}
+    assert bindings == {(EVENTS_QUEUE, "*.*")} | {(event_queue_name(p), f"p{p}.#") for p in range(EVENT_PARTITIONS)}
     assert queues[DEAD_LETTER_QUEUE] == {"x-queue-type": "quorum"}
     work_policy = next(p for p in definitions["policies"] if p["name"] == "partners-work")
     assert work_policy["definition"] == {"dead-letter-exchange": DEAD_LETTER_EXCHANGE, "delivery-limit": limit}

@@ -129,6 +129,10 @@ async def configure(system: System, home: Home, node: PartnersBot, **extra: Any)
     await eventually(lambda: node.configs.get(home.guild.id).review_channel_id == str(home.review.id), timeout=10)
 
 
+def dms_from_bot(w: Any) -> list:
+    return [m for m in w.messages.values() if m.guild_id is None and m.author_id == w.bot.id]
+
+
 def bot_messages(fake: FakeDiscord, channel: Any) -> list:
     return [m for m in fake.world.messages_in(channel) if m.author_id == fake.world.bot.id]
 
@@ -185,7 +189,9 @@ async def test_apply_review_approve_and_every_showcase_mode(system: System) -> N
     assert await eventually(lambda: "ACCEPTED" in str(w.messages[review.id].embeds), timeout=10)
     grant = fake.calls_to("PUT /guilds/{guild_id}/members/{user_id}/roles/{role_id}", guild_id=home.guild.id)
     assert [(c.params["user_id"], c.params["role_id"]) for c in grant] == [(home.rep, home.contact.id)]
-    dms = [m for m in w.messages.values() if m.guild_id is None and m.author_id == w.bot.id]
+    # our ad follows the tracked invite's creation, so it may land a moment after the invite is stored
+    await eventually(lambda: any("Our ad: come to Home!" in m.content for m in dms_from_bot(w)), timeout=10)
+    dms = dms_from_bot(w)
     assert any("Our ad: come to Home!" in m.content for m in dms) and any("accepted" in m.content for m in dms)
     assert all(m.pings_nobody for m in w.messages.values() if m.author_id == w.bot.id and m.id != review.id)
 
@@ -212,6 +218,73 @@ async def test_apply_review_approve_and_every_showcase_mode(system: System) -> N
                 lambda: [t for t in w.threads_of(home.guild) if t.parent_id == home.forum.id], timeout=10
             )
             assert threads[0].name == name
+
+
+PARTNER = """query($id: ID!) { node(id: $id) { ... on Partnership { id trackedInviteCode advertisement
+  showcase { messageId } problems { code } } } }"""
+UPDATE = """mutation($id: ID!, $input: UpdatePartnershipInput!) { updatePartnership(id: $id, input: $input) {
+  userErrors { code message } } }"""
+
+
+async def test_the_tracked_invite_reaches_the_partner_is_made_again_when_deleted_and_edits_patch_the_post(
+    system: System,
+) -> None:
+    fake, w = system.fake, system.fake.world
+    home = build_home(fake, shard=0)
+    node = await system.start_node("a", "0-3")
+    ours = "A" * 1967 + "\nJoin us: {invite}\nSee you there!"  # 2,000 characters; the invite near the end
+    assert len(ours) == 2000
+    await configure(system, home, node, advertisement=ours)
+
+    created = await system.gql(CREATE, {"input": {"guildId": str(home.guild.id), "partnerGuildId": str(home.partner.id),
+                                                  "partnerName": "Partner Place", "inviteCode": PARTNER_CODE,
+                                                  "representativeId": str(home.rep), "advertisement": "Their ad"}},
+                               guild=home.guild.id)  # fmt: skip
+    assert created["createPartnership"]["userErrors"] == []
+    gid = created["createPartnership"]["partnership"]["id"]
+
+    async def partnership() -> dict:
+        return (await system.gql(PARTNER, {"id": gid}, guild=home.guild.id))["node"]
+
+    first = await eventually_async(lambda: _with(partnership, lambda p: p["trackedInviteCode"] and p["showcase"]))
+    code = first["trackedInviteCode"]
+    assert w.invite(code).inviter_id == w.bot.id
+
+    # our 2,000-character ad arrives whole, with the representative's tracked invite in it, after its header
+    def ad_messages(invite_code: str) -> list[str] | None:
+        dms = [m.content for m in w.dms_to(home.rep)]
+        url = f"https://discord.gg/{invite_code}"
+        for i, content in enumerate(dms):
+            if content.startswith("A" * 100) and i + 1 < len(dms) and url in dms[i + 1]:
+                return dms[i - 1 : i + 2]
+        return None
+
+    header, *ad = await eventually(lambda: ad_messages(code), timeout=10)
+    assert header == "Here is our advertisement for your server:"
+    assert "\n".join(ad) == ours.replace("{invite}", f"https://discord.gg/{code}")
+    assert all(len(m.content) <= 2000 and m.pings_nobody for m in w.dms_to(home.rep))
+
+    # staff delete the tracked invite in Discord: a new one is made, stored and sent
+    await fake.invite_delete(code)
+    second = await eventually_async(
+        lambda: _with(partnership, lambda p: p["trackedInviteCode"] not in (None, code) and not p["problems"])
+    )
+    new_code = second["trackedInviteCode"]
+    assert w.invite(new_code).inviter_id == w.bot.id
+    await eventually(lambda: ad_messages(new_code), timeout=10)
+
+    # an edit patches the showcase post in place
+    posted = w.messages[int(first["showcase"]["messageId"])]
+    edited = await system.gql(UPDATE, {"id": gid, "input": {"advertisement": "Their better ad"}}, guild=home.guild.id)
+    assert edited["updatePartnership"]["userErrors"] == []
+    await eventually(lambda: w.messages[posted.id].content == "Their better ad", timeout=10)
+    patches = fake.calls_to("PATCH /channels/{channel_id}/messages/{message_id}", message_id=posted.id)
+    assert len(patches) == 1 and len(bot_messages(fake, home.showcase)) == 1
+
+
+async def _with(probe, condition):
+    value = await probe()
+    return value if condition(value) else None
 
 
 async def test_a_command_for_a_stopped_node_waits_and_runs_when_it_is_back(system: System) -> None:

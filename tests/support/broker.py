@@ -32,7 +32,7 @@ RABBITMQCTL = os.environ.get("RABBITMQCTL", "rabbitmqctl")
 
 # Names the bus declares; deleted between tests so each test starts from an empty topology.
 _EXCHANGES = ("partners.commands", "partners.events", "partners.live", "partners.dlx")
-_QUEUES = ("partners.events.api", "partners.dlq")
+_QUEUES = ("partners.events.api", *(f"partners.events.api.{p}" for p in range(8)), "partners.dlq")
 _MAX_SHARDS = 64
 
 

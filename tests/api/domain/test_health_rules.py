@@ -3,7 +3,10 @@ the reminder a day before it ends, FAILING or the automatic end, and the stale-q
 
 from __future__ import annotations
 
-from api.domain.enums import HealthIssue, HealthStatus
+import dataclasses
+
+from api.domain import advertising
+from api.domain.enums import ApplicationSource, ApplicationStatus, HealthIssue, HealthStatus
 from api.domain.health import (
     CheckFacts,
     Health,
@@ -13,11 +16,12 @@ from api.domain.health import (
     issues_found,
     next_stale_reminder,
     refreshed_partner,
+    shown,
     stale_queue,
 )
-from api.domain.models import GuildSettings, PartnerServer
+from api.domain.models import Application, GuildSettings, PartnerServer, partnership_from
 
-from .builders import DAY, HOUR, PARTNER, T0
+from .builders import DAY, GUILD, HOUR, PARTNER, REP, T0
 
 SERVER = PartnerServer(id=PARTNER, name="Cats", icon_url=None, member_count=500, invite_code="cats")
 FINE = CheckFacts(resolved=True, guild_id=PARTNER, name="Cats", icon_url="https://cdn/x.png", member_count=480)
@@ -25,8 +29,8 @@ GONE = CheckFacts(resolved=False)
 GRACE_72 = GuildSettings(health_grace_hours=72, min_partner_member_count=100)
 
 
-def found(facts: CheckFacts, settings: GuildSettings = GRACE_72, tracked_deleted: bool = False):
-    return issues_found(SERVER, facts, settings.min_partner_member_count, tracked_deleted)
+def found(facts: CheckFacts, settings: GuildSettings = GRACE_72):
+    return issues_found(SERVER, facts, settings.min_partner_member_count)
 
 
 def test_a_working_invite_to_the_same_server_with_enough_members_finds_nothing() -> None:
@@ -51,17 +55,29 @@ def test_fewer_members_than_the_minimum_is_below_min_members_and_no_minimum_neve
     assert found(CheckFacts(resolved=True, guild_id=PARTNER, name="Cats", member_count=100)) == {}
 
 
-def test_a_deleted_tracked_invite_is_its_own_problem_beside_the_others() -> None:
-    assert set(found(GONE, tracked_deleted=True)) == {
+def test_a_deleted_tracked_invite_is_its_own_problem_beside_the_others_until_the_new_invite_is_stored() -> None:
+    checked = after_check(Health(), found(GONE), T0, GRACE_72, next_check_at=T0 + DAY).health
+    active = partnership_from(Application("a", GUILD, SERVER, REP, "ad", ApplicationSource.SLASH,
+                                          ApplicationStatus.APPROVED, T0), "p", T0)  # fmt: skip
+    deleted_at = T0 + HOUR
+    p = dataclasses.replace(active, health=checked, problems=(advertising.tracked_invite_deleted("trk1", deleted_at),))
+    health = shown(p, GRACE_72.health_grace_hours)
+    assert [x.issue for x in health.problems] == [
         HealthIssue.PARTNER_INVITE_INVALID,
         HealthIssue.TRACKED_INVITE_DELETED,
-    }
+    ]
+    deleted = health.problems[1]
+    assert (deleted.since, deleted.grace_ends_at) == (deleted_at, deleted_at + 72 * HOUR)
+    assert health.status(deleted_at + 72 * HOUR) is HealthStatus.FAILING
+    assert shown(dataclasses.replace(p, problems=()), 72) == checked  # the new invite stored: closed
 
 
 def test_every_check_refreshes_name_icon_and_member_count_of_the_same_server_only() -> None:
     assert refreshed_partner(SERVER, FINE) == PartnerServer(PARTNER, "Cats", "https://cdn/x.png", 480, "cats")
     assert refreshed_partner(SERVER, GONE) == SERVER
     assert refreshed_partner(SERVER, CheckFacts(resolved=True, guild_id=PARTNER + 1, name="Dogs")) == SERVER
+    odd = CheckFacts(resolved=True, guild_id=PARTNER, name="\u200b" * 3, icon_url="", member_count=-1)
+    assert refreshed_partner(SERVER, odd) == SERVER  # no name, no icon, no count Discord did not give
 
 
 def test_a_problem_opens_with_since_and_grace_end_and_the_partnership_is_at_risk() -> None:

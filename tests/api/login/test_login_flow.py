@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
 
+import httpx
 import pytest
 
 from api.auth import EDIT, VIEW
@@ -122,3 +123,17 @@ async def test_a_guild_the_bot_joined_is_open_to_its_managers_before_any_setting
     await container.shard_readiness.handle(ready)
     perms = site.tokens.decode((await browser.login(USER)).access_token).perms
     assert perms == {GUILD_OUTSIDE: frozenset({VIEW, EDIT})}
+
+
+async def test_the_viewer_is_named_as_discord_names_them(site, browser):
+    site.fake.add_user(USER, {GUILD_PLAIN: Membership(permissions=MANAGE_GUILD)})
+    tokens = await browser.login(USER)
+
+    async with httpx.AsyncClient() as http:
+        response = await http.post(
+            site.base + "/graphql",
+            json={"query": "{ viewer { userId name } }"},
+            headers={"Authorization": f"Bearer {tokens.access_token}"},
+        )
+    viewer = response.json()["data"]["viewer"]
+    assert viewer == {"userId": str(USER), "name": site.fake.users[USER].username}

@@ -44,7 +44,8 @@ def test_dm_syntax() -> None:
     )
     assert parse_dm("$partnership\nabc\nhttps://discord.gg/target\nad") == DmApplication("abc", None, "target", "ad")
     assert parse_dm("$partnership abc <https://discord.gg/target>") == DmApplication("abc", None, "target", "")
-    for bad in ("$partnership", "$partnership abc", "$partnership abc target", "$partnership ht!tp 123456789012345678"):
+    assert parse_dm("$partnership abc") == DmApplication("abc", None, None, "")  # the seed's form: asked later
+    for bad in ("$partnership", "$partnership abc target", "$partnership ht!tp 123456789012345678"):
         with pytest.raises(DmUsageError):
             parse_dm(bad)
 
@@ -61,3 +62,14 @@ def test_modal_submissions_in_rows_or_labels() -> None:
     assert modal_values(None) == {}
     assert modal_source("partners:apply:PANEL") is ApplicationSource.PANEL
     assert modal_source("partners:apply:MANUAL") is None and modal_source("other") is None
+
+
+def test_the_seed_form_names_no_server_and_a_default_server_takes_the_words_as_the_ad() -> None:
+    from cluster.intake.dm_syntax import parse_dm as parse
+
+    seed = parse("$partnership https://discord.gg/abc123")
+    assert not seed.names_target and seed.partner_invite == "abc123" and seed.advertisement == ""
+    with_default = parse("$partnership abc123 Join us\nnow", default_target=True)
+    assert not with_default.names_target and with_default.advertisement == "Join us\nnow"
+    named = parse("$partnership abc123 123456789012345678 Join us", default_target=True)
+    assert named.target_guild_id == 123456789012345678 and named.advertisement == "Join us"

@@ -48,7 +48,11 @@ async def test_apply_opens_the_form_and_a_submission_is_published_once(
         },
         "reply": {"application_id": str(w.application_id), "token": submit.token},
         "ticket_channel_id": None,
+        # v2: the applicant as the dashboard shows them (a user with no avatar has Discord's default one)
+        "representative_name": "rep",
+        "representative_avatar_url": f"https://cdn.discordapp.com/embed/avatars/{(home.rep >> 22) % 6}.png",
     }
+    assert event.version == 2
     assert len(fake_discord.calls_to("GET /invites/{invite_code}", invite_code=PARTNER_CODE)) == 1
     assert fake_discord.calls.last("GET /invites/{invite_code}").query["with_counts"] == "1"
 

@@ -23,6 +23,7 @@ EXTENSIONS = (
     "cluster.cogs.tracked_invites",
     "cluster.cogs.contact_roles",
     "cluster.cogs.direct_messages",
+    "cluster.cogs.partner_checks",
 )
 MENTIONS_AD = "Join us! @everyone @here <@&{role}> <@{user}> best server"
 

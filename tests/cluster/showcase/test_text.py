@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bus.contracts.common import PartnerServer
-from cluster.message_text import clip, invite_markdown
+from cluster.message_text import clip, invite_markdown, split_whole
 from cluster.showcase.text import (
     advertisement_message,
     channel_slug,
@@ -55,3 +55,16 @@ async def test_advertisement_message_without_a_usable_invite_has_no_button() -> 
     kwargs = advertisement_message(partner, "  ad  ")
     assert kwargs["content"] == "ad" and "view" not in kwargs
     assert kwargs["allowed_mentions"].to_dict()["parse"] == []
+
+
+def test_split_whole_keeps_every_character_and_splits_at_line_breaks_then_spaces() -> None:
+    assert split_whole("short") == ["short"]
+    assert split_whole("a" * 2000) == ["a" * 2000]  # exactly the limit: one message
+    assert split_whole("a" * 1990 + "\n" + "b" * 20) == ["a" * 1990, "b" * 20]
+    assert split_whole("one two\nthree four five", limit=12) == ["one two", "three four", "five"]
+    assert split_whole("x" * 25, limit=10) == ["x" * 10, "x" * 10, "x" * 5]  # one long word: split, nothing lost
+    assert split_whole("👍🏽" * 6, limit=5) == [
+        "👍🏽👍🏽",
+        "👍🏽👍🏽",
+        "👍🏽👍🏽",
+    ]  # never between an emoji and its modifier

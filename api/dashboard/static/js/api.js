@@ -34,10 +34,13 @@ fragment ApplicationFields on Application {
   status
   source
   representativeId
+  representativeName        # display name as the bot saw it; null when unknown (show the id then)
+  representativeAvatarUrl
   advertisement   # user-written text: render with textContent, never as HTML
   submittedAt
   decidedAt
   decidedBy       # null when the decision was automatic (e.g. a blacklisted server re-applied)
+  decidedByName   # the decider's display name when known (they signed in to the dashboard)
   reason
   partner { ...PartnerServerFields }
 }`;
@@ -47,6 +50,7 @@ fragment PartnershipFields on Partnership {
   id
   status
   representativeId
+  representativeName
   advertisement
   startedAt
   endedAt
@@ -57,6 +61,7 @@ fragment PartnershipFields on Partnership {
   showcase { channelId messageId threadId postedAt }   # null until the bot has posted the ad
   showcaseError       # why the last showcase post failed, in plain words
   problems { action code message at }
+  proposedAdvertisement { id advertisement submittedAt }   # the representative's new ad, waiting for review
   joinCount
   retainedCount
   partner { ...PartnerServerFields }
@@ -67,8 +72,21 @@ const USER_ERRORS = `userErrors { code message field }`;
 // ---------------------------------------------------------------------------------------------
 // Queries
 
-/** Who is signed in and which guilds they may view (ids only: guild names are not in the API). */
-export const VIEWER = `query Viewer { viewer { userId guildIds } }`;
+/** Who is signed in (name and avatar from the Discord login; null for a token minted otherwise) and
+ * which guilds they may view, with their names (null until the bot has seen the server). */
+export const VIEWER = `query Viewer { viewer { userId guildIds name avatarUrl guilds { id name iconUrl } } }`;
+
+/** The server's channels and roles as the bot last saw them, for the settings pickers (empty lists
+ * when the bot has not reported the server yet: fall back to typing ids). */
+export const GUILD_DIRECTORY = `
+query GuildDirectory($guildId: Snowflake!) {
+  guild(id: $guildId) {
+    id
+    name
+    channels { id name type parentId position }   # type: TEXT | ANNOUNCEMENT | CATEGORY | FORUM | OTHER
+    roles { id name color position managed }      # highest first; managed roles cannot be granted
+  }
+}`;
 
 /** The numbers shown wherever a limit bites, setup problems staff should fix, and whether the bot
  * is in the server at all (false: nothing gets posted, so the page promises nothing of the kind). */
@@ -152,7 +170,9 @@ healthChecks
 healthGraceHours
 autoEndUnhealthy
 staleQueueHours
-mutualPartnerships`;
+mutualPartnerships
+fakeJoinSeconds
+minAccountAgeDays`;
 
 export const SETTINGS = `
 query Settings($guildId: Snowflake!) {
@@ -167,7 +187,7 @@ query Blacklist($guildId: Snowflake!, $first: Int!, $after: String) {
     blacklist(first: $first, after: $after) {
       totalCount
       pageInfo { hasNextPage endCursor }
-      edges { node { partnerGuildId reason addedBy addedAt } }
+      edges { node { partnerGuildId reason addedBy addedByName addedAt } }
     }
   }
 }`;
@@ -180,7 +200,7 @@ query AuditLog($guildId: Snowflake!, $first: Int!, $after: String) {
     auditLog(first: $first, after: $after) {
       totalCount
       pageInfo { hasNextPage endCursor }
-      edges { node { at actorId action targetId before after reason } }
+      edges { node { at actorId actorName action targetId partnerServer { id name } before after reason } }
     }
   }
 }`;
@@ -214,6 +234,22 @@ ${PARTNER_SERVER}`;
 export const BUMP = `
 mutation Bump($id: ID!) {
   bumpPartnership(id: $id) { partnership { ...PartnershipFields } ${USER_ERRORS} }
+}
+${PARTNERSHIP}
+${PARTNER_SERVER}`;
+
+/** The representative's proposedAdvertisement: approved, it replaces the ad and the showcase post is
+ * edited in place; denied, the representative is told the reason by DM. */
+export const APPROVE_AD = `
+mutation ApproveAd($id: ID!) {
+  approveProposedAdvertisement(id: $id) { partnership { ...PartnershipFields } ${USER_ERRORS} }
+}
+${PARTNERSHIP}
+${PARTNER_SERVER}`;
+
+export const DENY_AD = `
+mutation DenyAd($id: ID!, $reason: String) {
+  denyProposedAdvertisement(id: $id, reason: $reason) { partnership { ...PartnershipFields } ${USER_ERRORS} }
 }
 ${PARTNERSHIP}
 ${PARTNER_SERVER}`;
@@ -265,7 +301,7 @@ mutation UnblacklistServer($guildId: Snowflake!, $partnerGuildId: Snowflake!) {
 export const QUEUE_EVENTS = `
 subscription QueueEvents($guildId: Snowflake!) {
   partnershipQueue(guildId: $guildId) {
-    type      # APPLICATION_SUBMITTED | _APPROVED | _DENIED | _WITHDRAWN | PARTNERSHIP_CREATED | _BUMPED | _ENDED | SHOWCASE_POSTED | SETTINGS_UPDATED
+    type      # APPLICATION_SUBMITTED | _APPROVED | _DENIED | _WITHDRAWN | PARTNERSHIP_CREATED | _BUMPED | _ENDED | _UPDATED | SHOWCASE_POSTED | SETTINGS_UPDATED
     guildId
     at
     application { ...ApplicationFields }

@@ -36,6 +36,7 @@ const state = {
   overviewTimer: null,
   limits: null,
   botPresent: null, // null until the overview has answered
+  guildNames: {}, // guild id -> name as the bot last saw it (absent: never seen)
 };
 
 // A handle for the browser console and the end-to-end tests (they use it to bypass the page's own
@@ -135,7 +136,7 @@ function showSignIn(reason) {
 async function enter() {
   $("signin").hidden = true;
   $("account").hidden = false;
-  $("who").textContent = `Signed in as user ${session.userId}`;
+  showWho(null);
   let viewer;
   try {
     viewer = (await api.request(VIEWER)).viewer;
@@ -145,10 +146,14 @@ async function enter() {
     return;
   }
   state.guildIds = viewer.guildIds;
+  showWho(viewer.name);
+  const names = Object.fromEntries((viewer.guilds || []).map((g) => [g.id, g.name]));
+  state.guildNames = names;
   const picker = $("guild-picker");
+  // The name when the bot has seen the server; the id stays in the option's title (hover).
   replace(
     picker,
-    viewer.guildIds.map((id) => h("option", { value: id, text: `Server ${id}` })),
+    viewer.guildIds.map((id) => h("option", { value: id, title: `server id ${id}`, text: names[id] || `Server ${id}` })),
   );
   $("app").hidden = false;
   if (!viewer.guildIds.length) {
@@ -366,7 +371,7 @@ function route(force = false) {
     if (link.dataset.view === name) link.setAttribute("aria-current", "page");
     else link.removeAttribute("aria-current");
   }
-  document.title = `${VIEWS[name].title} · Server ${state.guildId} · Partnerships`;
+  document.title = `${VIEWS[name].title} · ${guildLabel(state.guildId)} · Partnerships`;
   const ctx = {
     api,
     session,
@@ -378,6 +383,7 @@ function route(force = false) {
     refreshOverview: scheduleOverview,
     explain,
     timeEl,
+    guildName: () => (state.guildNames && state.guildNames[state.guildId]) || null,
   };
   state.view = VIEWS[name].make(ctx);
   replace($("main"), state.view.element);
@@ -388,6 +394,17 @@ function route(force = false) {
 
 // ---------------------------------------------------------------------------------------------
 // Helpers shared with the views
+
+/** "Signed in as Alice" (the user id on hover); the id alone for a token minted without the login. */
+function showWho(name) {
+  const who = $("who");
+  who.textContent = name ? `Signed in as ${name}` : `Signed in as user ${session.userId}`;
+  who.title = `user id ${session.userId}`;
+}
+
+function guildLabel(guildId) {
+  return (state.guildNames && state.guildNames[guildId]) || `Server ${guildId}`;
+}
 
 function showLiveState({ state: liveState, retryAt }) {
   const box = $("live-status");

@@ -3,7 +3,7 @@
 import { BLACKLIST, BLACKLIST_ADD, BLACKLIST_REMOVE, errorsByField } from "../api.js";
 import { announce, busy, h, messageBox, newId, replace, showMessage } from "../dom.js";
 import { count } from "../format.js";
-import { loadMoreButton } from "./common.js";
+import { loadMoreButton, named } from "./common.js";
 
 const PAGE = 50;
 
@@ -104,7 +104,7 @@ export function blacklistView(ctx) {
       { dataset: { id: entry.partnerGuildId } },
       h("td", {}, h("code", { text: entry.partnerGuildId })),
       h("td", { text: entry.reason || "—" }),
-      h("td", {}, entry.addedBy ? h("code", { text: entry.addedBy }) : "automatic"),
+      h("td", {}, entry.addedBy ? named(entry.addedByName, entry.addedBy, "user") : "automatic"),
       h("td", {}, ctx.timeEl(entry.addedAt)),
       actions,
     );

@@ -95,3 +95,21 @@ export function userText(text, label) {
     h("div", { class: "user-text", tabindex: "0" }, h("p", { text })),
   );
 }
+
+/** A name with its Discord id on hover (title) and one click away (Copy ID); the bare id in code
+ * when no name is known. `kind` says what the id is ("user", "server", "channel", "role"). */
+export function named(name, id, kind = "user") {
+  if (!id) return h("span", { text: name || "—" });
+  if (!name) return h("code", { class: "named-id", title: `${kind} id ${id}`, dataset: { id }, text: id });
+  const copy = h("button", { type: "button", class: "copy-id", "aria-label": `Copy the ${kind} id of ${name}`, title: `Copy ${kind} id ${id}`, text: "ID" });
+  copy.addEventListener("click", async () => {
+    try {
+      await navigator.clipboard.writeText(id);
+      copy.textContent = "copied";
+    } catch {
+      copy.textContent = "no clipboard"; // insecure origin: the id stays readable in the title
+    }
+    setTimeout(() => (copy.textContent = "ID"), 1500);
+  });
+  return h("span", { class: "named", dataset: { id } }, h("span", { class: "name", title: `${kind} id ${id}`, text: name }), copy);
+}

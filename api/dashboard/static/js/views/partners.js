@@ -1,10 +1,10 @@
 // Partners: the joins chart, active partnerships (bump, end) and ended ones, and manual entry.
 
-import { BUMP, CREATE_PARTNERSHIP, END, errorsByField, JOIN_STATS, PARTNERSHIPS } from "../api.js";
+import { APPROVE_AD, BUMP, CREATE_PARTNERSHIP, DENY_AD, END, errorsByField, JOIN_STATS, PARTNERSHIPS } from "../api.js";
 import { joinsChart } from "../chart.js";
 import { announce, busy, h, messageBox, newId, replace, showMessage } from "../dom.js";
 import { ago, count, when } from "../format.js";
-import { disclosure, facts, loadMoreButton, partnerHeader, statusBadge, userText } from "./common.js";
+import { disclosure, facts, loadMoreButton, named, partnerHeader, statusBadge, userText } from "./common.js";
 
 const PAGE = 25;
 const PERIODS = [
@@ -145,7 +145,7 @@ export function partnersView(ctx) {
       { class: `card partnership ${p.status === "ENDED" ? "decided" : ""}`, "aria-labelledby": headingId, dataset: { id: p.id } },
       partnerHeader(p.partner, headingId, p.status),
       facts([
-        ["Representative", h("code", { text: p.representativeId })],
+        ["Representative", named(p.representativeName, p.representativeId)],
         ["Started", ctx.timeEl(p.startedAt)],
         p.status === "ENDED" ? ["Ended", h("span", {}, ctx.timeEl(p.endedAt), p.endReason ? ` — ${p.endReason}` : "")] : null,
         ["Showcase", showcase(p)],
@@ -155,6 +155,7 @@ export function partnersView(ctx) {
       ].filter(Boolean)),
       problems(p),
       userText(p.advertisement, "Advertisement"),
+      p.status === "ACTIVE" && p.proposedAdvertisement ? proposedAd(p, message) : null,
       p.status === "ACTIVE" && ctx.canEdit ? actions(p, message) : null,
       message,
     );
@@ -198,6 +199,46 @@ export function partnersView(ctx) {
         p.problems.slice(-5).map((pr) => h("li", {}, h("strong", { text: `${pr.action}: ` }), pr.message, " ", h("span", { class: "muted" }, "(", h("code", { text: pr.code }), ", ", ctx.timeEl(pr.at), ")"))),
       ),
     );
+  }
+
+  /** The partnership's pending change: a new ad the representative proposed with /ppartner ad. */
+  function proposedAd(p, message) {
+    const proposal = p.proposedAdvertisement;
+    const box = h(
+      "div",
+      { class: "callout compact proposed-ad" },
+      h("h4", {}, "Proposed new advertisement · ", ctx.timeEl(proposal.submittedAt)),
+      userText(proposal.advertisement, "Proposed advertisement"),
+    );
+    if (!ctx.canEdit) return box;
+    const approve = h("button", { type: "button", text: "Approve new ad" });
+    const reasonId = newId("ad-reason");
+    const reason = h("input", { id: reasonId, type: "text", maxlength: 500 });
+    const deny = h("button", { type: "button", class: "danger-outline", text: "Deny new ad" });
+    approve.addEventListener("click", () =>
+      busy(approve, async () => {
+        const payload = await mutate(APPROVE_AD, { id: p.id }, "approveProposedAdvertisement", message);
+        if (payload) {
+          put(active, payload.partnership, false);
+          announce(`${p.partner.name}: new advertisement approved; the showcase post is edited.`);
+        }
+      }),
+    );
+    deny.addEventListener("click", () =>
+      busy(deny, async () => {
+        const variables = { id: p.id, reason: reason.value.trim() || null };
+        const payload = await mutate(DENY_AD, variables, "denyProposedAdvertisement", message);
+        if (payload) {
+          put(active, payload.partnership, false);
+          announce(`${p.partner.name}: new advertisement denied; the representative is told.`);
+        }
+      }),
+    );
+    box.append(
+      h("div", { class: "field" }, h("label", { for: reasonId, text: "Reason if denied (optional, sent to the representative)" }), reason),
+      h("div", { class: "actions" }, approve, deny),
+    );
+    return box;
   }
 
   function actions(p, message) {

@@ -4,7 +4,7 @@
 import { APPROVE, DENY, QUEUE } from "../api.js";
 import { announce, busy, h, messageBox, newId, replace, showMessage } from "../dom.js";
 import { count, SOURCE_LABELS, STATUS_LABELS } from "../format.js";
-import { disclosure, facts, loadMoreButton, partnerHeader, statusBadge, userText } from "./common.js";
+import { disclosure, facts, loadMoreButton, named, partnerHeader, statusBadge, userText } from "./common.js";
 
 const PAGE = 25;
 
@@ -107,7 +107,7 @@ export function queueView(ctx) {
       isNew ? h("p", { class: "new-tag", text: "New" }) : null,
       partnerHeader(app.partner, headingId, app.status),
       facts([
-        ["Representative", h("code", { text: app.representativeId })],
+        ["Representative", named(app.representativeName, app.representativeId)],
         ["Source", SOURCE_LABELS[app.source] || app.source],
         ["Submitted", ctx.timeEl(app.submittedAt)],
       ]),
@@ -210,7 +210,7 @@ export function queueView(ctx) {
     entry.el.querySelector(".badge").replaceWith(statusBadge(app.status));
     if (entry.form) entry.form.remove();
     const mine = byMe || (app.decidedBy && app.decidedBy === ctx.session.userId);
-    const who = mine ? "by you" : app.decidedBy ? `by user ${app.decidedBy}` : "automatically";
+    const who = mine ? "by you" : app.decidedBy ? `by ${app.decidedByName || `user ${app.decidedBy}`}` : "automatically";
     const label = STATUS_LABELS[app.status] || app.status;
     const reason = app.reason ? ` Reason: ${app.reason}.` : "";
     replace(entry.actions, h("p", { class: "decision", text: `${label} ${who}.${extra}${reason}` }));

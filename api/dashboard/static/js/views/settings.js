@@ -1,7 +1,7 @@
 // Settings: every field of PartnershipSettings with what it does; checked in the page with the API's
 // own rules before sending, and the API's userErrors shown next to the field they name.
 
-import { errorsByField, SETTINGS, UPDATE_SETTINGS } from "../api.js";
+import { errorsByField, GUILD_DIRECTORY, SETTINGS, UPDATE_SETTINGS } from "../api.js";
 import { announce, busy, h, messageBox, newId, replace, showMessage } from "../dom.js";
 import { count } from "../format.js";
 
@@ -31,6 +31,8 @@ const FIELDS = [
     name: "ticketChannelId",
     label: "Ticket channel id",
     kind: "id",
+    pick: { what: "channel", types: ["TEXT"], label: "Ticket channel" },
+    showWhen: ["applicationMode", "TICKET"],
     help: "Ticket mode: the channel under which private application tickets (threads) are opened. Needed in Ticket mode.",
   },
   {
@@ -56,6 +58,7 @@ const FIELDS = [
     name: "reviewChannelId",
     label: "Review channel id",
     kind: "id",
+    pick: { what: "channel", types: ["TEXT", "ANNOUNCEMENT"], label: "Review channel" },
     help: "Where new requests are posted for staff, with thumbs-up / thumbs-down reactions to accept or deny.",
   },
   {
@@ -63,6 +66,7 @@ const FIELDS = [
     name: "reviewPingRoleId",
     label: "Review ping role id",
     kind: "id",
+    pick: { what: "role", label: "Review ping role" },
     help: "Role pinged when a new request is posted (the partnership team).",
   },
   {
@@ -117,6 +121,8 @@ const FIELDS = [
     name: "showcaseChannelId",
     label: "Showcase channel id",
     kind: "id",
+    pick: { what: "channel", types: ["TEXT", "ANNOUNCEMENT"], label: "Showcase channel" },
+    showWhen: ["channelMode", "SINGLE_CHANNEL"],
     help: "Single channel mode: the channel that holds every approved partner's ad. Needed in that mode.",
   },
   {
@@ -124,6 +130,8 @@ const FIELDS = [
     name: "showcaseCategoryId",
     label: "Showcase category id",
     kind: "id",
+    pick: { what: "channel", types: ["CATEGORY"], label: "Showcase category" },
+    showWhen: ["channelMode", "CHANNEL_PER_PARTNER"],
     help: "Channel per partner mode: the category under which each partner's channel is created. Needed in that mode.",
   },
   {
@@ -131,6 +139,8 @@ const FIELDS = [
     name: "showcaseForumId",
     label: "Showcase forum id",
     kind: "id",
+    pick: { what: "channel", types: ["FORUM"], label: "Showcase forum" },
+    showWhen: ["channelMode", "FORUM_PER_PARTNER"],
     help: "Forum per partner mode: the forum channel in which each partner gets a thread. Needed in that mode.",
   },
   {
@@ -156,6 +166,7 @@ const FIELDS = [
     name: "managerRoleIds",
     label: "Manager role ids",
     kind: "ids",
+    pick: { what: "role", label: "Manager roles", help: "Holders can approve and deny applications and manage partners and settings (partnerships.edit). The server owner and members with Manage Server always can. Up to 25 roles (Ctrl or ⌘ + click picks several)." },
     help: "Holders can approve and deny applications and manage partners and settings (partnerships.edit). The server owner and members with Manage Server always can. Up to 25 ids, separated by commas or spaces.",
   },
   {
@@ -163,6 +174,7 @@ const FIELDS = [
     name: "viewerRoleIds",
     label: "Viewer role ids",
     kind: "ids",
+    pick: { what: "role", label: "Viewer roles", help: "Holders can see applications and partners (partnerships.view) but not change them. Up to 25 roles (Ctrl or ⌘ + click picks several)." },
     help: "Holders can see applications and partners (partnerships.view) but not change them. Up to 25 ids.",
   },
   {
@@ -170,6 +182,7 @@ const FIELDS = [
     name: "partnerContactRoleId",
     label: "Partner contact role id",
     kind: "id",
+    pick: { what: "role", label: "Partner contact role", grantable: true },
     help: "Granted to a partner's representative while their partnership is active; useful for permission gating (e.g. a partners-only voice channel).",
   },
   {
@@ -178,6 +191,24 @@ const FIELDS = [
     label: "Track joins",
     kind: "bool",
     help: "When on, members who join through a partner's tracked invite are attributed to that partnership (the Partners chart).",
+  },
+  {
+    group: "Join tracking",
+    name: "fakeJoinSeconds",
+    label: "Quick leave counts as fake (seconds)",
+    kind: "int",
+    min: 0,
+    max: 604800,
+    help: "A member who leaves within this many seconds of joining through a partner counts as a fake join. 0 = off. Default 600 (10 minutes).",
+  },
+  {
+    group: "Join tracking",
+    name: "minAccountAgeDays",
+    label: "Minimum account age (days)",
+    kind: "int",
+    min: 0,
+    max: 365,
+    help: "Members whose Discord account is younger than this many days count as fake joins. 0 = off. Default 0.",
   },
   {
     group: "Partner health",
@@ -231,7 +262,7 @@ const FIELDS = [
     label: "Your server's advertisement",
     kind: "text",
     max: MAX_ADVERTISEMENT,
-    help: "Sent to a partner's representative when their application is approved. Up to 2,000 characters. It is posted with no mentions allowed.",
+    help: "Sent to a partner's representative when their application is approved, with the invite made for them (joins through it are counted for that partner): write {invite} where the link goes, or it is put on a line of its own under the ad. Up to 2,000 characters. It is posted with no mentions allowed.",
   },
 ];
 
@@ -270,11 +301,43 @@ export function settingsView(ctx) {
     form,
   );
 
-  for (const group of groups) {
-    const legendId = newId("group");
-    const fieldset = h("fieldset", { disabled: !ctx.canEdit, "aria-labelledby": legendId }, h("legend", { id: legendId, text: group }));
-    for (const field of FIELDS.filter((f) => f.group === group)) fieldset.append(control(field));
-    fieldsetBox.append(fieldset);
+  // The form is built once the server's directory is known: a channel or role setting is a picker of
+  // the server's channels / roles of the fitting type, or an id input while the bot has reported none.
+  let directory = null;
+  function build(found) {
+    directory = found;
+    for (const group of groups) {
+      const legendId = newId("group");
+      const fieldset = h("fieldset", { disabled: !ctx.canEdit, "aria-labelledby": legendId }, h("legend", { id: legendId, text: group }));
+      for (const field of FIELDS.filter((f) => f.group === group)) fieldset.append(control(field));
+      fieldsetBox.append(fieldset);
+    }
+    for (const name of ["applicationMode", "channelMode"]) controls[name].input.addEventListener("change", showModeFields);
+  }
+
+  /** Only the fields of the selected modes are shown (the others keep their values). */
+  function showModeFields() {
+    for (const field of FIELDS) {
+      if (!field.showWhen) continue;
+      const [mode, value] = field.showWhen;
+      controls[field.name].wrapper.hidden = controls[mode].input.value !== value;
+    }
+  }
+
+  function picker(field) {
+    if (!field.pick || !directory) return null;
+    if (field.pick.what === "channel") {
+      if (!directory.channels.length) return null;
+      const categories = Object.fromEntries(directory.channels.filter((c) => c.type === "CATEGORY").map((c) => [c.id, c.name]));
+      return directory.channels
+        .filter((c) => field.pick.types.includes(c.type))
+        .map((c) => ({
+          id: c.id,
+          text: c.type === "CATEGORY" ? c.name : `#${c.name}${c.parentId && categories[c.parentId] ? ` (${categories[c.parentId]})` : ""}`,
+        }));
+    }
+    if (!directory.roles.length) return null;
+    return directory.roles.filter((r) => !(field.pick.grantable && r.managed)).map((r) => ({ id: r.id, text: `@${r.name}` }));
   }
   if (!ctx.canEdit) {
     save.hidden = true;
@@ -287,7 +350,16 @@ export function settingsView(ctx) {
     const errorId = `${id}-error`;
     const describedBy = `${helpId} ${errorId}`;
     let input;
-    if (field.kind === "enum") {
+    const choices = picker(field);
+    if (choices) {
+      const what = field.pick.what;
+      input = h(
+        "select",
+        { id, name: field.name, multiple: field.kind === "ids", size: field.kind === "ids" ? Math.min(8, Math.max(3, choices.length)) : null, "aria-describedby": `${describedBy} ${id}-missing`, dataset: { picker: what } },
+        field.kind === "ids" ? null : h("option", { value: "", text: `— no ${what} —` }),
+        choices.map((c) => h("option", { value: c.id, title: `${what} id ${c.id}`, text: c.text })),
+      );
+    } else if (field.kind === "enum") {
       input = h("select", { id, name: field.name, "aria-describedby": describedBy }, field.options.map(([value, text]) => h("option", { value, text })));
     } else if (field.kind === "bool") {
       input = h("input", { id, name: field.name, type: "checkbox", "aria-describedby": describedBy });
@@ -308,7 +380,8 @@ export function settingsView(ctx) {
       });
     }
     const error = h("p", { class: "field-error", id: errorId, hidden: true });
-    const help = h("p", { class: "help", id: helpId, text: field.help });
+    const missing = choices ? h("p", { class: "field-missing", id: `${id}-missing`, role: "status", hidden: true }) : null;
+    const help = h("p", { class: "help", id: helpId, text: (choices && field.pick.help) || field.help });
     const counter = field.kind === "text" ? h("p", { class: "counter", id: `${id}-count`, "aria-live": "polite" }) : null;
     if (counter) {
       const update = () => {
@@ -319,13 +392,40 @@ export function settingsView(ctx) {
       controls.updateCounter = update;
     }
     input.addEventListener("input", () => setError(field.name, ""));
-    const label = h("label", { for: id, text: field.label });
+    if (missing) input.addEventListener("change", () => flagMissing(field.name));
+    const label = h("label", { for: id, text: choices ? field.pick.label : field.label });
     const wrapper =
       field.kind === "bool"
         ? h("div", { class: "field check", dataset: { field: field.name } }, input, label, help, error)
-        : h("div", { class: "field", dataset: { field: field.name } }, label, help, input, counter, error);
-    controls[field.name] = { input, error, field, wrapper };
+        : h("div", { class: "field", dataset: { field: field.name } }, label, help, input, counter, missing, error);
+    controls[field.name] = { input, error, field, wrapper, missing };
     return wrapper;
+  }
+
+  /** Selects these ids in a picker; an id the server no longer has stays, as a flagged option. */
+  function selectIds(c, ids) {
+    for (const old of c.input.querySelectorAll("option[data-missing]")) old.remove();
+    const known = new Set([...c.input.options].map((o) => o.value));
+    const what = c.input.dataset.picker;
+    for (const id of ids) {
+      if (!known.has(id)) c.input.append(h("option", { value: id, title: `${what} id ${id}`, dataset: { missing: "" }, text: `⚠ deleted ${what} (${id})` }));
+    }
+    for (const option of c.input.options) option.selected = ids.includes(option.value);
+    if (c.input.multiple) c.input.size = Math.min(8, Math.max(3, c.input.options.length));
+    if (!ids.length && !c.input.multiple) c.input.value = "";
+  }
+
+  /** Says so under the picker when a selected channel or role no longer exists on the server. */
+  function flagMissing(name) {
+    const c = controls[name];
+    if (!c || !c.missing) return;
+    const gone = [...c.input.selectedOptions].filter((o) => o.dataset.missing !== undefined);
+    const what = c.input.dataset.picker;
+    c.missing.textContent = gone.length
+      ? `Warning: ${gone.length === 1 ? `the selected ${what} (id ${gone[0].value}) no longer exists` : `${gone.length} selected ${what}s no longer exist`} on the server (or the bot cannot see it). Pick another.`
+      : "";
+    c.missing.hidden = !gone.length;
+    c.wrapper.classList.toggle("has-missing", gone.length > 0);
   }
 
   function setError(name, text) {
@@ -348,11 +448,14 @@ export function settingsView(ctx) {
     for (const field of FIELDS) {
       const { input } = controls[field.name];
       const value = settings[field.name];
-      if (field.kind === "bool") input.checked = Boolean(value);
+      if (input.dataset.picker) selectIds(controls[field.name], field.kind === "ids" ? value || [] : value ? [value] : []);
+      else if (field.kind === "bool") input.checked = Boolean(value);
       else if (field.kind === "ids") input.value = (value || []).join(", ");
       else input.value = value === null || value === undefined ? "" : String(value);
       setError(field.name, "");
+      flagMissing(field.name);
     }
+    showModeFields();
     controls.updateCounter?.();
     changedNotice.hidden = true;
   }
@@ -363,7 +466,8 @@ export function settingsView(ctx) {
     for (const field of FIELDS) {
       const { input } = controls[field.name];
       const raw = field.kind === "bool" ? input.checked : input.value.trim();
-      if (field.kind === "bool" || field.kind === "enum") values[field.name] = raw;
+      if (input.multiple) values[field.name] = [...input.selectedOptions].map((o) => o.value);
+      else if (field.kind === "bool" || field.kind === "enum") values[field.name] = raw;
       else if (field.kind === "int") values[field.name] = raw === "" ? null : Number(raw);
       else if (field.kind === "ids") values[field.name] = raw === "" ? [] : raw.split(/[\s,]+/).filter(Boolean);
       else values[field.name] = raw === "" ? null : raw;
@@ -376,7 +480,8 @@ export function settingsView(ctx) {
     for (const field of FIELDS) {
       const now = values[field.name];
       const before = loaded[field.name];
-      const same = field.kind === "ids" ? JSON.stringify(now) === JSON.stringify(before || []) : now === (before ?? null);
+      // Role lists compare as sets: a picker lists them in the server's order, not the saved one.
+      const same = field.kind === "ids" ? JSON.stringify([...now].sort()) === JSON.stringify([...(before || [])].sort()) : now === (before ?? null);
       if (!same) patch[field.name] = now;
     }
     return patch;
@@ -417,10 +522,16 @@ export function settingsView(ctx) {
 
   async function load() {
     try {
-      const data = await ctx.api.request(SETTINGS, { guildId: ctx.guildId });
+      const [data, found] = await Promise.all([
+        ctx.api.request(SETTINGS, { guildId: ctx.guildId }),
+        // Without the directory the form still works, with id inputs.
+        directory ? null : ctx.api.request(GUILD_DIRECTORY, { guildId: ctx.guildId }).then((d) => d.guild, () => ({ channels: [], roles: [] })),
+      ]);
+      if (!directory) build(found || { channels: [], roles: [] });
       fill(data.guild.settings);
       showMessage(formError, "");
     } catch (failure) {
+      if (!directory) build({ channels: [], roles: [] });
       showMessage(formError, `Could not load the settings: ${ctx.explain(failure)}`);
     }
   }

@@ -1,0 +1,67 @@
+"""What the bot tells a representative about their own applications and partnerships, in plain words."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ..domain.models import Application, Partnership
+
+NOTHING_HERE = (
+    "You have no pending application and no active partnership in this server. Use `/ppartner apply` to apply for one."
+)
+NO_PENDING = "You have no pending application in this server."
+NO_ACTIVE = "You are not the representative of an active partnership in this server."
+WHICH_APPLICATION = "You have several pending applications here: say which partner server (its id) with `partner`."
+WHICH_PARTNERSHIP = "You represent several partnerships here: say which partner server (its id) with `partner`."
+
+
+def _when(at: datetime) -> str:
+    return at.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def pending_line(app: Application, position: int | None, queue_length: int) -> str:
+    where = f" (number {position} of {queue_length} in the queue)" if position else ""
+    return (
+        f"**{app.partner.name}**: application pending since {_when(app.submitted_at)}{where}. "
+        "Staff will review it; you will get the answer by DM. `/ppartner withdraw` takes it back."
+    )
+
+
+def active_line(p: Partnership, next_bump_at: datetime | None, has_showcase: bool) -> str:
+    text = f"**{p.partner.name}**: active partnership since {_when(p.started_at)}."
+    if not has_showcase:
+        return text
+    if next_bump_at is None:
+        return text + " Your ad is being posted; `/ppartner bump` re-posts it once it is up."
+    return text + f" You can re-post your ad with `/ppartner bump` from {_when(next_bump_at)}."
+
+
+def withdrawn(app: Application) -> str:
+    return (
+        f"Your application for **{app.partner.name}** is withdrawn. "
+        "A new application counts from your last one for this server's cooldown."
+    )
+
+
+def bumped(p: Partnership) -> str:
+    return f"Your ad for **{p.partner.name}** is being re-posted; the old post is replaced."
+
+
+def ad_proposed(p: Partnership) -> str:
+    return (
+        f"Your new advertisement for **{p.partner.name}** is waiting for staff review; you will get the answer "
+        "by DM. Until then your current ad stays up."
+    )
+
+
+def ad_refused(message: str) -> str:
+    return f"Your new advertisement was not accepted: {message}"
+
+
+def ad_approved(p: Partnership) -> str:
+    return f"Your new advertisement for **{p.partner.name}** was approved: the showcase post now shows it."
+
+
+def ad_denied(p: Partnership, reason: str | None) -> str:
+    suffix = f" Reason: {reason}" if reason else ""
+    return f"Your new advertisement for **{p.partner.name}** was declined; your current ad stays up.{suffix}"

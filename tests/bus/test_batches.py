@@ -1,0 +1,121 @@
+"""Events taken in batches (RabbitMQ only): each guild's order, every event once, one ack for many,
+and a failure retried alone."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter, defaultdict
+
+from bus import Envelope
+from bus.topology import event_queue_names
+from tests.bus.helpers import eventually, guild_on_shard, joined
+from tests.support.broker import arabbitmqctl, vhost_of
+
+
+async def _queue_depth(bus) -> int:
+    channel = bus._consumer._batch_channel  # the batch channel of the consuming bus
+    total = 0
+    for name in event_queue_names():
+        total += (await channel.declare_queue(name, passive=True)).declaration_result.message_count
+    return total
+
+
+async def _publish(bus, events: list[Envelope]) -> None:
+    for start in range(0, len(events), 100):
+        await asyncio.gather(*(bus.publish_event(e) for e in events[start : start + 100]))
+
+
+async def test_batches_keep_each_guilds_order_and_settle_everything(rabbit) -> None:
+    api = await rabbit(prefetch=200)
+    cluster = await rabbit()
+    seen: dict[str, list[int]] = defaultdict(list)
+    sizes: list[int] = []
+
+    async def one(env: Envelope) -> None:
+        raise AssertionError("the batch handler takes every event")
+
+    async def batch(envs: list[Envelope]) -> list[BaseException | None]:
+        sizes.append(len(envs))
+        await asyncio.sleep(0.02)  # slower than the producer, so deliveries pile up into batches
+        for env in envs:
+            seen[env.guild_id].append(env.data["user_id"])
+        return [None] * len(envs)
+
+    await api.consume_events(one, batch)
+    events = [joined(guild_on_shard(0, 1, n % 6), seq=n) for n in range(1200)]
+    await _publish(cluster, events)
+    await eventually(lambda: sum(sizes) >= len(events), within=60, what="every event handled")
+    await asyncio.sleep(0.3)
+
+    assert sum(sizes) == len(events) and max(sizes) > 1
+    expected: dict[str, list[int]] = defaultdict(list)
+    for env in events:
+        expected[env.guild_id].append(env.data["user_id"])
+    assert {g: [int(u) for u in users] for g, users in seen.items()} == {
+        g: [int(u) for u in users] for g, users in expected.items()
+    }
+    assert await _queue_depth(api) == 0  # acked: nothing waits to be redelivered
+    assert api.stats.consumed == len(events)
+
+
+async def test_a_failed_event_is_retried_alone_and_the_rest_acked_once(rabbit) -> None:
+    api = await rabbit(prefetch=50)
+    cluster = await rabbit()
+    handled: Counter[str] = Counter()
+    events = [joined(guild_on_shard(0, 1, n % 3), seq=n) for n in range(150)]
+    flaky = events[70].id
+    failures = 0
+
+    async def batch(envs: list[Envelope]) -> list[BaseException | None]:
+        nonlocal failures
+        outcomes: list[BaseException | None] = []
+        for env in envs:
+            if env.id == flaky and failures == 0:
+                failures += 1
+                outcomes.append(ConnectionError("the database blinked"))
+            else:
+                handled[env.id] += 1
+                outcomes.append(None)
+        return outcomes
+
+    async def one(env: Envelope) -> None:
+        raise AssertionError("unused")
+
+    await api.consume_events(one, batch)
+    await _publish(cluster, events)
+    await eventually(lambda: len(handled) == len(events), within=30, what="every event, the flaky one retried")
+    await asyncio.sleep(0.5)
+    assert failures == 1 and max(handled.values()) == 1
+    assert await _queue_depth(api) == 0
+    assert api.stats.failed == 1
+
+
+async def test_no_batched_event_is_lost_when_connections_are_killed_mid_stream(rabbit, broker_url: str) -> None:
+    api = await rabbit(prefetch=100)
+    cluster = await rabbit()
+    handled: Counter[str] = Counter()
+
+    async def batch(envs: list[Envelope]) -> list[BaseException | None]:
+        await asyncio.sleep(0.01 * len(envs) ** 0.5)
+        handled.update(env.id for env in envs)
+        return [None] * len(envs)
+
+    async def one(env: Envelope) -> None:
+        raise AssertionError("unused")
+
+    await api.consume_events(one, batch)
+    events = [joined(guild_on_shard(0, 1, n % 20), seq=n) for n in range(1000)]
+
+    async def produce() -> None:
+        for start in range(0, len(events), 50):
+            await asyncio.gather(*(cluster.publish_event(e) for e in events[start : start + 50]))
+            await asyncio.sleep(0.1)
+
+    producer = asyncio.create_task(produce())
+    await eventually(lambda: len(handled) >= 300, what="300 events before the fault")
+    assert not producer.done(), "the producer finished before the fault"
+    await arabbitmqctl("close_all_connections", "--vhost", vhost_of(broker_url), "bus test: connection loss")
+    await asyncio.wait_for(producer, 30)
+    await eventually(lambda: len(handled) == len(events), within=30, what="every event after the reconnect")
+    # Batches whose multiple ack was lost come back; the consumer's dedup skips them.
+    assert max(handled.values()) == 1

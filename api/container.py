@@ -28,6 +28,7 @@ from .services.guild_warnings import GuildWarnings
 from .services.health import HealthService
 from .services.joins import JoinService
 from .services.journal import LIVE_JOIN
+from .services.mutual import MutualService
 from .services.partnerships import PartnershipService
 from .services.reminders import StaleQueueReminders
 from .services.representatives import RepresentativeRequests
@@ -44,6 +45,7 @@ from .store.directory import DirectoryRepository
 from .store.join_days import JoinDayRepository
 from .store.joins import JoinRepository
 from .store.ledgers import LedgerRepository
+from .store.mutual_links import MutualLinkRepository
 from .store.partnerships import PartnershipRepository
 from .store.people import PeopleRepository
 from .store.processed import ProcessedEvents
@@ -140,9 +142,13 @@ class Container:
         await scheduled.ensure_indexes()
         writer = GuildWriter(ledgers, Projector(database, scheduled), bus, settings.shard_count)
         every = timedelta(hours=settings.health_check_hours)
-        application_service = ApplicationService(writer, apps, partnerships, processed, check_every=every)
+        mutual = MutualService(
+            writer, ledgers, bot_guilds, DirectoryRepository(database), apps, partnerships,
+            MutualLinkRepository(database), warnings,
+        )  # fmt: skip
+        application_service = ApplicationService(writer, apps, partnerships, processed, mutual, check_every=every)
         health = HealthService(writer, partnerships, every)
-        partnership_service = PartnershipService(writer, partnerships, warnings, check_every=every)
+        partnership_service = PartnershipService(writer, partnerships, warnings, mutual, check_every=every)
         contact_roles = ContactRoles(writer, partnerships)
         ad_proposals = AdProposals(writer, partnerships, processed)
         return cls(

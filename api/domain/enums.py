@@ -21,6 +21,7 @@ __all__ = [
     "JoinType",
     "PartnershipStatus",
     "QueueEventType",
+    "Reciprocity",
     "source_from_wire",
     "source_to_wire",
 ]
@@ -32,6 +33,7 @@ class ApplicationSource(StrEnum):
     TICKET = "TICKET"
     DM = "DM"
     MANUAL = "MANUAL"
+    MUTUAL = "MUTUAL"  # the reverse request of a mutual partnership, filed by the API (api/domain/mutual.py)
 
 
 class ApplicationStatus(StrEnum):
@@ -39,6 +41,12 @@ class ApplicationStatus(StrEnum):
     APPROVED = "APPROVED"
     DENIED = "DENIED"
     WITHDRAWN = "WITHDRAWN"
+
+
+class Reciprocity(StrEnum):
+    YES = "YES"  # the partner runs the bot and has an ACTIVE partnership with us
+    NO = "NO"  # the partner runs the bot and has not
+    UNKNOWN = "UNKNOWN"  # the partner does not run the bot: nothing to verify it with
 
 
 class PartnershipStatus(StrEnum):

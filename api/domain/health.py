@@ -7,11 +7,12 @@ server, with how many members); `issues_found` turns them into problems, `after_
 and once past its grace makes the partnership FAILING, or with `autoEndUnhealthy` ends it.
 `healthGraceHours` 0 means the first failed check is already past the grace.
 
-TRACKED_INVITE_DELETED is not a check's finding: the invite.deleted event opens it on the partnership
-(`advertising.tracked_invite_deleted`, in `Partnership.problems`) and storing the new invite closes it.
-`shown` adds it to what staff see, read from there, so it is kept in one place; it counts towards the
-status (FAILING if no new invite is stored within the grace) but never reminds or ends a partnership,
-since making the invite again is the bot's job, not the partner's.
+TRACKED_INVITE_DELETED and NOT_RECIPROCATED are not a check's findings: the invite.deleted event
+opens the first (`advertising.tracked_invite_deleted`) and storing the new invite closes it; the
+partner's side of a mutual pair ending opens the second (`mutual.not_reciprocated`) and its partnering
+again closes it. Both live in `Partnership.problems`; `shown` adds them to what staff see, read from
+there, so each is kept in one place. They count towards the status (FAILING once past the grace) but
+the checks' reminders and automatic end do not apply to them.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ import dataclasses
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from . import advertising
 from .enums import HealthIssue
 from .models import REMINDER_BEFORE, GuildSettings, Health, HealthProblem, PartnerServer, Partnership
 from .text import MAX_NAME, clean_text
@@ -88,21 +88,26 @@ def refreshed_partner(partner: PartnerServer, facts: CheckFacts) -> PartnerServe
     )
 
 
+# Health issues that are not a check's finding: their problem lives in `Partnership.problems`, opened
+# and closed by what they are about (see the module's docstring), and the health model reads it there.
+KEPT_AS_PROBLEMS = (HealthIssue.TRACKED_INVITE_DELETED, HealthIssue.NOT_RECIPROCATED)
+
+
 def shown(p: Partnership, grace_hours: int) -> Health:
     """The health staff see (for display only, never stored or fed back into the rules): the checks'
-    problems, and TRACKED_INVITE_DELETED while our tracked invite is being made again (read from
-    `Partnership.problems`, see the module's docstring)."""
-    since = advertising.tracked_invite_deleted_since(p)
-    if since is None:
+    problems, then TRACKED_INVITE_DELETED while our tracked invite is being made again and
+    NOT_RECIPROCATED while the partner runs this bot without showcasing us, each with its grace
+    (`healthGraceHours`) counted from when it opened."""
+    kept = []
+    for issue in KEPT_AS_PROBLEMS:
+        open_ = [x for x in p.problems if x.code == issue.value]
+        if open_:
+            first = min(open_, key=lambda x: x.at)
+            grace_ends_at = first.at + timedelta(hours=grace_hours)
+            kept.append(HealthProblem(issue, first.message, since=first.at, grace_ends_at=grace_ends_at))
+    if not kept:
         return p.health
-    deleted = HealthProblem(
-        HealthIssue.TRACKED_INVITE_DELETED,
-        f"Our tracked invite for {p.partner.name} was deleted in Discord; a new one is being made "
-        "and will be sent to the representative.",
-        since=since,
-        grace_ends_at=since + timedelta(hours=grace_hours),
-    )
-    return dataclasses.replace(p.health, problems=(*p.health.problems, deleted))
+    return dataclasses.replace(p.health, problems=(*p.health.problems, *kept))
 
 
 def after_check(

@@ -116,6 +116,27 @@ def submit(ledger: Ledger, submission: Submission, application_id: str, now: dat
         return SubmitOutcome(ledger._with(**stamps), auto_denied=True)
     if submission.source not in ACCEPTED_SOURCES[settings.application_mode]:
         raise RuleViolation(ErrorCode.APPLICATIONS_CLOSED, _closed_message(settings, submission.source))
+    return _queue(ledger, submission, application_id, now, stamps)
+
+
+def submit_mutual(ledger: Ledger, submission: Submission, application_id: str, now: datetime) -> Ledger:
+    """The reverse request of a mutual partnership, filed by the API in the partner's queue. The
+    submission rules apply except the application mode (the guild opted in with mutualPartnerships),
+    and a blacklisted server is refused outright: no request is recorded, so nothing is half-made."""
+    if not ledger.settings.mutual_partnerships:
+        raise RuleViolation(ErrorCode.APPLICATIONS_CLOSED, "This server does not take mutual partnerships.")
+    if submission.partner.id in ledger.blacklisted:
+        raise RuleViolation(ErrorCode.BLACKLISTED, "This server does not take partnership requests from yours.")
+    _check_active_room(ledger)  # a full server could not approve it: refuse now, in words A's staff read
+    stamps = _stamp_cooldowns(ledger, submission.representative_id, submission.partner.id, now)
+    return _queue(ledger, submission, application_id, now, stamps).ledger
+
+
+def _queue(ledger: Ledger, submission: Submission, application_id: str, now: datetime, stamps: dict) -> SubmitOutcome:
+    """The checks every submission shares after blacklist and mode, then the pending slot."""
+    settings = ledger.settings
+    partner_id = submission.partner.id
+    representative = submission.representative_id
     minimum = settings.min_partner_member_count
     count = submission.partner.member_count
     if minimum and (count is None or count < minimum):

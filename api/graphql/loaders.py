@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from strawberry.dataloader import DataLoader
 
 from ..container import Container
+from ..domain import mutual
+from ..domain.enums import Reciprocity
 from ..domain.ledger import Ledger
 from ..domain.models import Application, Partnership
 from ..store.directory import GuildDirectory
@@ -21,6 +23,7 @@ class Loaders:
     bot_present: DataLoader[int, bool]
     directory: DataLoader[int, GuildDirectory | None]
     person: DataLoader[int, Person | None]
+    reciprocity: DataLoader[tuple[int, int], Reciprocity]  # (our guild, partner guild)
 
     @classmethod
     def create(cls, container: Container) -> Loaders:
@@ -48,6 +51,21 @@ class Loaders:
             found = await container.people.get_many(list(user_ids))
             return [found.get(u) for u in user_ids]
 
+        async def reciprocities(pairs: list[tuple[int, int]]) -> list[Reciprocity]:
+            # Three reads for a whole page: the partners' presence, their settings, and (indexed on
+            # guild_id, partner.id, status) which partners have an ACTIVE partnership with us.
+            partners = list({p for _, p in pairs})
+            present = await container.bot_guilds.present(partners)
+            ledgers = await container.ledgers.load_many(partners)
+            showcasing = await container.partnership_repo.showcasing([(p, g) for g, p in pairs])
+            return [
+                mutual.reciprocity(
+                    mutual.runs_bot(p in present, ledgers[p].settings if ledgers[p].version else None),
+                    (p, g) in showcasing,
+                )
+                for g, p in pairs
+            ]
+
         return cls(
             DataLoader(applications),
             DataLoader(partnerships),
@@ -55,4 +73,5 @@ class Loaders:
             DataLoader(bot_present),
             DataLoader(directories),
             DataLoader(people),
+            DataLoader(reciprocities),
         )

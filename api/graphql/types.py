@@ -23,8 +23,11 @@ ApprovalFlow = strawberry.enum(enums.ApprovalFlow)
 ReviewStyle = strawberry.enum(enums.ReviewStyle)
 ApplicationSource = strawberry.enum(
     enums.ApplicationSource,
-    description="Where an application came from. DM is the `$partnership <invite>` direct-message command.",
+    description="Where an application came from. DM is the `$partnership <invite>` direct-message command.\n"
+    "MUTUAL is the reverse request of a mutual partnership, filed by the bot for a partner server\n"
+    "that also runs it (see Partnership.reciprocity).",
 )
+Reciprocity = strawberry.enum(enums.Reciprocity)
 ApplicationStatus = strawberry.enum(enums.ApplicationStatus)
 PartnershipStatus = strawberry.enum(enums.PartnershipStatus)
 QueueEventType = strawberry.enum(enums.QueueEventType)
@@ -399,6 +402,13 @@ class Partnership(Node):
     @strawberry.field(description="Why the last showcase post failed, in plain words; null when it did not.")
     def showcase_error(self) -> str | None:
         return self.record.showcase_error
+
+    @strawberry.field(
+        description="Whether the partner server showcases us: YES while it runs this bot and has an ACTIVE "
+        "partnership with us, NO when it runs the bot and has not, UNKNOWN when it does not run the bot."
+    )
+    async def reciprocity(self, info: Info) -> Reciprocity:
+        return await info.context.loaders.reciprocity.load((self.record.guild_id, self.record.partner.id))
 
     @strawberry.field(description="Recent things the bot could not do for this partnership (newest last).")
     def problems(self) -> list[Problem]:

@@ -23,6 +23,7 @@ from ..store.processed import ProcessedEvents
 from . import audit, effects, journal, notices
 from .health import first_check_scheduled
 from .ids import id_for_event, new_id
+from .mutual import MutualService
 from .reminders import stale_check_scheduled
 from .writer import Change, GuildWriter
 
@@ -42,6 +43,7 @@ class ApplicationService:
         applications: ApplicationRepository,
         partnerships: PartnershipRepository,
         processed: ProcessedEvents,
+        mutual: MutualService | None = None,
         check_every: timedelta = timedelta(hours=24),
     ):
         self._check_every = check_every  # HEALTH_CHECK_HOURS: a new partnership's first check
@@ -49,6 +51,7 @@ class ApplicationService:
         self._apps = applications
         self._partnerships = partnerships
         self._processed = processed
+        self._mutual = mutual
 
     # --- from Discord ---------------------------------------------------------------------------
 
@@ -65,6 +68,8 @@ class ApplicationService:
         ticket = int(data.ticket_channel_id) if data.ticket_channel_id else None
         representative = int(data.representative_id)
         try:
+            if data.source is WireSource.MUTUAL:  # only the API files these (api/services/mutual.py)
+                raise RuleViolation(ErrorCode.VALIDATION, "This application source is not accepted.", ("source",))
             submission = Submission(
                 guild_id=guild_id,
                 partner=PartnerServer(
@@ -165,7 +170,10 @@ class ApplicationService:
             return Change(new, items, partnership)
 
         await self._writer.run(app.guild_id, decide)
-        return Decision(await self._apps.get(app.id), await self._partnerships.get(partnership_id))
+        started = await self._partnerships.get(partnership_id)
+        if self._mutual is not None and started is not None:
+            await self._mutual.started(started)  # links the pair; the partner's NOT_RECIPROCATED closes
+        return Decision(await self._apps.get(app.id), started)
 
     async def deny(self, app: Application, actor: int | None, reason: str | None, blacklist: bool) -> Decision:
         reason = text.reason(reason)

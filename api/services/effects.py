@@ -254,5 +254,5 @@ def staff_notice(guild_id: int, s: GuildSettings, content: str, *, ping_review_r
 
 
 def partner_check(p: Partnership) -> Outgoing:
-    """Resolve the partner's invite now: Discord's facts replace what staff typed (see `partner_check`)."""
+    """Ask the cluster what the partner's invite leads to now; HealthService applies the answer."""
     return command(p.guild_id, PartnerCheck(partnership_id=p.id, invite_code=p.partner.invite_code))

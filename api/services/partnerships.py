@@ -28,6 +28,7 @@ from ..store.warnings import WarningRepository
 from . import audit, effects, journal, notices
 from .health import first_check_scheduled
 from .ids import new_id
+from .mutual import MutualService
 from .writer import Change, GuildWriter
 
 log = logging.getLogger(__name__)
@@ -132,12 +133,14 @@ class PartnershipService:
         writer: GuildWriter,
         partnerships: PartnershipRepository,
         warnings: WarningRepository,
+        mutual: MutualService | None = None,
         check_every: timedelta = timedelta(hours=24),
     ):
         self._check_every = check_every  # HEALTH_CHECK_HOURS: a new partnership's first check
         self._writer = writer
         self._partnerships = partnerships
         self._warnings = warnings
+        self._mutual = mutual
 
     async def create_manual(self, manual: ManualPartner, actor: int | None) -> Partnership:
         app_id, partnership_id, guild_id = new_id(), new_id(), manual.guild_id
@@ -173,7 +176,10 @@ class PartnershipService:
             return Change(new, items)
 
         await self._writer.run(guild_id, decide)
-        return await self._partnerships.get(partnership_id)
+        started = await self._partnerships.get(partnership_id)
+        if self._mutual is not None and started is not None:
+            await self._mutual.started(started)
+        return started
 
     async def bump(self, partnership: Partnership, actor: int | None = None) -> Partnership:
         def decide(ledger: rules.Ledger, now) -> Change[None]:
@@ -224,6 +230,8 @@ class PartnershipService:
             return Change(new, items)
 
         await self._writer.run(partnership.guild_id, decide)
+        if self._mutual is not None:
+            await self._mutual.ended(partnership)
         return await self._partnerships.get(partnership.id)
 
     async def showcase_result(
@@ -318,8 +326,16 @@ class PartnershipService:
                 items += effects.our_advertisement(partnership, ledger.settings, code, replaced)
             return Change(ledger.next_version(), items)
 
-        await self._writer.run(partnership.guild_id, decide)
+        change = await self._writer.run(partnership.guild_id, decide)
         await self._warnings.clear_partnership_problem(partnership_id, advertising.TRACKED_INVITE_DELETED)
+        if (
+            self._mutual is not None
+            and not replaced
+            and change.ledger is not None
+            and partnership_id in change.ledger.active
+        ):
+            # The reverse request carries this invite in our ad, so it is filed only now.
+            await self._mutual.offer(partnership, code)
 
     async def tracked_invite_deleted(self, guild_id: int, code: str) -> None:
         """An invite of the guild was deleted in Discord: when it was an active partnership's tracked

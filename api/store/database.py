@@ -82,6 +82,8 @@ class Database:
                     [("guild_id", ASCENDING), ("status", ASCENDING), ("started_at", ASCENDING), ("_id", ASCENDING)]
                 ),
                 IndexModel([("guild_id", ASCENDING), ("started_at", ASCENDING), ("_id", ASCENDING)]),
+                # Reciprocity: does the partner server have an ACTIVE partnership with us (api/domain/mutual.py)
+                IndexModel([("guild_id", ASCENDING), ("partner.id", ASCENDING), ("status", ASCENDING)]),
                 IndexModel([("guild_id", ASCENDING), ("tracked_invite_code", ASCENDING)], sparse=True),
                 IndexModel([("application_id", ASCENDING)]),
                 IndexModel([("guild_id", ASCENDING), ("representative_id", ASCENDING), ("status", ASCENDING)]),

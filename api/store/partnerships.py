@@ -72,6 +72,22 @@ class PartnershipRepository:
                  "status": "ACTIVE"}  # fmt: skip
         return {int(d["representative_id"]) async for d in self._coll.find(query, {"representative_id": 1})}
 
+    async def active_with(self, guild_id: int, partner_id: int) -> Partnership | None:
+        """The guild's ACTIVE partnership with the partner server, if any (index guild_id, partner.id, status)."""
+        doc = await self._coll.find_one(
+            {"guild_id": str(guild_id), "partner.id": str(partner_id), "status": "ACTIVE"}, {"recent_events": 0}
+        )
+        return None if doc is None else partnership_from_doc(doc)
+
+    async def showcasing(self, pairs: list[tuple[int, int]]) -> set[tuple[int, int]]:
+        """Of these (guild, partner) pairs, those where the guild has an ACTIVE partnership with the
+        partner: one indexed read for a whole page of partnerships (the reciprocity dataloader)."""
+        if not pairs:
+            return set()
+        query = {"$or": [{"guild_id": str(g), "partner.id": str(p), "status": "ACTIVE"} for g, p in set(pairs)]}
+        cursor = self._coll.find(query, {"guild_id": 1, "partner.id": 1})
+        return {(int(d["guild_id"]), int(d["partner"]["id"])) async for d in cursor}
+
     async def list_for_guild(self, guild_id: int) -> list[Partnership]:
         cursor = self._coll.find({"guild_id": str(guild_id)}, {"recent_events": 0}).sort(
             [("started_at", 1), ("_id", 1)]

@@ -25,6 +25,9 @@ class WarningRepository:
             upsert=True,
         )
 
+    async def clear_guild_warning(self, guild_id: int, code: str) -> None:
+        await self._guild.delete_one({"_id": f"{guild_id}:{code}"})
+
     async def guild_warnings(self, guild_id: int) -> list[dict[str, Any]]:
         cursor = self._guild.find({"guild_id": str(guild_id)}).sort([("at", -1)])
         return [{**d, "at": as_utc(d["at"])} async for d in cursor]

@@ -21,6 +21,7 @@ class ApplicationSource(StrEnum):
     PANEL = "PANEL"
     TICKET = "TICKET"
     DM = "DM"
+    MUTUAL = "MUTUAL"  # filed by the API for a partner server that also runs the bot
 
 
 class ApplicationMode(StrEnum):

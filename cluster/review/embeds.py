@@ -49,6 +49,7 @@ SOURCES = {
     ApplicationSource.PANEL: "Application panel",
     ApplicationSource.TICKET: "Ticket",
     ApplicationSource.DM: "Direct message ($partnership)",
+    ApplicationSource.MUTUAL: "Mutual partnership (the server partnered with you)",
 }
 
 

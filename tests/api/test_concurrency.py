@@ -59,6 +59,7 @@ async def test_40_concurrent_approvals_with_3_slots_left_give_exactly_3(replicas
     assert await a.application_repo.count(GUILD, ApplicationStatus.PENDING) == 37
 
 
+@pytest.mark.slow
 async def test_300_concurrent_submissions_leave_exactly_250_pending(replicas):
     a, b = replicas
     results = await asyncio.gather(*[(a if i % 2 else b).applications.submit(submitted()) for i in range(300)])

@@ -78,12 +78,14 @@ def _assert_sane(status: int, body: dict, changed: bool) -> None:
         assert not changed, f"a rejected request changed stored data: {json.dumps(body)[:300]}"
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 @given(document=documents(Mode.POSITIVE))
 def test_valid_documents_never_fail_the_server(fuzz_env, document):
     _assert_sane(*_post(fuzz_env, document))
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 @given(document=documents(Mode.NEGATIVE))
 def test_invalid_documents_are_refused_cleanly(fuzz_env, document):

@@ -48,6 +48,8 @@ OPERATIONS = {
     "updatePartnership": (
         'mutation($pid: ID!) { updatePartnership(id: $pid, input: {partnerName: "Q"}) { userErrors { code } } }',
         "edit", "id"),
+    "partnership.reciprocity": (
+        "query($pid: ID!) { node(id: $pid) { ... on Partnership { reciprocity } } }", "view", "id"),
     "bumpPartnership": ("mutation($pid: ID!) { bumpPartnership(id: $pid) { userErrors { code } } }", "edit", "id"),
     "checkPartnershipHealth": (
         "mutation($pid: ID!) { checkPartnershipHealth(id: $pid) { userErrors { code } } }", "edit", "id"),
@@ -71,7 +73,7 @@ def expected(caller: str, need: str, kind: str, op: str) -> str:
         return ALLOWED
     if caller == "other_guild":
         if kind == "id":
-            return ABSENT if op == "node" else NOT_FOUND  # another guild's records behave as absent
+            return ABSENT if op.startswith(("node", "partnership.")) else NOT_FOUND  # another guild's records: absent
         return FORBIDDEN
     if caller == "view" and need == "edit":
         return FORBIDDEN

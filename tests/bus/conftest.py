@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from bus import Bus, MemoryBus, RabbitBus, make_bus
-from tests.support.broker import rabbitmq_url, reset_topology  # noqa: F401
+from tests.support.broker import broker_url, rabbitmq_url, reset_topology  # noqa: F401
+from tests.support.private_broker import private_broker  # noqa: F401
 
 # Small limits keep failure tests fast: 2 redeliveries, 10 ms backoff, quick reconnects.
 FAST = {
@@ -48,13 +49,6 @@ class BusMaker:
             await bus.close()
 
 
-@pytest.fixture
-async def broker_url(rabbitmq_url: str) -> str:  # noqa: F811
-    """The session vhost, emptied of the bus's queues and exchanges left by earlier tests."""
-    await reset_topology(rabbitmq_url)
-    return rabbitmq_url
-
-
 @pytest.fixture(params=["memory", "rabbit"])
 async def maker(request: pytest.FixtureRequest) -> AsyncIterator[BusMaker]:
     url = ""
@@ -69,7 +63,7 @@ async def maker(request: pytest.FixtureRequest) -> AsyncIterator[BusMaker]:
 
 
 @pytest.fixture
-async def rabbit(broker_url: str) -> AsyncIterator[Callable[..., Any]]:
+async def rabbit(broker_url: str) -> AsyncIterator[Callable[..., Any]]:  # noqa: F811
     """Factory of started RabbitBus instances on the clean test vhost."""
     made: list[RabbitBus] = []
 

@@ -49,7 +49,7 @@ def test_application_submitted_exactly_as_designed() -> None:
     assert data.source is c.ApplicationSource.DM
     assert data.partner.member_count == 1234
     assert data.model_dump(mode="json") == SUBMITTED
-    assert {s.value for s in c.ApplicationSource} == {"SLASH", "PANEL", "TICKET", "DM"}
+    assert {s.value for s in c.ApplicationSource} == {"SLASH", "PANEL", "TICKET", "DM", "MUTUAL"}
 
 
 def test_member_joined_exactly_as_designed() -> None:

@@ -67,7 +67,7 @@ async def test_member_add_reaches_only_the_owning_node(fake_discord: FakeDiscord
     guild_id = by_shard[3][1]
     member = await fake_discord.member_join(guild_id, username="newcomer")
     await eventually(lambda: joins_b)
-    await asyncio.sleep(0.05)
+    await asyncio.sleep(0.05)  # the point: node a gets nothing meanwhile
     assert joins_a == []
     assert [(m.id, m.guild.id) for (m,) in joins_b] == [(member.user_id, guild_id)]
     assert [d.shard_id for d in fake_discord.gateway.log if d.event == "GUILD_MEMBER_ADD"] == [3]
@@ -106,7 +106,7 @@ async def test_dm_command_reaches_shard_zero_with_content(fake_discord: FakeDisc
     (message,) = got_a[0]
     assert message.guild is None and message.author.id == user.id
     assert message.content == "$partnership https://discord.gg/abc"  # no message_content intent needed
-    await asyncio.sleep(0.05)
+    await asyncio.sleep(0.05)  # the point: node b gets nothing meanwhile
     assert got_b == []
 
 

@@ -64,6 +64,8 @@ async def test_partners_show_placement_problems_bumps_and_a_joins_chart(site, pa
     await expect_text(anime_card, "animeTrk")
     await expect_text(anime_card, "7 joined · 6 still in the server")
     await expect_text(anime_card, "Next bump")
+    await expect_text(anime_card, "Showcases us")
+    await expect_text(anime_card, "Unknown: they do not run this bot")  # Partnership.reciprocity in words
     plants_card = partner_card(view, plants)
     await expect_text(plants_card, "Failed: The bot cannot send messages in the showcase channel.")
     await expect_text(plants_card, "MISSING_PERMISSIONS")

@@ -533,8 +533,10 @@ class FakeDiscord:
         )
 
 
-async def eventually(predicate: Callable[[], Any], timeout: float = 5.0, interval: float = 0.01) -> Any:
-    """Poll ``predicate`` until it returns something truthy (returned), or fail after ``timeout``."""
+async def eventually(predicate: Callable[[], Any], timeout: float = 15.0, interval: float = 0.01) -> Any:
+    """Poll ``predicate`` until it returns something truthy (returned), or fail after ``timeout``.
+    The timeout is generous on purpose: a busy machine or a parallel run must not fail a test of
+    behaviour; a passing test returns as soon as the condition holds."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while True:

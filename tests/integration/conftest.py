@@ -13,14 +13,9 @@ import pytest
 from api.container import Container
 from api.settings import ApiSettings
 from tests.api.conftest import SECRET, make_settings, tokens  # noqa: F401
-from tests.support.broker import rabbitmq_url, reset_topology  # noqa: F401
+from tests.support.broker import broker_url, rabbitmq_url  # noqa: F401
 from tests.support.mongo import mongo_db_name, mongo_server  # noqa: F401
-
-
-@pytest.fixture
-async def broker_url(rabbitmq_url: str) -> str:  # noqa: F811
-    await reset_topology(rabbitmq_url)  # each test starts with empty queues
-    return rabbitmq_url
+from tests.support.private_broker import private_broker  # noqa: F401
 
 
 @pytest.fixture

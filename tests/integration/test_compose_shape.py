@@ -110,6 +110,7 @@ async def _graphql(http: httpx.AsyncClient, base: str, token: str, query: str, v
     return body["data"]
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(120)
 async def test_one_application_from_discord_to_the_showcase(fake_discord: FakeDiscord, mongo_server, tmp_path) -> None:  # noqa: F811
     started = time.monotonic()

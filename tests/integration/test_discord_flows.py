@@ -23,6 +23,7 @@ from tests.api.conftest import Api, make_settings, serve
 from tests.cluster.conftest import node_settings
 from tests.fakediscord import FakeDiscord, eventually
 from tests.fakediscord.fixtures import fake_discord, running  # noqa: F401
+from tests.support.metrics import scrape
 
 SHARDS = 4
 PARTNER_CODE = "partner1"
@@ -300,6 +301,7 @@ async def test_a_command_for_a_stopped_node_waits_and_runs_when_it_is_back(syste
                                                   "representativeId": str(home.rep), "advertisement": "We waited."}},
                                guild=home.guild.id)  # fmt: skip
     assert created["createPartnership"]["userErrors"] == []
+    # The point of the wait: for a second, while nobody owns shard 0, the command must not be carried out.
     await asyncio.sleep(1.0)
     assert bot_messages(fake, home.showcase) == []  # nobody owns shard 0 right now: the command waits
 
@@ -370,7 +372,16 @@ async def test_thirty_joins_through_partner_invites_the_vanity_and_unknown_paths
     before = joins_cog.snapshots[home.guild.id].uses[a]
     await at_once([a, b, "vanity", None, a, "vanity"])
     await eventually(lambda: joins_cog.snapshots[home.guild.id].uses[a] == before + 2, timeout=10)
-    await asyncio.sleep(1.5)  # time for any wrongly attributed join to reach the API
+
+    async def all_thirty_reached_the_api() -> dict[str, float] | None:
+        by_type = {dict(labels)["join_type"]: value for labels, value in
+                   (await scrape(system.api.http, "partners_joins_attributed_total")).items()}  # fmt: skip
+        return by_type if sum(by_type.values()) >= 30 else None
+
+    # Every join has reached the API (it counts each by type as it takes it up); only the 15 through a
+    # partner's invite were INVITE joins, so nothing else can be counted onto a partner.
+    by_type = await eventually_async(all_thirty_reached_the_api)
+    assert sum(by_type.values()) == 30 and by_type["INVITE"] == 15, by_type
     assert await joins_of() == (8, 7)
     final = await partnerships()
     assert (final["Partner A"]["retainedCount"], final["Partner B"]["retainedCount"]) == (8, 7)

@@ -17,10 +17,11 @@ import websockets
 
 from api.auth import EDIT, VIEW, TokenService
 from tests.api.factories import GUILD, joined
+from tests.support.metrics import scrape
 from tests.support.mongo import free_port
 
 from .conftest import SECRET, process_env
-from .test_worker_faults import _count, _publish_all, _seed, assert_counted_exactly
+from .test_worker_faults import _count, _publish_all, _seed, assert_counted_exactly, wait_for_count
 
 N = 2000
 GRACE = 5.0
@@ -58,7 +59,8 @@ def _json_lines(path: Path) -> list[dict]:
     return parsed
 
 
-@pytest.mark.timeout(300)
+@pytest.mark.slow
+@pytest.mark.timeout(900)  # only a stall fails the test; a busy machine makes it slow
 async def test_sigterm_mid_stream_then_restart_counts_every_join_once(open_container, shared_settings, tmp_path):
     container, partnership = await _seed(open_container)
     events = [joined(GUILD, "trk", user_id=2_100_000_000_000_000_000 + i) for i in range(N)]
@@ -66,20 +68,18 @@ async def test_sigterm_mid_stream_then_restart_counts_every_join_once(open_conta
     worker = _start(shared_settings, log_path, "api.worker")
     await _publish_all(shared_settings.rabbitmq_url.get_secret_value(), events)
 
-    async with asyncio.timeout(60):  # SIGTERM mid-stream
-        while await _count(container, partnership.id) < N // 5:
-            await asyncio.sleep(0.05)
+    await wait_for_count(container, partnership.id, N // 5)  # SIGTERM mid-stream
     worker.send_signal(signal.SIGTERM)
     code, took = await _wait_exit(worker, EXIT_BOUND)
     assert code == 0, log_path.read_text()[-3000:]
     at_exit = await _count(container, partnership.id)
     assert at_exit < N, "the stream should still be running when the worker was stopped"
-    await asyncio.sleep(1.0)
+    await asyncio.sleep(1.0)  # the point of the wait: for a second after the exit, nothing more is handled
     assert await _count(container, partnership.id) == at_exit, "nothing may be handled after the exit"
 
     restarted = _start(shared_settings, log_path, "api.worker")
     try:
-        await assert_counted_exactly(container, partnership.id, N, within=180)
+        await assert_counted_exactly(container, partnership.id, N)
     finally:
         restarted.send_signal(signal.SIGTERM)
         code, _ = await _wait_exit(restarted, EXIT_BOUND)
@@ -119,7 +119,9 @@ async def test_api_sigterm_closes_websockets_with_going_away(shared_settings, tm
                 assert json.loads(await asyncio.wait_for(ws.recv(), 5))["type"] == "connection_ack"
                 query = f'subscription {{ partnershipQueue(guildId: "{GUILD}") {{ type }} }}'
                 await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": query}}))
-                await asyncio.sleep(0.5)
+                async with asyncio.timeout(10):  # the server holds the subscription before it is told to stop
+                    while sum((await scrape(http, "partners_graphql_subscriptions_open")).values()) < 1:
+                        await asyncio.sleep(0.05)
                 api.send_signal(signal.SIGTERM)
                 with pytest.raises(websockets.ConnectionClosed) as closed:
                     async with asyncio.timeout(10):

@@ -1,12 +1,14 @@
 """The real RabbitMQ broker for tests: a private vhost per test session, and fault injection.
 
 Several people run tests against the one broker at the same time, so each session gets its own vhost
-(test-<uuid8>) and nothing else is touched, except by the few fault tests that stop the whole broker.
+(test-<uuid8>) and nothing else is touched. Nothing here stops or restarts that broker: the fault
+tests that need a broker outage run on a node of their own (`tests/support/private_broker.py`).
 Tests FAIL, never skip, when the broker is missing: a skipped bus test proves nothing.
 
 Use from any test folder's conftest.py:
 
-    from tests.support.broker import rabbitmq_url  # noqa: F401
+    from tests.support.broker import broker_url, rabbitmq_url  # noqa: F401
+    from tests.support.private_broker import private_broker  # noqa: F401  (for outage tests)
 """
 
 from __future__ import annotations
@@ -17,10 +19,9 @@ import os
 import shutil
 import socket
 import subprocess
-import time
 import urllib.parse
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 
 import pytest
 
@@ -119,42 +120,10 @@ async def reset_topology(url: str) -> None:
         await connection.close()
 
 
-def close_all_connections(vhost: str | None, reason: str = "test fault injection") -> None:
-    """Close every client connection of one vhost (None: of the whole broker, which disturbs other
-    people's tests: prefer a vhost)."""
-    if vhost is None:
-        rabbitmqctl("close_all_connections", reason)
-    else:
-        rabbitmqctl("close_all_connections", "--vhost", vhost, reason)
-
-
-def wait_until_listening(timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not broker_listening(timeout=1.0):
-        if time.monotonic() > deadline:
-            raise BrokerCommandFailed(f"RabbitMQ not listening {timeout}s after start_app")
-        time.sleep(0.2)
-
-
-def start_app() -> None:
-    rabbitmqctl("start_app", timeout=120)
-    rabbitmqctl("await_startup", timeout=120)
-    wait_until_listening()
-
-
-def stop_app() -> None:
-    rabbitmqctl("stop_app", timeout=120)
-
-
-@contextlib.contextmanager
-def broker_stopped() -> Iterator[None]:
-    """Stop the broker application (the whole broker: everyone's connections drop), and start it
-    again on the way out whatever happened inside. Keep such tests few."""
-    stop_app()
-    try:
-        yield
-    finally:
-        start_app()
+def close_all_connections(vhost: str, reason: str = "test fault injection") -> None:
+    """Close every client connection of one vhost (the session's own): other people's connections to
+    the machine's broker stay up."""
+    rabbitmqctl("close_all_connections", "--vhost", vhost, reason)
 
 
 async def arabbitmqctl(*args: str) -> str:
@@ -162,11 +131,14 @@ async def arabbitmqctl(*args: str) -> str:
     return await asyncio.to_thread(rabbitmqctl, *args)
 
 
-@contextlib.asynccontextmanager
-async def broker_stopped_async() -> AsyncIterator[None]:
-    """broker_stopped() for async tests: the event loop keeps running while the broker is down."""
-    await asyncio.to_thread(stop_app)
-    try:
-        yield
-    finally:
-        await asyncio.to_thread(start_app)
+@pytest.fixture
+async def broker_url(request: pytest.FixtureRequest) -> str:
+    """The broker of one test, emptied of the bus's queues and exchanges left by earlier tests: the
+    session's vhost on the shared broker, or, for a test that also asks for `private_broker` (it
+    stops a broker), that node of the session's own."""
+    if "private_broker" in request.fixturenames:
+        url = request.getfixturevalue("private_broker").url
+    else:
+        url = request.getfixturevalue("rabbitmq_url")
+    await reset_topology(url)
+    return url

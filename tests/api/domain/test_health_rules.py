@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from api.domain import advertising
+from api.domain import advertising, mutual
 from api.domain.enums import ApplicationSource, ApplicationStatus, HealthIssue, HealthStatus
 from api.domain.health import (
     CheckFacts,
@@ -70,6 +70,18 @@ def test_a_deleted_tracked_invite_is_its_own_problem_beside_the_others_until_the
     assert (deleted.since, deleted.grace_ends_at) == (deleted_at, deleted_at + 72 * HOUR)
     assert health.status(deleted_at + 72 * HOUR) is HealthStatus.FAILING
     assert shown(dataclasses.replace(p, problems=()), 72) == checked  # the new invite stored: closed
+
+
+def test_a_partner_no_longer_showcasing_us_shows_as_not_reciprocated_with_its_grace() -> None:
+    p = partnership_from(Application("a", GUILD, SERVER, REP, "ad", ApplicationSource.SLASH,
+                                     ApplicationStatus.APPROVED, T0), "p", T0)  # fmt: skip
+    problem = mutual.not_reciprocated("Cats", T0 + DAY)
+    health = shown(dataclasses.replace(p, problems=(problem,)), 24)
+    (seen,) = health.problems
+    assert (seen.issue, seen.message, seen.since, seen.grace_ends_at) == (
+        HealthIssue.NOT_RECIPROCATED, problem.message, T0 + DAY, T0 + 2 * DAY,
+    )  # fmt: skip
+    assert health.status(T0 + DAY) is HealthStatus.AT_RISK and health.status(T0 + 2 * DAY) is HealthStatus.FAILING
 
 
 def test_every_check_refreshes_name_icon_and_member_count_of_the_same_server_only() -> None:

@@ -34,7 +34,8 @@ async def test_every_message_of_every_flow_pings_nobody(fake_discord: FakeDiscor
     it = await open_form(fake_discord, home)
     submit = await fake_discord.modal_submit(it, {"invite": PARTNER_CODE, "advertisement": f"Join! {loud}"})
     assert loud in await final_answer(fake_discord, submit, "Checking")
-    (event,) = bus.events("application.submitted")
+    # published right after that answer is sent, so it may arrive a moment after the answer shows
+    (event,) = await eventually(lambda: bus.events("application.submitted"))
     assert event.data["advertisement"] == f"Join! {loud}" and event.data["partner"]["name"] == f"{loud} server"
     reply = event.data["reply"]
     await command(bus, bot, home.guild, "interaction.followup", {**reply, "content": f"Queued {loud}"})

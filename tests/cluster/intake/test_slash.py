@@ -132,5 +132,6 @@ async def test_a_form_opened_before_a_restart_is_still_taken(fake_discord: FakeD
     await start_node(bus=bus)
     submit = await fake_discord.modal_submit(it, {"invite": PARTNER_CODE, "advertisement": "Hello"})
     await final_answer(fake_discord, submit, "Checking")
-    (event,) = bus.events("application.submitted")
+    # published right after that answer is sent, so it may arrive a moment after the answer shows
+    (event,) = await eventually(lambda: bus.events("application.submitted"))
     assert event.data["source"] == "SLASH" and event.data["partner"]["id"] == str(home.partner.id)

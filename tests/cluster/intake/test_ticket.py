@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cluster.bus_link import LocalBus
-from tests.fakediscord import ChannelType, FakeDiscord
+from tests.fakediscord import ChannelType, FakeDiscord, eventually
 
 from .conftest import PARTNER_CODE, Home, command, configure, final_answer
 
@@ -49,7 +49,8 @@ async def test_a_ticket_opens_and_its_form_submits_with_source_ticket(
     assert click.modal["custom_id"] == "partners:apply:TICKET"
     submit = await fake_discord.modal_submit(click, {"invite": PARTNER_CODE, "advertisement": "Our ad"})
     await final_answer(fake_discord, submit, "Checking")
-    (event,) = bus.events("application.submitted")
+    # published right after that answer is sent, so it may arrive a moment after the answer shows
+    (event,) = await eventually(lambda: bus.events("application.submitted"))
     assert event.data["source"] == "TICKET" and event.data["ticket_channel_id"] == str(thread.id)
     assert event.data["reply"] is None and event.data["representative_id"] == str(home.rep)
 

@@ -37,7 +37,7 @@ async def test_joins_arriving_while_a_batch_runs_form_the_next_batch() -> None:
     await eventually(lambda: seen)
     for i in range(2, 12):
         batches.add(1, i)
-    await asyncio.sleep(0.1)
+    await asyncio.sleep(0.1)  # the point: five windows pass and the others still wait
     assert seen == [[1]]  # the lock is held: the others wait
     release.set()
     await eventually(lambda: len(seen) == 2)
@@ -53,7 +53,7 @@ async def test_the_snapshot_lock_holds_batches_back() -> None:
     batches: GuildBatches[int] = GuildBatches(process, window=0.01)
     async with batches.locked(1):
         batches.add(1, 1)
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(0.05)  # the point: windows pass and nothing is processed under the lock
         assert seen == []
     await eventually(lambda: seen == [[1]])
 
@@ -67,7 +67,7 @@ async def test_absorb_takes_late_joins_up_to_what_is_wanted() -> None:
 
     batches: GuildBatches[int] = GuildBatches(process, window=0.01)
     batches.add(1, 1)
-    await asyncio.sleep(0.05)
+    await asyncio.sleep(0.05)  # the point: the late joins come after the first window closed
     for i in (2, 3, 4):
         batches.add(1, i)
     await eventually(lambda: len(result) == 2)

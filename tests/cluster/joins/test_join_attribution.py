@@ -130,7 +130,7 @@ async def test_used_up_invites_vanish_and_still_count(fake_discord: FakeDiscord,
     # a single-use invite deleted by hand long before a join is not mistaken for a use
     n.cog.vanish_ttl = 0.1
     await fake_discord.invite_delete("byhand")
-    await asyncio.sleep(0.3)
+    await asyncio.sleep(0.3)  # the point: the deletion is older than vanish_ttl when the join comes
     await fake_discord.member_join(guild)
     assert label((await n.wait_joined(5))[4]) == ("UNKNOWN", None, [])
 
@@ -145,7 +145,8 @@ async def test_uses_counted_before_their_join_arrives_wait_for_it(fake_discord: 
 
     fake_discord.world.invites["partnerA"].uses += 1  # someone used A; their join is delayed
     first = await fake_discord.member_join(guild, invite="partnerA")
-    await asyncio.sleep(0.6)  # the batch has fetched (A +2) and is waiting
+    # The batch has fetched (A +2, one join) and waits for the second join.
+    await eventually(lambda: fake_discord.calls.calls_to(INVITES, guild_id=guild.id, since=mark, status=200))
     assert n.joined() == []
     late = await fake_discord.member_join(guild)  # the delayed join (its use was counted already)
     joined = await n.wait_joined(2)

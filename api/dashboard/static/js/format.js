@@ -34,6 +34,7 @@ export const SOURCE_LABELS = {
   TICKET: "Ticket",
   DM: "Direct message",
   MANUAL: "Added by staff",
+  MUTUAL: "Mutual partnership (the server partnered with you)",
 };
 
 export const STATUS_LABELS = {

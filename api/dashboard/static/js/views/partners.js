@@ -6,6 +6,13 @@ import { announce, busy, h, messageBox, newId, replace, showMessage } from "../d
 import { ago, count, when } from "../format.js";
 import { disclosure, facts, loadMoreButton, named, partnerHeader, statusBadge, userText } from "./common.js";
 
+// Partnership.reciprocity in words: only a partner that also runs this bot can be checked.
+const RECIPROCITY = {
+  YES: "Yes: they run this bot too and show our advertisement",
+  NO: "No: they run this bot too and do not show our advertisement",
+  UNKNOWN: "Unknown: they do not run this bot",
+};
+
 const PAGE = 25;
 const PERIODS = [
   { value: "all", label: "All time", days: null },
@@ -150,6 +157,7 @@ export function partnersView(ctx) {
         p.status === "ENDED" ? ["Ended", h("span", {}, ctx.timeEl(p.endedAt), p.endReason ? ` — ${p.endReason}` : "")] : null,
         ["Showcase", showcase(p)],
         p.status === "ACTIVE" && ctx.botPresent ? ["Next bump", nextBump(p)] : null,
+        p.status === "ACTIVE" ? ["Showcases us", RECIPROCITY[p.reciprocity] || p.reciprocity] : null,
         ["Tracked invite", p.trackedInviteCode ? h("code", { text: p.trackedInviteCode }) : "not created yet"],
         ["Joins", `${count(p.joinCount)} joined · ${count(p.retainedCount)} still in the server`],
       ].filter(Boolean)),

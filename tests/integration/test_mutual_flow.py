@@ -1,0 +1,85 @@
+"""A mutual partnership end to end on the real broker: Alpha (shard 2, node b) and Beta (shard 0,
+node a) both run the bot. Beta's representative applies to Alpha in Discord, Alpha's manager approves
+with 👍; the API files the reverse request in Beta's queue (its review post lands in Beta's review
+channel), Beta's manager approves with 👍, and Beta's showcase shows Alpha's ad with Alpha's tracked
+invite. Both partnerships then read reciprocity YES."""
+
+from __future__ import annotations
+
+from tests.fakediscord import eventually
+from tests.integration.test_discord_flows import (  # noqa: F401
+    SETTINGS,
+    System,
+    bot_messages,
+    eventually_async,
+    fake_discord,
+    system,
+)
+
+QUEUE = """query($g: Snowflake!) { guild(id: $g) { applications(first: 10) { edges { node { id status source
+  advertisement partner { id name inviteCode } partnership { id trackedInviteCode reciprocity } } } } } }"""
+
+
+async def test_a_mutual_partnership_across_two_nodes(system: System) -> None:  # noqa: F811
+    fake, w = system.fake, system.fake.world
+    alpha = w.add_guild("Alpha", shard=2, shard_count=4, member_count=800)
+    beta = w.add_guild("Beta", shard=0, shard_count=4, member_count=900)
+    guilds = {}
+    for guild in (alpha, beta):
+        managers = w.add_role(guild, "partnership team")
+        guilds[guild.id] = {
+            "review": w.add_channel(guild, "partnership-requests"),
+            "showcase": w.add_channel(guild, "partners"),
+            "staff": w.add_member(guild, username=f"staff-{guild.name}", roles=[managers]).user_id,
+            "managers": managers,
+        }
+    rep = w.add_member(beta, username="beta-rep").user_id
+    w.add_member(alpha, rep)
+    w.add_invite(beta, code="betahome")
+    await system.start_node("a", "0-1")
+    await system.start_node("b", "2-3")
+    for guild, ad in ((alpha, "Alpha: board games nightly! {invite}"), (beta, "Beta: books and tea")):
+        g = guilds[guild.id]
+        values = {"reviewChannelId": str(g["review"].id), "showcaseChannelId": str(g["showcase"].id),
+                  "managerRoleIds": [str(g["managers"].id)], "advertisement": ad}  # fmt: skip
+        result = await system.gql(SETTINGS, {"g": str(guild.id), "input": values}, guild=guild.id)
+        assert result["updatePartnershipSettings"]["userErrors"] == []
+    for name, guild in (("b", alpha), ("a", beta)):
+        node = system.nodes[name][0]
+        await eventually(lambda n=node, g=guild: n.configs.get(g.id) is not None, timeout=10)
+
+    it = await fake.slash_command("ppartner", subcommand="apply", user=rep, guild=alpha)
+    await it.wait_response()
+    await fake.modal_submit(it, {"invite": "https://discord.gg/betahome", "advertisement": "Beta: books and tea"})
+    alpha_review = (await eventually(lambda: bot_messages(fake, guilds[alpha.id]["review"]), timeout=15))[0]
+    await eventually(lambda: len(alpha_review.reactions) == 2, timeout=10)
+    await fake.reaction_add(alpha_review, guilds[alpha.id]["staff"], "👍")
+
+    async def queue(guild) -> list[dict]:
+        data = await system.gql(QUEUE, {"g": str(guild.id)}, guild=guild.id)
+        return [e["node"] for e in data["guild"]["applications"]["edges"]]
+
+    async def mutual_request():
+        found = [a for a in await queue(beta) if a["source"] == "MUTUAL"]
+        return found or None
+
+    (request,) = await eventually_async(mutual_request)
+    alpha_app = (await queue(alpha))[0]
+    code = alpha_app["partnership"]["trackedInviteCode"]
+    assert request["partner"] == {"id": str(alpha.id), "name": "Alpha", "inviteCode": code}
+    assert request["advertisement"] == f"Alpha: board games nightly! https://discord.gg/{code}"
+    assert alpha_app["partnership"]["reciprocity"] == "NO"
+
+    beta_review = (await eventually(lambda: bot_messages(fake, guilds[beta.id]["review"]), timeout=15))[0]
+    await eventually(lambda: len(beta_review.reactions) == 2, timeout=10)
+    await fake.reaction_add(beta_review, guilds[beta.id]["staff"], "👍")
+    posted = await eventually(
+        lambda: [m for m in bot_messages(fake, guilds[beta.id]["showcase"]) if code in m.content], timeout=15
+    )
+    assert "Alpha: board games nightly!" in posted[0].content and posted[0].pings_nobody
+
+    async def both_yes():
+        sides = [(await queue(g))[0]["partnership"] for g in (alpha, beta)]
+        return sides if all(s and s["reciprocity"] == "YES" for s in sides) else None
+
+    assert await eventually_async(both_yes)

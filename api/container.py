@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from bus import Bus, Envelope, make_bus
@@ -25,10 +26,12 @@ from .services.contact_roles import ContactRoles
 from .services.directory import DirectoryService
 from .services.guild_settings import SettingsService
 from .services.guild_warnings import GuildWarnings
+from .services.health import HealthService
 from .services.joins import JoinService
 from .services.journal import LIVE_JOIN
 from .services.mutual import MutualService
 from .services.partnerships import PartnershipService
+from .services.reminders import StaleQueueReminders
 from .services.representatives import RepresentativeRequests
 from .services.review_buttons import ReviewButtons
 from .services.review_reactions import ReviewReactions
@@ -50,6 +53,7 @@ from .store.people import PeopleRepository
 from .store.processed import ProcessedEvents
 from .store.projector import Projector
 from .store.scheduled import ScheduledWork
+from .store.scheduled_memory import MemoryScheduledWork
 from .store.warnings import WarningRepository
 
 
@@ -78,10 +82,12 @@ class Container:
     review_reactions: ReviewReactions
     review_buttons: ReviewButtons
     confirmations: Confirmations
-    scheduled: ScheduledWork
     command_outcomes: CommandOutcomes
     guild_warnings: GuildWarnings
     shard_readiness: ShardReadiness
+    scheduled: ScheduledWork | MemoryScheduledWork
+    health: HealthService
+    reminders: StaleQueueReminders
     hub: LiveHub
     directory_repo: DirectoryRepository  # guilds' names, channels and roles (guild.directory)
     people: PeopleRepository  # users' display names and avatars
@@ -114,8 +120,6 @@ class Container:
         warnings = WarningRepository(database)
         bot_guilds = BotGuildRepository(database)
         processed = ProcessedEvents(database)
-        scheduled = ScheduledWork(database)
-        await scheduled.ensure_indexes()
         join_days = JoinDayRepository(database)
 
         async def load_records(envelope: Envelope) -> dict[str, Any]:
@@ -137,13 +141,18 @@ class Container:
             outbox_backlog=ledgers.count_with_unfinished_work,
         )
 
-        writer = GuildWriter(ledgers, Projector(database), bus, settings.shard_count)
+        # mongomock scans whole collections: the embedded default keeps due times in a heap instead.
+        scheduled = MemoryScheduledWork() if database.in_memory else ScheduledWork(database)
+        await scheduled.ensure_indexes()
+        writer = GuildWriter(ledgers, Projector(database, scheduled), bus, settings.shard_count)
+        every = timedelta(hours=settings.health_check_hours)
         mutual = MutualService(
             writer, ledgers, bot_guilds, DirectoryRepository(database), apps, partnerships,
             MutualLinkRepository(database), warnings,
         )  # fmt: skip
-        application_service = ApplicationService(writer, apps, partnerships, processed, mutual)
-        partnership_service = PartnershipService(writer, partnerships, warnings, mutual)
+        application_service = ApplicationService(writer, apps, partnerships, processed, mutual, check_every=every)
+        health = HealthService(writer, partnerships, every)
+        partnership_service = PartnershipService(writer, partnerships, warnings, mutual, check_every=every)
         contact_roles = ContactRoles(writer, partnerships)
         ad_proposals = AdProposals(writer, partnerships, processed)
         return cls(
@@ -178,8 +187,10 @@ class Container:
             review_reactions=ReviewReactions(writer, apps, warnings, application_service, partnerships, ad_proposals),
             review_buttons=ReviewButtons(writer, apps, application_service),
             confirmations=Confirmations(writer, partnerships, mutual),
+            command_outcomes=CommandOutcomes(writer, apps, partnerships, partnership_service, warnings, health),
             scheduled=scheduled,
-            command_outcomes=CommandOutcomes(writer, apps, partnerships, partnership_service, warnings),
+            health=health,
+            reminders=StaleQueueReminders(writer),
             guild_warnings=GuildWarnings(warnings),
             shard_readiness=ShardReadiness(writer, ledgers, bot_guilds),
             hub=hub,

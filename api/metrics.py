@@ -74,6 +74,22 @@ class ApiMetrics:
             "Guilds whose journal has unfinished items (commands or writes waiting).",
             registry=self.registry,
         )
+        self.scheduled_backlog = Gauge(
+            "partners_scheduled_backlog",
+            "Scheduled work (health checks, deadlines, reminders) due and not yet run, by kind.",
+            ["kind"],
+            registry=self.registry,
+        )
+        self.health_check_cadence = Gauge(
+            "partners_health_check_effective_cadence_seconds",
+            "HEALTH_CHECK_HOURS plus how late the latest pass ran its checks: the real time between checks.",
+            registry=self.registry,
+        )
+        self.invite_lookups_saved = Gauge(
+            "partners_health_invite_lookups_saved",
+            "Partner checks answered from an invite another guild's check resolved this cycle (this process).",
+            registry=self.registry,
+        )
         self._names: set[str] = set()
         self._outbox_read_at = -OUTBOX_CACHE_SECONDS
         self._outbox_backlog = outbox_backlog

@@ -126,11 +126,16 @@ class Scheduler:
         else:
             await self._work.again_at(claim, again)
 
-    async def run_forever(self, poll_seconds: float) -> None:
-        """Passes until cancelled; a pass that found a full batch goes again at once."""
+    async def run_forever(
+        self, poll_seconds: float, on_pass: Callable[[PassResult], Awaitable[None]] | None = None
+    ) -> None:
+        """Passes until cancelled; a pass that found a full batch goes again at once. `on_pass`
+        sees each pass's result (metrics)."""
         while True:
             try:
                 result = await self.run_due()
+                if on_pass is not None:
+                    await on_pass(result)
             except Exception:
                 log.exception("scheduler pass failed; retrying")
                 result = PassResult()

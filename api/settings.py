@@ -94,6 +94,15 @@ class ApiSettings(BaseSettings):
     publish_timeout_seconds: float = Field(
         30.0, gt=0, le=3600, description="How long a publish waits out a broker outage before failing loudly."
     )
+    health_check_hours: float = Field(24.0, gt=0, le=24 * 30, description="How often each partnership is checked.")
+    health_checks_per_second: float = Field(
+        10.0, gt=0, le=50, description="Partner checks this process starts per second at most (Discord's budget)."
+    )
+    scheduler_poll_seconds: float = Field(5.0, gt=0, le=3600, description="How often due work is looked for.")
+    scheduler_batch: int = Field(100, ge=1, le=10_000, description="Pieces of one kind claimed per pass.")
+    scheduler_lease_seconds: float = Field(
+        300.0, gt=0, le=86_400, description="How long a claimed piece is held before another replica may take it over."
+    )
     demo_guild_id: str = Field("1100000000000000000", description="The guild of the printed demo token and --demo.")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="Lowest level logged.")
     log_format: Literal["text", "json"] = Field("text", description="json: one JSON object per line (production).")

@@ -14,14 +14,12 @@ import signal
 from bus import Envelope
 from bus.logs import message_context
 
-from .clock import utcnow
 from .container import Container
 from .event_batches import handle_batch
-from .scheduler import Scheduler
+from .scheduled_jobs import run_scheduler
 from .services.invite_deletions import InviteDeletions
 from .services.writer import GuildWriter
 from .store.ledgers import LedgerRepository
-from .store.projector import CONFIRM_DEADLINE
 
 log = logging.getLogger(__name__)
 
@@ -74,25 +72,15 @@ async def journal_relay(ledgers: LedgerRepository, writer: GuildWriter, every: f
 
 
 async def start_worker(container: Container) -> None:
-    """Consumes cluster events into the container's services and runs the journal relay (until
-    `container.close()`)."""
+    """Consumes cluster events into the container's services and runs the journal relay and the
+    scheduled work (until `container.close()`)."""
     worker = EventWorker(container)
     await container.bus.consume_events(worker.handle, worker.handle_batch)
     container.expected_consumers += 1
     relay = journal_relay(container.ledgers, container.writer, container.settings.journal_relay_seconds)
     container.background.append(asyncio.create_task(relay, name="journal-relay"))
-    scheduler = build_scheduler(container)
-    container.background.append(asyncio.create_task(scheduler.run_forever(SCHEDULER_POLL_SECONDS), name="scheduler"))
-
-
-# Due work waits at most this long past its time (deadlines are hours long).
-SCHEDULER_POLL_SECONDS = 5.0
-
-
-def build_scheduler(container: Container) -> Scheduler:
-    """The scheduled work this process runs, by kind (each piece runs once across replicas)."""
-    handlers = {CONFIRM_DEADLINE: container.confirmations.deadline}
-    return Scheduler(container.scheduled, handlers, utcnow)
+    # Health checks, deadlines and reminders: every replica runs its share (leases keep them single).
+    container.background.append(asyncio.create_task(run_scheduler(container), name="scheduler"))
 
 
 def main() -> None:

@@ -13,6 +13,7 @@ from bus import Envelope
 from bus.contracts.commands import SettingsSync
 from bus.logs import message_context
 from bus.routing import shard_for
+from cluster.background_work import BACKGROUND_COMMANDS, BackgroundGate
 from cluster.bus_link import ClusterBus, LocalBus
 from cluster.command_handlers import command_handlers_of
 from cluster.command_runner import CommandHandler, CommandRunner
@@ -42,6 +43,7 @@ DEFAULT_EXTENSIONS: tuple[str, ...] = (
     "cluster.cogs.staff_log",  # lines for staff in the log channel
     "cluster.cogs.partner_checks",  # partner.check: what a partner's invite resolves to
     "cluster.cogs.joins",  # invite tracking and join attribution
+    "cluster.cogs.staff_notices",  # notices for staff in the log channel
 )
 
 
@@ -106,6 +108,8 @@ class PartnersBot(commands.AutoShardedBot):
         self.command_handlers: dict[str, CommandHandler] = {}
         self.metrics = ClusterMetrics(self)  # served at /metrics on the health port
         self.commands_run = CommandRunner(self.bus.publish_event, metrics=self.metrics)
+        # Health checks run after user-facing commands, within the node's check budget.
+        self.background_work = BackgroundGate(settings.check_requests_per_second)
         self.draining = False  # close() began: /readyz answers 503
         self.configs = GuildConfigs()
         # Setup problems met while carrying out commands, one per guild and code an hour (per node).
@@ -228,7 +232,11 @@ class PartnersBot(commands.AutoShardedBot):
             handler = self.command_handlers.get(env.type)
             if handler is None:
                 raise LookupError(f"no handler for command type {env.type!r}")
-            await self.commands_run.run(env, handler)
+            if env.type in BACKGROUND_COMMANDS:
+                await self.commands_run.run(env, handler)
+            else:
+                async with self.background_work.foreground():
+                    await self.commands_run.run(env, handler)
 
     # ---- events between cogs ----------------------------------------------------------------------------
 

@@ -51,6 +51,8 @@ ACTION = {
     "partnership.confirm.ask": "ask the representative to confirm the partnership",
     "log.post": "post in the log channel",
     "settings.sync": "apply the settings",
+    "partner.check": "check the partner's invite",
+    "staff.notify": "post a notice in the log channel",
 }
 
 

@@ -48,6 +48,9 @@ class ClusterSettings(BaseSettings):
     health_port: int | None = Field(None, ge=0, le=65535, description="HTTP /healthz and /readyz. Empty: off.")
     health_host: str = Field("0.0.0.0", description="Address the health endpoint listens on.")
     guild_ready_timeout: float = Field(2.0, ge=0, le=60, description="discord.py's wait for GUILD_CREATEs.")
+    check_requests_per_second: float = Field(
+        5.0, gt=0, le=50, description="This node's budget for partner health checks (Discord allows ~50/s in all)."
+    )
     sync_commands: bool = Field(False, description="Sync the application commands at start-up (one node only).")
     dm_default_guild_id: int | None = Field(
         None,

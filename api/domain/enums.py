@@ -16,6 +16,8 @@ __all__ = [
     "ApplicationSource",
     "ApplicationStatus",
     "ChannelMode",
+    "HealthIssue",
+    "HealthStatus",
     "JoinType",
     "PartnershipStatus",
     "QueueEventType",
@@ -76,6 +78,21 @@ class QueueEventType(StrEnum):
     SETTINGS_UPDATED = "SETTINGS_UPDATED"
     PARTNERSHIP_UPDATED = "PARTNERSHIP_UPDATED"
     PARTNERSHIP_CONFIRMED = "PARTNERSHIP_CONFIRMED"
+    HEALTH_CHANGED = "HEALTH_CHANGED"
+
+
+class HealthStatus(StrEnum):
+    OK = "OK"
+    AT_RISK = "AT_RISK"  # a problem is open, still inside its grace period
+    FAILING = "FAILING"  # a problem outlasted healthGraceHours (and autoEndUnhealthy is off)
+
+
+class HealthIssue(StrEnum):
+    PARTNER_INVITE_INVALID = "PARTNER_INVITE_INVALID"
+    PARTNER_SERVER_GONE = "PARTNER_SERVER_GONE"
+    BELOW_MIN_MEMBERS = "BELOW_MIN_MEMBERS"
+    TRACKED_INVITE_DELETED = "TRACKED_INVITE_DELETED"
+    NOT_RECIPROCATED = "NOT_RECIPROCATED"
 
 
 # Which Discord entry points each application mode accepts (DESIGN.md "Rules").

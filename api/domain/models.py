@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from .enums import (
     ApplicationMode,
@@ -11,6 +11,8 @@ from .enums import (
     ApplicationStatus,
     ApprovalFlow,
     ChannelMode,
+    HealthIssue,
+    HealthStatus,
     PartnershipStatus,
     ReviewStyle,
 )
@@ -142,6 +144,45 @@ class Application:
     ticket_thread_id: int | None = None  # TICKET source: the private thread, told and closed on decision
 
 
+# Staff and the representative are reminded this long before a health problem's grace period ends.
+REMINDER_BEFORE = timedelta(days=1)
+
+
+@dataclass(frozen=True, slots=True)
+class HealthProblem:
+    issue: HealthIssue
+    message: str
+    since: datetime
+    grace_ends_at: datetime
+    reminded: bool = False  # the "a day before the grace ends" notice was sent
+
+    @property
+    def remind_at(self) -> datetime | None:
+        """When to remind, or None when the grace is a day or shorter (the opening notice says it all)."""
+        at = self.grace_ends_at - REMINDER_BEFORE
+        return at if at > self.since else None
+
+
+@dataclass(frozen=True, slots=True)
+class Health:
+    problems: tuple[HealthProblem, ...] = ()
+    last_checked_at: datetime | None = None
+    next_check_at: datetime | None = None
+
+    def status(self, now: datetime) -> HealthStatus:
+        if not self.problems:
+            return HealthStatus.OK
+        if any(p.grace_ends_at <= now for p in self.problems):
+            return HealthStatus.FAILING
+        return HealthStatus.AT_RISK
+
+    def next_deadline(self, now: datetime) -> datetime | None:
+        """The next time a problem's reminder or grace end is due after `now` (for scheduled work)."""
+        times = [p.grace_ends_at for p in self.problems if p.grace_ends_at > now]
+        times += [p.remind_at for p in self.problems if not p.reminded and p.remind_at and p.remind_at > now]
+        return min(times, default=None)
+
+
 @dataclass(frozen=True, slots=True)
 class Partnership:
     id: str
@@ -163,6 +204,7 @@ class Partnership:
     retained_count: int = 0
     fake_count: int = 0
     problems: tuple[Problem, ...] = ()
+    health: Health = field(default_factory=lambda: Health())
     proposed_ad: AdProposal | None = None  # the pending change, until staff decide
 
 

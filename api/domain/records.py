@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from .enums import ApplicationStatus
-from .models import AdProposal, Application, PartnerServer, Partnership, ShowcasePlacement
+from .models import AdProposal, Application, Health, PartnerServer, Partnership, ShowcasePlacement
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,14 +100,6 @@ class PartnershipEdited:
 
 
 @dataclass(frozen=True, slots=True)
-class PartnerChecked:
-    """Discord's facts of the partner server (name, icon, member count) replace what was typed."""
-
-    partnership_id: str
-    partner: PartnerServer
-
-
-@dataclass(frozen=True, slots=True)
 class AdProposed:
     """The representative proposed a new ad: the partnership's pending change."""
 
@@ -158,6 +150,30 @@ class AuditRecorded:
     reason: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class HealthChecked:
+    """A check's outcome (`partner.check`): the partnership's health, and the partner as the check saw
+    it. Only Discord's facts (name, icon, member count) are written: what staff typed is replaced by
+    them, and an invite code edited meanwhile is kept."""
+
+    partnership_id: str
+    health: Health
+    partner: PartnerServer
+
+
+@dataclass(frozen=True, slots=True)
+class WorkScheduled:
+    """A piece of scheduled work (`api.store.scheduled`) is due at `due_at`; with `keep_earlier`
+    an earlier due time already stored wins. Journaled with the change that owes it, so a crash
+    between the commit and the scheduling loses no check, reminder or deadline."""
+
+    kind: str
+    key: str
+    due_at: datetime
+    guild_id: int | None = None
+    keep_earlier: bool = False
+
+
 RecordChange = (
     ApplicationRecorded
     | ApplicationDecided
@@ -169,11 +185,12 @@ RecordChange = (
     | ShowcaseFailed
     | TrackedInviteStored
     | PartnershipEdited
-    | PartnerChecked
     | AdProposed
     | AdDecided
     | BlacklistAdded
     | BlacklistRemoved
     | AuditRecorded
+    | HealthChecked
+    | WorkScheduled
 )
 RECORD_CHANGES = RecordChange.__args__

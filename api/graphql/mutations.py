@@ -6,6 +6,7 @@ from typing import Any
 
 import strawberry
 
+from ..domain.enums import PartnershipStatus
 from ..domain.errors import ErrorCode, RuleViolation, ValidationErrors
 from ..services.partnerships import ManualPartner, PartnershipEdit
 from .bulk_decisions import DecisionPayload, decide_applications
@@ -271,6 +272,20 @@ class Mutation:
         description="partnerships.edit. Decides up to 100 PENDING applications of one guild at once, each exactly "
         "as approveApplication / denyApplication would (caps hold exactly). Counts as one mutation for the rate limit.",
     )
+
+    @strawberry.mutation(
+        description="partnerships.edit. Runs the partnership's health check now; the result shows in health once "
+        "the bot has answered."
+    )
+    async def check_partnership_health(self, info: Info, id: strawberry.ID) -> PartnershipPayload:
+        node = await _editable(info, id, Partnership)
+        if node is None:
+            return PartnershipPayload(partnership=None, user_errors=_not_found("partnership"))
+        if node.record.status is not PartnershipStatus.ACTIVE:
+            error = RuleViolation(ErrorCode.INVALID_STATE, "Only an active partnership is checked.", ("id",))
+            return PartnershipPayload(partnership=node, user_errors=_errors(error))
+        await info.context.container.health.check_now(node.record)
+        return PartnershipPayload(partnership=node, user_errors=[])
 
     @strawberry.mutation(description="partnerships.edit.")
     async def blacklist_server(

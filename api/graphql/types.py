@@ -8,7 +8,9 @@ from enum import Enum
 import strawberry
 from strawberry.scalars import JSON
 
+from ..clock import utcnow
 from ..domain import enums, models
+from ..domain import health as health_rules
 from ..domain.errors import ErrorCode, RuleViolation
 from .context import Info
 from .ids import to_global_id
@@ -29,6 +31,19 @@ Reciprocity = strawberry.enum(enums.Reciprocity)
 ApplicationStatus = strawberry.enum(enums.ApplicationStatus)
 PartnershipStatus = strawberry.enum(enums.PartnershipStatus)
 QueueEventType = strawberry.enum(enums.QueueEventType)
+HealthStatus = strawberry.enum(
+    enums.HealthStatus,
+    description="OK; AT_RISK: a problem is open, inside its grace period; FAILING: a problem outlasted healthGraceHours.",
+)
+HealthIssue = strawberry.enum(
+    enums.HealthIssue,
+    description=(
+        "PARTNER_INVITE_INVALID: the partner's invite no longer resolves; PARTNER_SERVER_GONE: it leads to another "
+        "server, or the server is gone; BELOW_MIN_MEMBERS: fewer members than minPartnerMemberCount; "
+        "TRACKED_INVITE_DELETED: our tracked invite was deleted; NOT_RECIPROCATED: the partner runs this bot and no "
+        "longer showcases our advertisement."
+    ),
+)
 UserErrorCode = strawberry.enum(ErrorCode, name="UserErrorCode")
 
 
@@ -285,6 +300,32 @@ class Problem:
 
 
 @strawberry.type
+class HealthProblem:
+    issue: HealthIssue
+    message: str = strawberry.field(description="Plain words for staff.")
+    since: datetime
+    grace_ends_at: datetime
+
+
+@strawberry.type
+class PartnershipHealth:
+    status: HealthStatus
+    problems: list[HealthProblem]
+    last_checked_at: datetime | None
+    next_check_at: datetime | None
+
+    @classmethod
+    def of(cls, h: models.Health, now: datetime) -> PartnershipHealth:
+        return cls(
+            status=h.status(now),
+            problems=[HealthProblem(issue=p.issue, message=p.message, since=p.since, grace_ends_at=p.grace_ends_at)
+                      for p in h.problems],
+            last_checked_at=h.last_checked_at,
+            next_check_at=h.next_check_at,
+        )  # fmt: skip
+
+
+@strawberry.type
 class ProposedAdvertisement:
     id: strawberry.ID
     advertisement: str
@@ -372,6 +413,13 @@ class Partnership(Node):
     @strawberry.field(description="Recent things the bot could not do for this partnership (newest last).")
     def problems(self) -> list[Problem]:
         return [Problem(action=p.action, code=p.code, message=p.message, at=p.at) for p in self.record.problems]
+
+    @strawberry.field(
+        description="The latest health check: the partner's invite, server, member count and our tracked invite."
+    )
+    async def health(self, info: Info) -> PartnershipHealth:
+        ledger = await info.context.loaders.ledger.load(self.record.guild_id)
+        return PartnershipHealth.of(health_rules.shown(self.record, ledger.settings.health_grace_hours), utcnow())
 
     @strawberry.field(description="Members attributed to this partnership (joined through its tracked invite).")
     def join_count(self) -> int:

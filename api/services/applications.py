@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
 from bus import Envelope
 from bus.contracts import ReviewStatus, parse
@@ -26,8 +27,10 @@ from ..store.applications import ApplicationRepository
 from ..store.partnerships import PartnershipRepository
 from ..store.processed import ProcessedEvents
 from . import audit, effects, journal, notices
+from .health import first_check_scheduled
 from .ids import id_for_event, new_id
 from .mutual import MutualService
+from .reminders import stale_check_scheduled
 from .writer import Change, GuildWriter
 
 log = logging.getLogger(__name__)
@@ -47,7 +50,9 @@ class ApplicationService:
         partnerships: PartnershipRepository,
         processed: ProcessedEvents,
         mutual: MutualService | None = None,
+        check_every: timedelta = timedelta(hours=24),
     ):
+        self._check_every = check_every  # HEALTH_CHECK_HOURS: a new partnership's first check
         self._writer = writer
         self._apps = applications
         self._partnerships = partnerships
@@ -124,6 +129,7 @@ class ApplicationService:
                 content = notices.auto_denied(app.partner)
             else:
                 items += effects.review_post(app, ledger.settings)
+                items += stale_check_scheduled(guild_id, now, ledger.settings)
                 content = notices.queued(app.partner)
             items.append(effects.reply_to_submission(guild_id, reply, representative, ticket, content, closes=denied))
             return Change(outcome.ledger, items, app)
@@ -166,6 +172,7 @@ class ApplicationService:
                 ),
                 *effects.review_update(app, ReviewStatus.APPROVED, actor, None),
                 *effects.on_approval(app, partnership, ledger.settings, awaiting_until),
+                first_check_scheduled(partnership, now, self._check_every),
             ]  # fmt: skip
             if awaiting_until is not None:
                 items.append(ConfirmationDeadlineSet(app.guild_id, partnership_id, awaiting_until))

@@ -25,6 +25,7 @@ from ..store.applications import ApplicationRepository
 from ..store.partnerships import PartnershipRepository
 from ..store.warnings import WarningRepository
 from . import effects
+from .health import HealthService, facts_from_result
 from .partnerships import PartnershipService
 from .writer import GuildWriter
 
@@ -41,7 +42,9 @@ class CommandOutcomes:
         partnership_records: PartnershipRepository,
         partnerships: PartnershipService,
         warnings: WarningRepository,
+        health: HealthService,
     ):
+        self._health = health
         self._writer = writer
         self._apps = applications
         self._partnership_records = partnership_records
@@ -113,8 +116,11 @@ class CommandOutcomes:
             await self._partnerships.tracked_invite_created(data.refs.partnership_id, data.result["code"])
 
     async def _partner_checked(self, envelope: Envelope, data: CommandCompleted) -> None:
+        # HealthService owns what a check finds, whoever asked (a scheduled check, checkPartnershipHealth,
+        # a manual partner just created or its invite edited). A failed look-up (Discord refused) is no
+        # fact about the partner: the next check asks again.
         if data.ok and data.refs.partnership_id:
-            await self._partnerships.partner_checked(data.refs.partnership_id, data.result)
+            await self._health.facts_arrived(data.refs.partnership_id, facts_from_result(data.result))
 
     async def _record_failure(self, guild_id: int, data: CommandCompleted) -> None:
         error = text.reported(data.error or "failed")

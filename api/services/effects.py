@@ -18,6 +18,7 @@ from bus.contracts import (
     InteractionReply,
     InviteCreate,
     LogPost,
+    PartnerCheck,
     Placement,
     ReviewPost,
     ReviewStatus,
@@ -28,10 +29,10 @@ from bus.contracts import (
     ShowcaseEdit,
     ShowcasePost,
     ShowcaseRemove,
+    StaffNotify,
     TicketClose,
 )
 from bus.contracts import PartnerServer as WirePartner
-from bus.contracts.commands import PartnerCheck
 
 from ..domain import advertising
 from ..domain.enums import ApplicationSource, ApprovalFlow, ReviewStyle, source_to_wire
@@ -282,6 +283,17 @@ def end_effects(p: Partnership, s: GuildSettings) -> list[Outgoing]:
     return [*showcase_remove(p, s), *contact_role_revoke(p, s)]
 
 
+def staff_notice(guild_id: int, s: GuildSettings, content: str, *, ping_review_role: bool = False,
+                 partnership_id: str | None = None) -> list[Outgoing]:  # fmt: skip
+    """A notice in the log channel (else the review channel); none when the guild has neither."""
+    channel = s.log_target_id
+    if channel is None:
+        return []
+    ping = s.review_ping_role_id if ping_review_role else None
+    body = StaffNotify(channel_id=channel, content=content, ping_role_id=ping, partnership_id=partnership_id)
+    return [command(guild_id, body)]
+
+
 def partner_check(p: Partnership) -> Outgoing:
-    """Resolve the partner's invite now: Discord's facts replace what staff typed (see `partner_check`)."""
+    """Ask the cluster what the partner's invite leads to now; HealthService applies the answer."""
     return command(p.guild_id, PartnerCheck(partnership_id=p.id, invite_code=p.partner.invite_code))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from ..domain.models import Application, PartnerServer
+from datetime import datetime
+
+from ..domain.models import Application, HealthProblem, PartnerServer, Partnership
 
 
 def queued(partner: PartnerServer) -> str:
@@ -66,3 +68,37 @@ def partner_declined(partner: PartnerServer, representative_id: int) -> str:
 
 def partner_no_answer(partner: PartnerServer) -> str:
     return f"**{partner.name}**: the representative did not answer in time; the partnership was ended."
+
+
+# ---- health and reminders (staff in the log channel, the representative by DM) ---------------------
+
+
+def _when(at: datetime) -> str:
+    return at.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def health_problem_opened(p: Partnership, problem: HealthProblem, auto_end: bool) -> str:
+    then = "the partnership ends" if auto_end else "it counts as failing"
+    return (
+        f"Partnership with **{p.partner.name}**: {problem.message} "
+        f"If this is not fixed by {_when(problem.grace_ends_at)}, {then}."
+    )
+
+
+def health_grace_ending(p: Partnership, problem: HealthProblem, auto_end: bool) -> str:
+    then = "the partnership ends" if auto_end else "it counts as failing"
+    return (
+        f"Reminder — partnership with **{p.partner.name}**: {problem.message} "
+        f"A day is left: on {_when(problem.grace_ends_at)} {then}."
+    )
+
+
+def partnership_ended(p: Partnership, reason: str | None) -> str:
+    suffix = f" Reason: {reason}" if reason else ""
+    return f"The partnership with **{p.partner.name}** has ended.{suffix}"
+
+
+def stale_queue(count: int, oldest: datetime, now: datetime) -> str:
+    hours = int((now - oldest).total_seconds() // 3600)
+    many = "application has" if count == 1 else "applications have"
+    return f"{count} partnership {many} been waiting for review; the oldest for {hours} hours."

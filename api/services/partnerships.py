@@ -5,16 +5,16 @@ from __future__ import annotations
 import dataclasses
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
 from ..clock import utcnow
-from ..domain import advertising, partner_check, text
+from ..domain import advertising, text
 from ..domain import ledger as rules
 from ..domain.enums import ApplicationSource, ApplicationStatus, PartnershipStatus, QueueEventType
 from ..domain.errors import ErrorCode, RuleViolation
 from ..domain.models import Application, PartnerServer, Partnership, ShowcasePlacement, partnership_from
 from ..domain.records import (
     ApplicationRecorded,
-    PartnerChecked,
     PartnershipEdited,
     PartnershipEnded,
     PartnershipPlaced,
@@ -26,6 +26,7 @@ from ..domain.snowflake import parse_snowflake
 from ..store.partnerships import PartnershipRepository
 from ..store.warnings import WarningRepository
 from . import audit, effects, journal, notices
+from .health import first_check_scheduled
 from .ids import new_id
 from .mutual import MutualService
 from .writer import Change, GuildWriter
@@ -133,7 +134,9 @@ class PartnershipService:
         partnerships: PartnershipRepository,
         warnings: WarningRepository,
         mutual: MutualService | None = None,
+        check_every: timedelta = timedelta(hours=24),
     ):
+        self._check_every = check_every  # HEALTH_CHECK_HOURS: a new partnership's first check
         self._writer = writer
         self._partnerships = partnerships
         self._warnings = warnings
@@ -168,6 +171,7 @@ class PartnershipService:
                 ),
                 *effects.approval_effects(partnership, ledger.settings),
                 effects.partner_check(partnership),  # what staff typed is replaced by what Discord says
+                first_check_scheduled(partnership, now, self._check_every),
             ]  # fmt: skip
             return Change(new, items)
 
@@ -222,6 +226,7 @@ class PartnershipService:
                 ),
                 # An offer still awaiting the partner's answer has nothing posted and no role granted.
                 *([] if partnership.id in ledger.awaiting_ids() else effects.end_effects(partnership, ledger.settings)),
+                *effects.tell_representative(partnership, notices.partnership_ended(partnership, reason)),
             ]
             return Change(new, items)
 
@@ -305,31 +310,6 @@ class PartnershipService:
 
         await self._writer.run(guild_id, decide)
         return await self._partnerships.get(partnership.id)
-
-    async def partner_checked(self, partnership_id: str, result: dict) -> None:
-        """partner.check completed: Discord's facts replace the partner's (when its invite leads to the
-        partner's server), else PARTNER_INVITE_INVALID / PARTNER_SERVER_GONE shows on the partnership."""
-        partnership = await self._partnerships.get(partnership_id)
-        if partnership is None or partnership.status is not PartnershipStatus.ACTIVE:
-            return
-        verdict = partner_check.judge(partnership.partner, result)
-        if verdict.problem is not None:
-            if not any(p.code == verdict.problem for p in partnership.problems):
-                problem = partner_check.problem(verdict.problem, partnership.partner, utcnow())
-                await self._warnings.add_partnership_problem(partnership_id, problem)
-            return
-        for code in partner_check.CHECK_PROBLEMS:
-            if any(p.code == code for p in partnership.problems):
-                await self._warnings.clear_partnership_problem(partnership_id, code)
-        if verdict.partner == partnership.partner:
-            return
-
-        def decide(ledger: rules.Ledger, now) -> Change[None]:
-            if partnership_id not in ledger.active:
-                return Change(None)
-            return Change(ledger.next_version(), [PartnerChecked(partnership_id, verdict.partner)])
-
-        await self._writer.run(partnership.guild_id, decide)
 
     async def tracked_invite_created(self, partnership_id: str, code: str) -> None:
         """invite.create completed: the invite is stored, then our advertisement carrying it is sent to

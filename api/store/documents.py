@@ -6,13 +6,15 @@ import dataclasses
 from typing import Any
 
 from ..clock import as_utc
-from ..domain.enums import ApplicationSource, ApplicationStatus, PartnershipStatus
+from ..domain.enums import ApplicationSource, ApplicationStatus, HealthIssue, PartnershipStatus
 from ..domain.ledger import ActiveSlot, Ledger, PendingSlot
 from ..domain.models import (
     AdProposal,
     Application,
     BlacklistEntry,
     GuildSettings,
+    Health,
+    HealthProblem,
     PartnerServer,
     Partnership,
     Problem,
@@ -124,6 +126,15 @@ def partner_to_doc(partner: PartnerServer) -> dict[str, Any]:
     }
 
 
+def partner_facts_doc(partner: PartnerServer) -> dict[str, Any]:
+    """The partner's fields a check learns from Discord (its id and invite code are ours, not refreshed)."""
+    return {
+        "partner.name": partner.name,
+        "partner.icon_url": partner.icon_url,
+        "partner.member_count": partner.member_count,
+    }
+
+
 def partner_from_doc(doc: dict[str, Any]) -> PartnerServer:
     return PartnerServer(int(doc["id"]), doc["name"], doc.get("icon_url"), doc.get("member_count"), doc["invite_code"])
 
@@ -206,6 +217,7 @@ def partnership_to_doc(p: Partnership) -> dict[str, Any]:
         "showcase_error": p.showcase_error,
         "join_count": p.join_count,
         "retained_count": p.retained_count,
+        "health": health_to_doc(p.health),
         "fake_count": p.fake_count,
         "proposed_ad": proposal_to_doc(p.proposed_ad),
     }
@@ -232,6 +244,39 @@ def proposal_from_doc(doc: dict[str, Any] | None) -> AdProposal | None:
     )
 
 
+def health_to_doc(h: Health) -> dict[str, Any]:
+    return {
+        "problems": [
+            {
+                "issue": p.issue.value,
+                "message": p.message,
+                "since": p.since,
+                "grace_ends_at": p.grace_ends_at,
+                "reminded": p.reminded,
+            }
+            for p in h.problems
+        ],
+        "last_checked_at": h.last_checked_at,
+        "next_check_at": h.next_check_at,
+    }
+
+
+def health_from_doc(doc: dict[str, Any] | None) -> Health:
+    if not doc:
+        return Health()
+    problems = tuple(
+        HealthProblem(
+            HealthIssue(p["issue"]),
+            p["message"],
+            as_utc(p["since"]),
+            as_utc(p["grace_ends_at"]),
+            p.get("reminded", False),
+        )
+        for p in doc.get("problems", [])
+    )
+    return Health(problems, as_utc(doc.get("last_checked_at")), as_utc(doc.get("next_check_at")))
+
+
 def partnership_from_doc(doc: dict[str, Any]) -> Partnership:
     return Partnership(
         id=doc["_id"],
@@ -252,6 +297,7 @@ def partnership_from_doc(doc: dict[str, Any]) -> Partnership:
         retained_count=doc.get("retained_count", 0),
         fake_count=doc.get("fake_count", 0),
         problems=tuple(Problem(p["action"], p["code"], p["message"], as_utc(p["at"])) for p in doc.get("problems", [])),
+        health=health_from_doc(doc.get("health")),
         proposed_ad=proposal_from_doc(doc.get("proposed_ad")),
     )
 

@@ -1,5 +1,5 @@
 """Reads of partnership documents, plus the writes that are not guild-ledger state:
-tracked invite, showcase placement details and the join counters."""
+tracked invite, showcase placement details, the join counters and uneventful health checks."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from collections import Counter
 from datetime import datetime
 
 from ..domain.enums import PartnershipStatus
-from ..domain.models import Partnership, ReviewPost
+from ..domain.models import Health, PartnerServer, Partnership, ReviewPost
 from .database import Database
-from .documents import partnership_from_doc
+from .documents import health_to_doc, partner_facts_doc, partnership_from_doc
 from .event_counters import add_once
 from .paging import keyset_page
 from .search import with_search
@@ -119,3 +119,11 @@ class PartnershipRepository:
     async def add_join_counts(self, partnership_id: str, per_event: dict[str, Counter]) -> None:
         """Adds each event's {join_count, retained_count, fake_count} deltas once (see event_counters)."""
         await add_once(self._coll, partnership_id, per_event, RECENT_EVENTS_WINDOW)
+
+    async def record_check(self, partnership_id: str, health: Health, partner: PartnerServer) -> None:
+        """A check that changed no problem: when it ran and the partner's refreshed facts, written
+        directly (no ledger change: nothing a rule reads moved). Only on an ACTIVE partnership."""
+        await self._coll.update_one(
+            {"_id": partnership_id, "status": "ACTIVE"},
+            {"$set": {"health": health_to_doc(health), **partner_facts_doc(partner)}},
+        )

@@ -17,22 +17,24 @@ from typing import Any
 
 from pymongo.errors import DuplicateKeyError
 
+from ..clock import as_utc
 from ..domain import records
 from ..domain.enums import ApplicationStatus, PartnershipStatus
 from .database import Database
 from .documents import (
     application_to_doc,
     blacklist_doc,
+    health_to_doc,
+    partner_facts_doc,
     partner_to_doc,
     partnership_to_doc,
     placement_to_doc,
     proposal_to_doc,
     sid,
 )
-from .scheduled import work_id
 
 # Journal items with these ops are database writes; the others (`command`, `live`) go to the bus.
-DB_OPS = frozenset({"insert", "update", "put_versioned"})
+DB_OPS = frozenset({"insert", "update", "put_versioned", "schedule"})
 
 PENDING = {"status": ApplicationStatus.PENDING.value}
 ACTIVE = {"status": PartnershipStatus.ACTIVE.value}
@@ -72,19 +74,12 @@ def encode(change: records.RecordChange) -> dict[str, Any]:
             confirmed = {"status": PartnershipStatus.ACTIVE.value, "confirmed_at": change.confirmed_at}
             return _update(change, "partnerships", change.partnership_id, AWAITING, confirmed)
         case records.ConfirmationDeadlineSet():
-            # The shape of `api.store.scheduled.ScheduledWork`'s documents; a replay is a duplicate key.
-            doc = {
-                "_id": work_id(CONFIRM_DEADLINE, change.partnership_id),
-                "kind": CONFIRM_DEADLINE,
-                "key": change.partnership_id,
-                "guild_id": str(change.guild_id),
-                "payload": {},
-                "due_at": change.due_at,
-                "ready_at": change.due_at,
-                "lease": None,
-                "attempts": 0,
-            }
-            return _insert(change, "scheduled_work", doc)
+            # Through the scheduled-work store like every due time (a heap on the embedded default);
+            # keep_earlier makes a replay a no-op.
+            return _item(
+                change, "schedule", "scheduled_work", kind=CONFIRM_DEADLINE, key=change.partnership_id,
+                due_at=change.due_at, guild_id=sid(change.guild_id), keep_earlier=True,
+            )  # fmt: skip
         case records.PartnershipPlaced(placement=placement):
             shown = {
                 "showcase": placement_to_doc(placement),
@@ -104,14 +99,6 @@ def encode(change: records.RecordChange) -> dict[str, Any]:
                 "representative_id": sid(change.representative_id),
             }
             return _update(change, "partnerships", change.partnership_id, ACTIVE, edited)
-        case records.PartnerChecked(partner=partner):
-            # Only Discord's facts: an invite code edited meanwhile is kept.
-            facts = {
-                "partner.name": partner.name,
-                "partner.icon_url": partner.icon_url,
-                "partner.member_count": partner.member_count,
-            }
-            return _update(change, "partnerships", change.partnership_id, ACTIVE, facts)
         case records.AdProposed(proposal=proposal):
             return _update(
                 change, "partnerships", change.partnership_id, ACTIVE, {"proposed_ad": proposal_to_doc(proposal)}
@@ -151,6 +138,15 @@ def encode(change: records.RecordChange) -> dict[str, Any]:
                 "reason": change.reason,
             }
             return _insert(change, "audit_log", doc)
+        case records.HealthChecked():
+            # Only Discord's facts of the partner: an invite code edited meanwhile is kept.
+            checked = {"health": health_to_doc(change.health), **partner_facts_doc(change.partner)}
+            return _update(change, "partnerships", change.partnership_id, ACTIVE, checked)
+        case records.WorkScheduled():
+            return _item(
+                change, "schedule", "scheduled_work", kind=change.kind, key=change.key, due_at=change.due_at,
+                guild_id=sid(change.guild_id), keep_earlier=change.keep_earlier,
+            )  # fmt: skip
     raise TypeError(f"not a record change: {change!r}")
 
 
@@ -175,8 +171,11 @@ def _put_versioned(change: records.RecordChange, coll: str, doc: dict[str, Any])
 class Projector:
     """Applies the database items of a guild's journal. Each one is idempotent (see above)."""
 
-    def __init__(self, database: Database):
+    def __init__(self, database: Database, scheduled: Any = None):
         self._db = database.db
+        # ScheduledWork or its in-memory twin: `schedule` items go through it (idempotent: a replay
+        # sets the same due time again).
+        self._scheduled = scheduled
 
     encode = staticmethod(encode)
 
@@ -191,6 +190,14 @@ class Projector:
         elif op == "update":
             # `expect` makes a replay a no-op once the document has moved on.
             await collection.update_one({"_id": item["_id"], **item.get("expect", {})}, {"$set": item["set"]})
+        elif op == "schedule":
+            if self._scheduled is None:  # never drop owed work silently: the journal keeps it
+                raise RuntimeError("a schedule item needs a Projector built with the scheduled-work store")
+            guild_id = None if item.get("guild_id") is None else int(item["guild_id"])
+            await self._scheduled.schedule(
+                item["kind"], item["key"], as_utc(item["due_at"]), guild_id=guild_id,
+                keep_earlier=item.get("keep_earlier", False),
+            )  # fmt: skip
         elif op == "put_versioned":
             # A newer version of the same document wins over a late replay of an older one.
             doc = item["doc"]

@@ -9,6 +9,7 @@ from bus.contracts.commands import (
     InviteCreate,
     LogPost,
     PanelPost,
+    PartnerCheck,
     ReviewPost,
     ReviewReactionRemove,
     ReviewUpdate,
@@ -18,6 +19,7 @@ from bus.contracts.commands import (
     ShowcaseEdit,
     ShowcasePost,
     ShowcaseRemove,
+    StaffNotify,
     TicketClose,
 )
 from bus.contracts.common import (
@@ -101,6 +103,7 @@ __all__ = [
     "MemberJoined",
     "MemberLeft",
     "PanelPost",
+    "PartnerCheck",
     "PartnerServer",
     "PartnershipAnswer",
     "Placement",
@@ -125,6 +128,7 @@ __all__ = [
     "ShowcasePost",
     "ShowcaseRemove",
     "Snowflake",
+    "StaffNotify",
     "TicketClose",
     "UtcDateTime",
     "kind_of",

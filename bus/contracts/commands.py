@@ -242,10 +242,22 @@ class ShowcaseEdit(Command):
 
 @register("partner.check", kind=Kind.COMMAND)
 class PartnerCheck(Command):
-    """Resolve a partner's own invite now and report what Discord says of its server (a manual partner
-    right after createPartnership; the recurring health check uses the same command). An invite that
-    does not resolve is a result, not a failure. Result: {"resolved": bool, "guild_id", "name",
-    "icon_url", "member_count"} (the last four null when not resolved)."""
+    """Resolve a partner's own invite and report what Discord says of its server: the recurring health
+    check, checkPartnershipHealth, and a manual partner right after createPartnership or an inviteCode
+    edit. An invite that does not resolve is a result, not a failure. Result: {"resolved": bool,
+    "guild_id", "name", "icon_url", "member_count"} (the last four null when not resolved). Low
+    priority on the node: user-facing commands go first and checks stay within the node's budget."""
 
     partnership_id: str
     invite_code: str
+
+
+@register("staff.notify", kind=Kind.COMMAND)
+class StaffNotify(Command):
+    """Post a notice for staff in the log channel (health problems, a stale queue). No mentions
+    allowed, except ping_role_id when given (the review role, for a stale queue)."""
+
+    channel_id: Snowflake
+    content: str
+    ping_role_id: Snowflake | None = None
+    partnership_id: str | None = None

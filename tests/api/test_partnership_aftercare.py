@@ -17,6 +17,7 @@ UPDATE = """mutation($id: ID!, $input: UpdatePartnershipInput!) { updatePartners
 END = """mutation($id: ID!) { endPartnership(id: $id) { userErrors { code } } }"""
 NODE = """query($id: ID!) { node(id: $id) { ... on Partnership { id advertisement representativeId
   trackedInviteCode partner { name inviteCode } problems { action code message } } } }"""
+HEALTH = """query($id: ID!) { node(id: $id) { ... on Partnership { health { status problems { issue since } } } } }"""
 AUDIT = """query($g: Snowflake!) { guild(id: $g) { auditLog(first: 10) { edges { node { action before after } } } } }"""
 QUEUE_SUB = """subscription($g: Snowflake!) { partnershipQueue(guildId: $g) { type partnership { id } } }"""
 
@@ -112,12 +113,15 @@ async def test_a_deleted_tracked_invite_is_made_again_stored_and_sent(api, conta
     assert len(commands.of("invite.create")) == 2 and remade[1].data["partnership_id"] == pid
     shown = (await api.data(NODE, {"id": gid}))["node"]
     assert [p["code"] for p in shown["problems"]] == [TRACKED_INVITE_DELETED]
+    health = (await api.data(HEALTH, {"id": gid}))["node"]["health"]  # the health model shows it too
+    assert health["status"] == "AT_RISK" and [p["issue"] for p in health["problems"]] == [TRACKED_INVITE_DELETED]
 
     await invite_made(container, pid, "trk2")
     dms = await commands.wait_for("dm.send", 2)
     assert texts(dms[1])[1] == "Our ad https://discord.gg/trk2" and dms[1].data["user_id"] == REP
     shown = (await api.data(NODE, {"id": gid}))["node"]
     assert shown["trackedInviteCode"] == "trk2" and shown["problems"] == []
+    assert (await api.data(HEALTH, {"id": gid}))["node"]["health"] == {"status": "OK", "problems": []}
 
 
 async def test_a_deleted_invite_of_an_ended_partnership_is_not_made_again(api, container, worker, commands):
@@ -207,8 +211,9 @@ async def test_bad_updates_are_typed_errors_and_change_nothing(api, container, c
 
 # ---- a manual partner is checked right away -------------------------------------------------------------------
 
+# What a check finds is the partnership's health (HealthService owns every partner.check answer).
 CHECKED = """query($id: ID!) { node(id: $id) { ... on Partnership {
-  partner { id name iconUrl memberCount inviteCode } problems { code message } } } }"""
+  partner { id name iconUrl memberCount inviteCode } health { problems { issue message } } } } }"""
 
 
 async def checked(container, pid: str, **result) -> None:
@@ -228,7 +233,7 @@ async def test_a_manual_partner_takes_discords_name_icon_and_member_count(api, c
     assert shown["partner"] == {"id": "1234500000000000000", "name": "Chess Club Official",
                                 "iconUrl": "https://cdn.discordapp.com/icons/1/a.png", "memberCount": 4321,
                                 "inviteCode": "chess"}  # fmt: skip
-    assert shown["problems"] == []
+    assert shown["health"]["problems"] == []
 
 
 async def test_an_invite_to_another_server_is_a_partner_server_gone_problem(api, container, commands):
@@ -237,7 +242,7 @@ async def test_an_invite_to_another_server_is_a_partner_server_gone_problem(api,
     await checked(container, pid, resolved=True, guild_id="999", name="Somewhere Else", icon_url=None, member_count=5)
     shown = (await api.data(CHECKED, {"id": gid}))["node"]
     assert shown["partner"]["name"] == "Chess Club"  # not silently replaced by the other server
-    assert [p["code"] for p in shown["problems"]] == ["PARTNER_SERVER_GONE"]  # once
+    assert [p["issue"] for p in shown["health"]["problems"]] == ["PARTNER_SERVER_GONE"]  # once
 
     edited = (await api.data(UPDATE, {"id": gid, "input": {"inviteCode": "chess-new"}}))["updatePartnership"]
     assert edited["userErrors"] == []
@@ -245,12 +250,12 @@ async def test_an_invite_to_another_server_is_a_partner_server_gone_problem(api,
     assert recheck[1].data["invite_code"] == "chess-new"  # a new invite is checked too
     await checked(container, pid, resolved=True, guild_id="1234500000000000000", name="Chess Club", icon_url=None,
                   member_count=100)  # fmt: skip
-    assert (await api.data(CHECKED, {"id": gid}))["node"]["problems"] == []
+    assert (await api.data(CHECKED, {"id": gid}))["node"]["health"]["problems"] == []
 
 
 async def test_an_invite_that_does_not_resolve_is_a_partner_invite_invalid_problem(api, container, commands):
     gid, pid = await start(api, container, commands)
     await checked(container, pid, resolved=False, guild_id=None, name=None, icon_url=None, member_count=None)
     shown = (await api.data(CHECKED, {"id": gid}))["node"]
-    assert [p["code"] for p in shown["problems"]] == ["PARTNER_INVITE_INVALID"]
+    assert [p["issue"] for p in shown["health"]["problems"]] == ["PARTNER_INVITE_INVALID"]
     assert shown["partner"]["name"] == "Chess Club"

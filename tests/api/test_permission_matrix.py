@@ -54,6 +54,8 @@ OPERATIONS = {
     "partnership.reciprocity": (
         "query($pid: ID!) { node(id: $pid) { ... on Partnership { reciprocity } } }", "view", "id"),
     "bumpPartnership": ("mutation($pid: ID!) { bumpPartnership(id: $pid) { userErrors { code } } }", "edit", "id"),
+    "checkPartnershipHealth": (
+        "mutation($pid: ID!) { checkPartnershipHealth(id: $pid) { userErrors { code } } }", "edit", "id"),
     "endPartnership": ("mutation($pid: ID!) { endPartnership(id: $pid) { userErrors { code } } }", "edit", "id"),
     "blacklistServer": (
         'mutation { blacklistServer(guildId: "%s", partnerGuildId: "1234500000000000098") { userErrors { code } } }' % G,

@@ -8,14 +8,23 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from api.domain import records
-from api.domain.enums import ApplicationSource, ApplicationStatus, PartnershipStatus
-from api.domain.models import AdProposal, Application, PartnerServer, ShowcasePlacement, partnership_from
+from api.domain.enums import ApplicationSource, ApplicationStatus, HealthIssue, PartnershipStatus
+from api.domain.models import (
+    AdProposal,
+    Application,
+    Health,
+    HealthProblem,
+    PartnerServer,
+    ShowcasePlacement,
+    partnership_from,
+)
 from api.store import open_database
 from api.store.applications import ApplicationRepository
 from api.store.audit import AuditRepository
 from api.store.blacklist import BlacklistRepository
 from api.store.partnerships import PartnershipRepository
 from api.store.projector import Projector, encode
+from api.store.scheduled_memory import MemoryScheduledWork
 
 GUILD, PARTNER = 1100000000000000000, 1234500000000000000
 T0 = datetime(2026, 1, 1, 12, tzinfo=UTC)
@@ -101,7 +110,7 @@ async def test_a_partnership_edited_and_its_tracked_invite_stored(database):
     assert (edited.partner, edited.advertisement, edited.representative_id) == (renamed, "new ad", 8)
     assert edited.tracked_invite_code == "trk1"
     checked = PartnerServer(PARTNER, "Chess Club Official", "https://cdn/icon.png", 130, "ignored")
-    await _apply_twice(projector, records.PartnerChecked("p1", checked))
+    await _apply_twice(projector, records.HealthChecked("p1", Health(last_checked_at=T0), checked))
     facts = (await partnerships.get("p1")).partner
     assert facts == PartnerServer(PARTNER, "Chess Club Official", "https://cdn/icon.png", 130, "chessclub")
     await _apply_twice(projector, records.PartnershipEnded("p1", T0, None))
@@ -185,15 +194,45 @@ def test_every_record_change_has_a_projector_branch():
         records.ShowcaseFailed: records.ShowcaseFailed("p", "x"),
         records.TrackedInviteStored: records.TrackedInviteStored("p", "abc"),
         records.PartnershipEdited: records.PartnershipEdited("p", _application().partner, "ad", 8),
-        records.PartnerChecked: records.PartnerChecked("p", _application().partner),
         records.BlacklistAdded: records.BlacklistAdded(GUILD, PARTNER, None, None, T0, 1),
         records.BlacklistRemoved: records.BlacklistRemoved(GUILD, PARTNER, 2),
         records.AuditRecorded: records.AuditRecorded("a", GUILD, T0, None, "x", None),
         records.PartnershipConfirmed: records.PartnershipConfirmed("p", T0),
         records.ConfirmationDeadlineSet: records.ConfirmationDeadlineSet(GUILD, "p", T0),
+        records.HealthChecked: records.HealthChecked("p", Health(), _application().partner),
+        records.WorkScheduled: records.WorkScheduled("health.check", "p", T0, GUILD),
         records.AdProposed: records.AdProposed("p", AdProposal("ad1", "new ad", T0)),
         records.AdDecided: records.AdDecided("p", "ad1", None),
     }
     assert set(samples) == set(records.RECORD_CHANGES)
     for kind, change in samples.items():
         assert encode(change)["change"] == kind.__name__
+
+
+async def test_a_health_check_is_stored_on_an_active_partnership_only_and_refreshes_the_partner(database):
+    partnerships, projector = PartnershipRepository(database), Projector(database)
+    app = _application()
+    problem = HealthProblem(HealthIssue.BELOW_MIN_MEMBERS, "Chess has 40 members", T0, T0 + timedelta(hours=72))
+    health = Health((problem,), last_checked_at=T0, next_check_at=T0 + timedelta(days=1))
+    fresh = PartnerServer(PARTNER, "Chess Club", "https://cdn/icon.png", 40, "chess")
+    await _apply_twice(projector, records.PartnershipStarted(partnership_from(app, "p1", T0)))
+    await _apply_twice(projector, records.HealthChecked("p1", health, fresh))
+    stored = await partnerships.get("p1")
+    assert (stored.health, stored.partner) == (health, fresh)
+    await _apply_twice(
+        projector, records.PartnershipEnded("p1", T0, "done"), records.HealthChecked("p1", Health(), fresh)
+    )
+    assert (await partnerships.get("p1")).health == health  # an ended partnership keeps its last health
+
+
+async def test_scheduled_work_is_projected_into_the_scheduled_store_and_a_replay_keeps_it_once(database):
+    scheduled = MemoryScheduledWork()
+    projector = Projector(database, scheduled)
+    await _apply_twice(
+        projector,
+        records.WorkScheduled("queue.stale", str(GUILD), T0 + timedelta(hours=48), GUILD, keep_earlier=True),
+        records.WorkScheduled("queue.stale", str(GUILD), T0 + timedelta(hours=50), GUILD, keep_earlier=True),
+    )
+    stored = await scheduled.get("queue.stale", str(GUILD))
+    assert (stored["due_at"], stored["guild_id"]) == (T0 + timedelta(hours=48), str(GUILD))
+    assert await scheduled.backlog("queue.stale", T0 + timedelta(hours=48)) == 1

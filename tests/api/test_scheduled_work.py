@@ -1,19 +1,24 @@
-"""Scheduled work: due pieces run once, across replicas; a lost lease is taken over; a budget stretches
+"""Scheduled work (MongoDB and its in-memory twin): due pieces run once, across replicas; a lost lease is taken over; a budget stretches
 the cadence instead of bursting; a failing piece is retried later, never lost."""
 
 from __future__ import annotations
 
 import asyncio
+import signal
+import sys
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
 from api.scheduler import Budget, Scheduler
 from api.store import open_database
 from api.store.scheduled import ScheduledWork
+from api.store.scheduled_memory import MemoryScheduledWork
 
 T0 = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+ROOT = Path(__file__).resolve().parents[2]
 
 
 class FakeClock:
@@ -27,8 +32,11 @@ class FakeClock:
         self.now += timedelta(**delta)
 
 
-@pytest.fixture
-async def work() -> ScheduledWork:
+@pytest.fixture(params=["mongo", "memory"])
+async def work(request) -> ScheduledWork:
+    """The MongoDB store (on mongomock) and its in-memory twin pass the same tests."""
+    if request.param == "memory":
+        return MemoryScheduledWork()
     database = open_database("", "scheduled")
     work = ScheduledWork(database)
     await work.ensure_indexes()
@@ -160,3 +168,63 @@ async def test_two_replicas_on_one_database_run_each_due_piece_exactly_once(mong
     finally:
         for db in databases:
             db.close()
+
+
+REPLICA = """
+import asyncio, sys
+from datetime import UTC, datetime, timedelta
+from api.scheduler import Scheduler
+from api.store import open_database
+from api.store.scheduled import ScheduledWork
+
+async def main(url, name):
+    db = open_database(url, name)
+
+    async def hang(claim, now):
+        await db.db["markers"].insert_one({"_id": "claimed", "key": claim.key})
+        await asyncio.Event().wait()  # mid-work when it is killed
+
+    scheduler = Scheduler(ScheduledWork(db), {"check": hang}, lambda: datetime.now(UTC), lease=timedelta(seconds=2))
+    await scheduler.run_due()
+
+asyncio.run(main(sys.argv[1], sys.argv[2]))
+"""
+
+
+async def test_a_sigkilled_replica_s_lease_is_taken_over_and_the_piece_runs_once_more(
+    mongo_server, mongo_db_name
+) -> None:
+    database = open_database(mongo_server.url, mongo_db_name)
+    work = ScheduledWork(database)
+    await work.ensure_indexes()
+    await work.schedule("check", "p1", datetime.now(UTC) - timedelta(seconds=1))
+    replica = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", REPLICA, mongo_server.url, mongo_db_name, cwd=ROOT
+    )
+    try:
+        async with asyncio.timeout(60):
+            while await database.db["markers"].find_one({"_id": "claimed"}) is None:
+                assert replica.returncode is None, "the replica exited before claiming"
+                await asyncio.sleep(0.05)
+        replica.send_signal(signal.SIGKILL)  # kill -9 mid-work: it never finishes nor releases
+        await replica.wait()
+        ran: list[int] = []
+
+        async def check(claim, now):
+            ran.append(claim.attempts)
+            return None
+
+        survivor = Scheduler(work, {"check": check}, lambda: datetime.now(UTC), lease=timedelta(seconds=2))
+        held = await work.get("check", "p1")
+        assert held["lease"] is not None and held["attempts"] == 1  # the dead replica's claim, never finished
+        async with asyncio.timeout(60):
+            while not ran:
+                await survivor.run_due()
+                await asyncio.sleep(0.1)
+        assert ran == [2]  # taken over once the lease ran out: the second attempt, by the survivor
+        assert await work.get("check", "p1") is None
+    finally:
+        if replica.returncode is None:
+            replica.kill()
+            await replica.wait()
+        database.close()

@@ -1,0 +1,123 @@
+"""The in-memory twin of `ScheduledWork` (same interface, same tests): a heap per kind.
+
+Used by the embedded default (mongomock scans whole collections, so a million due times would make
+every claim a full scan) and by bench/health.py. Nothing persists, like the rest of the embedded
+default; one process holds it, so a lease only guards against this process's own overlapping passes.
+Heap entries are never updated in place: a moved or finished piece leaves a stale entry behind, which
+`claim` skips (its `ready_at` or sequence no longer matches the piece).
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from .scheduled import Claim, work_id
+
+
+class MemoryScheduledWork:
+    def __init__(self) -> None:
+        self._docs: dict[str, dict[str, Any]] = {}
+        self._heaps: dict[str, list[tuple[datetime, int, str]]] = {}
+        self._seq = itertools.count()
+
+    async def ensure_indexes(self) -> None:
+        return None
+
+    def _push(self, doc: dict[str, Any]) -> None:
+        doc["_seq"] = seq = next(self._seq)
+        heapq.heappush(self._heaps.setdefault(doc["kind"], []), (doc["ready_at"], seq, doc["_id"]))
+
+    async def schedule(
+        self,
+        kind: str,
+        key: str,
+        due_at: datetime,
+        *,
+        guild_id: int | None = None,
+        payload: dict[str, Any] | None = None,
+        keep_earlier: bool = False,
+    ) -> None:
+        _id = work_id(kind, key)
+        doc = self._docs.get(_id)
+        gid = None if guild_id is None else str(guild_id)
+        if doc is None:
+            doc = {"_id": _id, "kind": kind, "key": key, "guild_id": gid, "payload": payload or {}}
+            doc.update(due_at=due_at, ready_at=due_at, lease=None, attempts=0)
+            self._docs[_id] = doc
+            self._push(doc)
+            return
+        if keep_earlier and doc["due_at"] <= due_at:
+            return
+        doc.update(guild_id=gid, due_at=due_at)
+        if payload is not None:
+            doc["payload"] = payload
+        if doc["lease"] is None:
+            doc["ready_at"] = due_at
+            self._push(doc)
+
+    async def cancel(self, kind: str, key: str) -> None:
+        self._docs.pop(work_id(kind, key), None)
+
+    async def claim(self, kind: str, now: datetime, lease: timedelta) -> Claim | None:
+        heap = self._heaps.get(kind)
+        while heap:
+            ready_at, seq, _id = heap[0]
+            doc = self._docs.get(_id)
+            if doc is None or doc["_seq"] != seq:
+                heapq.heappop(heap)  # stale: finished or moved since
+                continue
+            if ready_at > now:
+                return None
+            heapq.heappop(heap)
+            token = uuid.uuid4().hex
+            doc.update(ready_at=now + lease, lease=token, attempts=doc["attempts"] + 1)
+            self._push(doc)  # a lease that runs out makes it claimable again
+            return Claim(
+                id=_id,
+                kind=kind,
+                key=doc["key"],
+                guild_id=None if doc["guild_id"] is None else int(doc["guild_id"]),
+                due_at=doc["due_at"],
+                payload=doc["payload"],
+                token=token,
+                attempts=doc["attempts"],
+                lease_ends_at=now + lease,
+            )
+        return None
+
+    async def done(self, claim: Claim) -> bool:
+        doc = self._docs.get(claim.id)
+        if doc is None or doc["lease"] != claim.token:
+            return False
+        del self._docs[claim.id]
+        return True
+
+    async def again_at(self, claim: Claim, due_at: datetime, *, reset_attempts: bool = True) -> bool:
+        doc = self._docs.get(claim.id)
+        if doc is None or doc["lease"] != claim.token:
+            return False
+        if doc["due_at"] == claim.due_at:
+            doc["due_at"] = due_at
+            if reset_attempts:
+                doc["attempts"] = 0
+        # else: rescheduled while we held it; their due time stands
+        doc.update(ready_at=doc["due_at"], lease=None)
+        self._push(doc)
+        return True
+
+    async def backlog(self, kind: str, now: datetime, cap: int = 1_000_000) -> int:
+        count = 0
+        for doc in self._docs.values():
+            if doc["kind"] == kind and doc["ready_at"] <= now:
+                count += 1
+                if count >= cap:
+                    break
+        return count
+
+    async def get(self, kind: str, key: str) -> dict[str, Any] | None:
+        doc = self._docs.get(work_id(kind, key))
+        return None if doc is None else {k: v for k, v in doc.items() if k != "_seq"}

@@ -1,0 +1,60 @@
+"""Notices for staff in the log channel (health problems, a stale queue): ``staff.notify``.
+
+Sent with no mentions allowed, except the role named by ``ping_role_id`` (the review role, for a
+stale queue), which the message starts with. Result ``{channel_id, message_id}``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord.ext import commands
+
+from bus import Envelope, parse
+from bus.contracts.commands import StaffNotify
+from bus.contracts.common import CommandErrorCode
+from cluster.command_handlers import command_handler
+from cluster.command_runner import CommandRefused
+from cluster.discord_helpers import ActingIn, channel_in, guild_or_refuse, where
+from cluster.message_text import CONTENT_LIMIT, NO_MENTIONS, clip
+
+if TYPE_CHECKING:
+    from cluster.bot import PartnersBot
+
+POST_PERMISSIONS = ("view_channel", "send_messages")
+
+
+class StaffNotices(commands.Cog):
+    def __init__(self, bot: PartnersBot) -> None:
+        self.bot = bot
+        self.warnings = bot.guild_warnings
+
+    @command_handler("staff.notify")
+    async def notify_staff(self, env: Envelope) -> dict[str, Any]:
+        cmd: StaffNotify = parse(env)
+        guild = guild_or_refuse(self.bot, env.guild_id)
+        channel_id = int(cmd.channel_id)
+        at = ActingIn(channel_id, POST_PERMISSIONS, "post notices for staff")
+        gone = f"The log channel ({channel_id}) no longer exists: choose another one in the partnership settings."
+        async with self.warnings.watch(guild.id, permissions=lambda: at.lacking(guild), channel_missing=gone):
+            channel = at.channel = await channel_in(self.bot, guild, channel_id)
+            if not isinstance(channel, discord.abc.Messageable) or isinstance(channel, discord.ForumChannel):
+                raise CommandRefused(
+                    CommandErrorCode.INVALID_COMMAND,
+                    f"The log channel {where(channel, channel_id)} is not a text channel.",
+                )
+            if cmd.ping_role_id is not None:
+                role = int(cmd.ping_role_id)
+                content = clip(f"<@&{role}> {cmd.content}", CONTENT_LIMIT)
+                mentions = discord.AllowedMentions(
+                    everyone=False, users=False, roles=[discord.Object(role)], replied_user=False
+                )
+            else:
+                content, mentions = clip(cmd.content, CONTENT_LIMIT), NO_MENTIONS
+            message = await channel.send(content=content, allowed_mentions=mentions)
+        return {"channel_id": str(channel.id), "message_id": str(message.id)}
+
+
+async def setup(bot: PartnersBot) -> None:
+    await bot.add_cog(StaffNotices(bot))

@@ -176,7 +176,8 @@ async def test_an_awaiting_partnership_is_confirmed_once_and_ends_from_either_st
 async def test_a_confirmation_deadline_is_scheduled_work_stored_once(database):
     from api.store.scheduled import ScheduledWork
 
-    work, projector = ScheduledWork(database), Projector(database)
+    work = ScheduledWork(database)
+    projector = Projector(database, work)
     due = T0 + timedelta(hours=72)
     await _apply_twice(projector, records.ConfirmationDeadlineSet(GUILD, "p1", due))
     claim = await work.claim("confirm.deadline", due, timedelta(minutes=5))

@@ -107,6 +107,7 @@ async def test_bulk_approval_shows_each_refusal_on_its_card(site, page):
     await site.submit(name="Two")
     third = await site.submit(name="Three")
     await sign_in(page, site)
+    await app_card(page, third).wait_for()  # staff select what they see: the cards first
     await page.get_by_label("Select all shown").check()
     await page.get_by_role("button", name="Approve selected").click()
     await expect_text(page.locator(".bulk-result"), "2 approved; 1 refused")

@@ -159,10 +159,22 @@ class RabbitConsumer:
             self._consumers[f"events:{tag}"] = (queue, tag)
 
     async def _subscribe_later(self, queues: list[AbstractQueue], callback) -> None:
-        await asyncio.sleep(STANDBY_DELAY)
-        async with self._lock:
-            if not self._stopped:
-                await self._subscribe(queues, callback)
+        """Standby consumers, added after STANDBY_DELAY. The connection may be down just then (a
+        broker outage): a partition whose consumer could not be added is tried again until it is,
+        or it would never be consumed by this replica, and by no one when it is the only one."""
+        pending = list(queues)
+        while pending:
+            await asyncio.sleep(STANDBY_DELAY)
+            async with self._lock:
+                if self._stopped:
+                    return
+                for queue in list(pending):
+                    try:
+                        await self._subscribe([queue], callback)
+                    except Exception as exc:  # reconnecting: the robust channel comes back, try again
+                        log.warning("standby consumer of %s not added yet (%s); retrying", queue.name, exc)
+                        break
+                    pending.remove(queue)
 
     async def _batches_channel(self) -> AbstractChannel:
         # Its own channel: delivery tags count per channel, and a multiple ack must only ever cover

@@ -26,6 +26,7 @@ PREFIXES = ["Midnight", "Neon", "Cozy", "Pixel", "Starlight", "Crimson", "Aurora
 KINDS = ["Arcade", "Library", "Tavern", "Garden", "Studio", "Harbor", "Lounge", "Workshop", "Café", "Observatory"]
 AD = "{name} is looking for partners: {members:,} members, daily events and a friendly team. Come say hi!"
 MUTUAL_GUILD = 1270000000000000000  # a partner server that runs the bot too, and showcases us
+FAILING_PARTNER = 1250000000000000000  # "Old Friends Network" (api/demo.py): its invite stops resolving
 QUEUE_ROOM = 240  # stop adding applications short of the 250 cap, so the demo never shows refusals only
 
 
@@ -43,6 +44,7 @@ class DemoSimulation:
         """Until cancelled."""
         await self.seed_mutual_partner()
         await self._track_invites()
+        await self.fail_a_health_check()
         try:
             while True:
                 await asyncio.sleep(self._every)
@@ -69,6 +71,23 @@ class DemoSimulation:
                                      advertisement=f"{name}: partners both ways.", member_count=8800),
                 actor=1,
             )  # fmt: skip
+
+    async def fail_a_health_check(self) -> None:
+        """One partner's invite no longer resolves: what the bot reports for its `partner.check`, so the
+        dashboard shows a partnership at risk, with its grace deadline."""
+        for partnership in await self._active():
+            if partnership.partner.id != FAILING_PARTNER:
+                continue
+            data = {
+                "command_id": "00000000-0000-4000-8000-000000000000",
+                "command_type": "partner.check",
+                "ok": True,
+                "error_code": None,
+                "error": None,
+                "refs": {"partnership_id": partnership.id},
+                "result": {"resolved": False},
+            }
+            await self._worker.handle(Envelope.new("command.completed", self._guild_id, data))
 
     async def tick(self) -> None:
         ledger = await self._container.writer.load(self._guild_id)

@@ -18,7 +18,8 @@ QUERY = """{ guild(id: "1100000000000000000") {
   limits { pendingCount }
   applications(status: PENDING, first: 1, order: NEWEST_FIRST) { totalCount edges { node { partner { name } } } }
   joinSeries(days: 1) { joins }
-  partnerships(status: ACTIVE, first: 100) { edges { node { partner { name } reciprocity } } } } }"""
+  partnerships(status: ACTIVE, first: 100) { edges { node { partner { name } reciprocity
+    health { status problems { issue graceEndsAt } } } } } } }"""
 
 
 def _ask(port: int, token: str) -> dict:
@@ -67,6 +68,10 @@ def test_the_demo_prints_the_dashboard_and_token_then_moves_and_stops_cleanly():
         assert seen["joinSeries"][0]["joins"] > 0  # members joined through a partner's tracked invite
         mutual = {e["node"]["partner"]["name"]: e["node"]["reciprocity"] for e in seen["partnerships"]["edges"]}
         assert mutual["Mutual Friends Hub"] == "YES"
+        health = {e["node"]["partner"]["name"]: e["node"]["health"] for e in seen["partnerships"]["edges"]}
+        assert health["Old Friends Network"]["status"] == "AT_RISK"  # its invite stopped resolving
+        assert [p["issue"] for p in health["Old Friends Network"]["problems"]] == ["PARTNER_INVITE_INVALID"]
+        assert health["Mutual Friends Hub"]["status"] == "OK"
     finally:
         process.send_signal(signal.SIGTERM)
         output, _ = process.communicate(timeout=20)

@@ -59,6 +59,7 @@ fragment PartnershipFields on Partnership {
   nextBumpAt          # when the partner may bump next
   trackedInviteCode   # invite to THIS server made for the partner; joins through it are attributed
   reciprocity         # YES / NO: does the partner (running this bot too) showcase us; UNKNOWN otherwise
+  health { status problems { issue message since graceEndsAt } lastCheckedAt nextCheckAt }   # the recurring check's findings
   showcase { channelId messageId threadId postedAt }   # null until the bot has posted the ad
   showcaseError       # why the last showcase post failed, in plain words
   problems { action code message at }

@@ -15,6 +15,9 @@ const RECIPROCITY = {
   UNKNOWN: "Unknown: they do not run this bot",
 };
 
+// Partnership.health.status in words (the colour only repeats them).
+const HEALTH = { OK: "OK", AT_RISK: "At risk", FAILING: "Failing" };
+
 const PAGE = 25;
 const ACTIVE_PAGE = 100; // at most 100 partnerships are active: one page holds them all, so sorting is exact
 const SERIES_DAYS = 30;
@@ -259,6 +262,7 @@ export function partnersView(ctx) {
         ["Showcase", showcase(p)],
         p.status === "ACTIVE" && ctx.botPresent ? ["Next bump", nextBump(p)] : null,
         p.status === "ACTIVE" ? ["Showcases us", RECIPROCITY[p.reciprocity] || p.reciprocity] : null,
+        p.status === "ACTIVE" && p.health ? ["Health", health(p.health)] : null,
         ["Tracked invite", p.trackedInviteCode ? h("code", { text: p.trackedInviteCode }) : "not created yet"],
         ["Joins", `${count(p.joinCount)} joined · ${count(p.retainedCount)} still in the server`],
       ].filter(Boolean)),
@@ -291,6 +295,30 @@ export function partnersView(ctx) {
       "Posted in ",
       parts.map(([label, id]) => [label, h("code", { text: id })]),
       s.postedAt ? [" · ", ctx.timeEl(s.postedAt)] : null,
+    );
+  }
+
+  /** Status in words, each open problem with the end of its grace period, and when it was and will be checked. */
+  function health(hl) {
+    const status = HEALTH[hl.status] || hl.status;
+    const checked = [
+      hl.lastCheckedAt ? ["last checked ", ctx.timeEl(hl.lastCheckedAt)] : "not checked yet",
+      hl.nextCheckAt ? [" · next check ", ctx.timeEl(hl.nextCheckAt)] : null,
+    ];
+    return h(
+      "div",
+      { class: `health health-${hl.status.toLowerCase()}` },
+      h("strong", { class: "health-status", text: status }),
+      hl.problems.length
+        ? h(
+            "ul",
+            { class: "health-problems" },
+            hl.problems.map((pr) =>
+              h("li", {}, pr.message, " ", h("span", { class: "muted" }, "(until ", h("time", { datetime: pr.graceEndsAt, text: when(pr.graceEndsAt) }), ")")),
+            ),
+          )
+        : null,
+      h("div", { class: "muted" }, checked),
     );
   }
 

@@ -96,7 +96,7 @@ class MutualService:
             await self._warnings.clear_guild_warning(
                 partnership.guild_id, f"{mutual.NOT_RECIPROCATED}:{partnership.id}"
             )
-            await self._tell(partnership, text=notices.not_reciprocated_closed(partnership))
+            await self._tell(partnership, text=notices.not_reciprocated_closed(partnership, showcases))
 
     async def _tell(self, partnership: Partnership, *, text: str | None = None, opened: Problem | None = None) -> None:
         """One notice in our log channel, journaled through our writer like the health notices; an opened

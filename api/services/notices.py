@@ -112,5 +112,8 @@ def not_reciprocated_opened(p: Partnership, message: str, grace_ends_at: datetim
     )
 
 
-def not_reciprocated_closed(p: Partnership) -> str:
-    return f"Mutual partnership with **{p.partner.name}**: they showcase our advertisement again."
+def not_reciprocated_closed(p: Partnership, showcases_us: bool) -> str:
+    if showcases_us:
+        return f"Mutual partnership with **{p.partner.name}**: they showcase our advertisement again."
+    # They stopped running the bot: reciprocity can no longer be checked, so nothing is held against them.
+    return f"Mutual partnership with **{p.partner.name}**: they no longer run this bot; reciprocity is not checked."

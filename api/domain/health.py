@@ -11,8 +11,9 @@ TRACKED_INVITE_DELETED and NOT_RECIPROCATED are not a check's findings: the invi
 opens the first (`advertising.tracked_invite_deleted`) and storing the new invite closes it; the
 partner's side of a mutual pair ending opens the second (`mutual.not_reciprocated`) and its partnering
 again closes it. Both live in `Partnership.problems`; `shown` adds them to what staff see, read from
-there, so each is kept in one place. They count towards the status (FAILING once past the grace) but
-the checks' reminders and automatic end do not apply to them.
+there, so each is kept in one place. They count towards the status (FAILING once past the grace); the
+checks' reminders do not apply to them, and of the automatic end only NOT_RECIPROCATED's (its grace
+end is scheduled when it opens, `api.services.mutual`).
 """
 
 from __future__ import annotations

@@ -23,8 +23,17 @@ from typing import Any
 
 from ..clock import utcnow
 from ..domain import ledger as rules
-from ..domain.enums import PartnershipStatus, QueueEventType
-from ..domain.health import CheckFacts, Verdict, after_check, at_deadline, end_reason, issues_found, refreshed_partner
+from ..domain.enums import HealthIssue, PartnershipStatus, QueueEventType
+from ..domain.health import (
+    CheckFacts,
+    Verdict,
+    after_check,
+    at_deadline,
+    end_reason,
+    issues_found,
+    refreshed_partner,
+    shown,
+)
 from ..domain.ledger import Ledger
 from ..domain.models import Health, PartnerServer, Partnership
 from ..domain.records import HealthChecked, PartnershipEnded, WorkScheduled
@@ -146,8 +155,18 @@ class HealthService:
         def decide(ledger: Ledger, at: datetime) -> Change[None]:
             if p.id not in ledger.active:
                 return Change(None)
-            verdict = at_deadline(p.health, at, ledger.settings)
-            now_failing = any(problem.grace_ends_at <= at for problem in p.health.problems)
+            s = ledger.settings
+            verdict = at_deadline(p.health, at, s)
+            # NOT_RECIPROCATED lives in `Partnership.problems`, not the checks' health: its grace end
+            # (scheduled when it opened) ends the partnership too, with autoEndUnhealthy.
+            unreciprocated = [
+                x
+                for x in shown(p, s.health_grace_hours).problems
+                if x.issue is HealthIssue.NOT_RECIPROCATED and x.grace_ends_at <= at
+            ]
+            if s.auto_end_unhealthy and verdict.end_for is None and unreciprocated:
+                verdict = dataclasses.replace(verdict, end_for=unreciprocated[0])
+            now_failing = any(problem.grace_ends_at <= at for problem in p.health.problems) or bool(unreciprocated)
             if not (verdict.reminders or verdict.end_for or now_failing):
                 return Change(None)
             return self._change(ledger, p, verdict, p.partner, at, p.health, announce=True)
@@ -230,7 +249,13 @@ class HealthService:
                 *effects.staff_notice(p.guild_id, s, text, partnership_id=p.id),
                 *effects.tell_representative(p, text),
             ]
-        deadline = verdict.health.next_deadline(now)
+        # NOT_RECIPROCATED's grace end shares this partnership's deadline piece: keep it when rescheduling.
+        unreciprocated = [
+            x.grace_ends_at
+            for x in shown(p, s.health_grace_hours).problems
+            if x.issue is HealthIssue.NOT_RECIPROCATED and x.grace_ends_at > now
+        ]
+        deadline = min(filter(None, (verdict.health.next_deadline(now), *unreciprocated)), default=None)
         if deadline is not None:
             items.append(WorkScheduled(DEADLINE, p.id, deadline, guild_id=p.guild_id))
         if announce or verdict.problems_changed or verdict.health.status(now) is not before.status(now):

@@ -16,8 +16,8 @@ from ..domain import ledger as rules
 from ..domain import mutual
 from ..domain.enums import ApplicationSource, ApplicationStatus, QueueEventType
 from ..domain.errors import RuleViolation
-from ..domain.models import Application, Partnership, Submission
-from ..domain.records import ApplicationRecorded
+from ..domain.models import Application, Partnership, Problem, Submission
+from ..domain.records import ApplicationRecorded, WorkScheduled
 from ..store.applications import ApplicationRepository
 from ..store.bot_guilds import BotGuildRepository
 from ..store.directory import DirectoryRepository
@@ -25,7 +25,8 @@ from ..store.ledgers import LedgerRepository
 from ..store.mutual_links import MutualLinkRepository
 from ..store.partnerships import PartnershipRepository
 from ..store.warnings import WarningRepository
-from . import audit, effects, journal
+from . import audit, effects, journal, notices
+from .health import DEADLINE
 from .ids import id_for_event
 from .writer import Change, GuildWriter
 
@@ -89,11 +90,36 @@ class MutualService:
             await self._warnings.set_guild_warning(
                 partnership.guild_id, f"{mutual.NOT_RECIPROCATED}:{partnership.id}", problem.message, now
             )
+            await self._tell(partnership, opened=problem)
         elif change is mutual.ProblemChange.CLOSE:
             await self._warnings.clear_partnership_problem(partnership.id, mutual.NOT_RECIPROCATED)
             await self._warnings.clear_guild_warning(
                 partnership.guild_id, f"{mutual.NOT_RECIPROCATED}:{partnership.id}"
             )
+            await self._tell(partnership, text=notices.not_reciprocated_closed(partnership, showcases))
+
+    async def _tell(self, partnership: Partnership, *, text: str | None = None, opened: Problem | None = None) -> None:
+        """One notice in our log channel, journaled through our writer like the health notices; an opened
+        NOT_RECIPROCATED also schedules its grace end (`health.deadline`, which ends the partnership
+        then when autoEndUnhealthy is on)."""
+
+        def decide(ledger: rules.Ledger, now) -> Change[None]:
+            if partnership.id not in ledger.active:
+                return Change(None)
+            s = ledger.settings
+            items: list = []
+            content = text
+            if opened is not None:
+                ends = mutual.grace_ends_at(opened, s)
+                content = notices.not_reciprocated_opened(partnership, opened.message, ends, s.auto_end_unhealthy)
+                # keep_earlier: a check's problem due sooner keeps its turn; its handler reschedules ours.
+                items.append(
+                    WorkScheduled(DEADLINE, partnership.id, ends, guild_id=partnership.guild_id, keep_earlier=True)
+                )
+            items += effects.staff_notice(partnership.guild_id, s, content or "", partnership_id=partnership.id)
+            return Change(ledger.next_version(), items) if items else Change(None)
+
+        await self._writer.run(partnership.guild_id, decide)
 
     async def offer(self, partnership: Partnership, tracked_invite_code: str) -> None:
         """Our tracked invite for this partnership exists: when the partner runs the bot and has no
@@ -172,3 +198,4 @@ class MutualService:
         await self._warnings.set_guild_warning(
             partnership.guild_id, f"{mutual.MUTUAL_REQUEST_REFUSED}:{partnership.id}", problem.message, now
         )
+        await self._tell(partnership, text=problem.message)

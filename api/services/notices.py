@@ -102,3 +102,18 @@ def stale_queue(count: int, oldest: datetime, now: datetime) -> str:
     hours = int((now - oldest).total_seconds() // 3600)
     many = "application has" if count == 1 else "applications have"
     return f"{count} partnership {many} been waiting for review; the oldest for {hours} hours."
+
+
+def not_reciprocated_opened(p: Partnership, message: str, grace_ends_at: datetime, auto_end: bool) -> str:
+    then = "the partnership ends" if auto_end else "it counts as failing"
+    return (
+        f"Mutual partnership with **{p.partner.name}**: {message} "
+        f"If they do not showcase us again by {_when(grace_ends_at)}, {then}."
+    )
+
+
+def not_reciprocated_closed(p: Partnership, showcases_us: bool) -> str:
+    if showcases_us:
+        return f"Mutual partnership with **{p.partner.name}**: they showcase our advertisement again."
+    # They stopped running the bot: reciprocity can no longer be checked, so nothing is held against them.
+    return f"Mutual partnership with **{p.partner.name}**: they no longer run this bot; reciprocity is not checked."

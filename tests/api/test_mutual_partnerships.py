@@ -5,7 +5,9 @@ YES; B ends and A sees NO with NOT_RECIPROCATED; B's rules refuse the request an
 from __future__ import annotations
 
 from api.auth import EDIT, VIEW
+from api.clock import utcnow
 from api.domain.mutual import MUTUAL_REQUEST_REFUSED, NOT_RECIPROCATED
+from api.services.health import DEADLINE
 from api.store.directory import GuildDirectory
 from bus import Envelope
 from tests.api.factories import GUILD, OTHER_GUILD, completed, submitted
@@ -211,3 +213,73 @@ async def test_under_confirm_the_request_waits_for_continue_and_b_approving_it_n
     assert a_side["status"] == b_side["status"] == "ACTIVE"  # A's staff member agreed when approving B
     assert a_side["reciprocity"] == b_side["reciprocity"] == "YES"
     assert len(commands.of("partnership.confirm.ask")) == asks_before  # nobody is asked for B's side
+
+
+LOG_A = 777
+HEALTH = """query($id: ID!) { node(id: $id) { ... on Partnership { status endReason health { status } } } }"""
+
+
+def notices_in(commands, channel: int) -> list[str]:
+    return [c.data["content"] for c in commands.of("staff.notify") if c.data["channel_id"] == str(channel)]
+
+
+async def b_partners_a_then_ends(api, container, worker, commands, a_settings: dict) -> str:
+    """A and B showcase each other, then B ends its side; returns A's partnership record id."""
+    await both_run_the_bot(container)
+    await container.guild_settings.update(A, {"log_channel_id": LOG_A, "health_grace_hours": 0, **a_settings})
+    await a_approves_b(api, container, worker)
+    (request,) = [e["node"] for e in (await queue(api, B))["applications"]["edges"]]
+    await api.data(APPROVE, {"id": request["id"]}, token=api.editor(B))
+    (b_side,) = await partnerships(api, B)
+    await api.data(END, {"id": b_side["id"]}, token=api.editor(B))
+    await commands.wait_for("staff.notify", 1)
+    (notice,) = notices_in(commands, LOG_A)
+    assert "Beta Den" in notice and "no longer showcases" in notice
+    assert all(c.data["ping_role_id"] is None for c in commands.of("staff.notify"))
+    (ours,) = await container.partnership_repo.list_for_guild(A)
+    assert await container.scheduled.get(DEADLINE, ours.id) is not None  # its grace end is scheduled work
+    return ours.id
+
+
+async def a_side_after_the_grace(api, container, pid: str) -> dict:
+    await container.health.deadline_due(pid, utcnow())
+    (a_side,) = await partnerships(api, A)
+    return (await api.data(HEALTH, {"id": a_side["id"]}, token=api.editor(A)))["node"]
+
+
+async def test_not_reciprocated_past_its_grace_ends_a_with_auto_end_on(api, container, worker, commands):
+    pid = await b_partners_a_then_ends(api, container, worker, commands, {"auto_end_unhealthy": True})
+    a_side = await a_side_after_the_grace(api, container, pid)
+    assert a_side["status"] == "ENDED"
+    assert NOT_RECIPROCATED in a_side["endReason"] and "Beta Den" in a_side["endReason"]
+
+
+async def test_not_reciprocated_past_its_grace_is_failing_with_auto_end_off(api, container, worker, commands):
+    pid = await b_partners_a_then_ends(api, container, worker, commands, {"auto_end_unhealthy": False})
+    a_side = await a_side_after_the_grace(api, container, pid)
+    assert a_side["status"] == "ACTIVE" and a_side["health"]["status"] == "FAILING"
+
+
+async def test_b_partnering_again_before_the_deadline_ends_nothing_and_a_is_told(api, container, worker, commands):
+    pid = await b_partners_a_then_ends(api, container, worker, commands, {"auto_end_unhealthy": True})
+    created = await api.data(
+        CREATE,
+        {"input": {"guildId": str(B), "partnerGuildId": str(A), "partnerName": "Alpha Hub", "inviteCode": "alpha",
+                   "representativeId": "1300000000000000009", "advertisement": "Alpha Hub: come play!"}},
+        token=api.editor(B),
+    )  # fmt: skip
+    assert created["createPartnership"]["userErrors"] == []
+    await commands.wait_for("staff.notify", 2)
+    assert "showcase our advertisement again" in notices_in(commands, LOG_A)[-1]
+    a_side = await a_side_after_the_grace(api, container, pid)
+    assert a_side["status"] == "ACTIVE" and a_side["health"]["status"] == "OK"
+
+
+async def test_a_refused_request_is_told_in_a_log_channel(api, container, worker, commands):
+    await both_run_the_bot(container)
+    await container.guild_settings.update(A, {"log_channel_id": LOG_A})
+    await container.blacklist.add(B, A, "spam", None)
+    await a_approves_b(api, container, worker)
+    await commands.wait_for("staff.notify", 1)
+    (notice,) = notices_in(commands, LOG_A)
+    assert "Beta Den" in notice and "does not take partnership requests from yours" in notice

@@ -9,9 +9,9 @@ from typing import Any
 from bus import Envelope
 from bus.contracts import ApplicationSubmittedV2, GuildDirectory, parse, parse_as
 
-from ..store import directory as D
 from ..store.bot_guilds import BotGuildRepository
-from ..store.directory import DirectoryRepository
+from ..store.directory import DirectoryChannel, DirectoryRepository, DirectoryRole
+from ..store.directory import GuildDirectory as StoredDirectory
 from ..store.people import PeopleRepository, Person
 
 
@@ -26,18 +26,19 @@ class DirectoryService:
         data = parse_as(envelope, GuildDirectory)
         guild_id = int(envelope.guild_id)
         await self._directory.replace_if_newer(
-            D.GuildDirectory(
+            StoredDirectory(
                 guild_id=guild_id,
                 revision=data.revision,
                 name=data.name,
                 icon_url=data.icon_url,
                 channels=tuple(
-                    D.DirectoryChannel(
+                    DirectoryChannel(
                         int(c.id), c.name, c.type.value, None if c.parent_id is None else int(c.parent_id), c.position
                     )
                     for c in data.channels
                 ),
-                roles=tuple(D.DirectoryRole(int(r.id), r.name, r.color, r.position, r.managed) for r in data.roles),
+                roles=tuple(DirectoryRole(int(r.id), r.name, r.color, r.position, r.managed) for r in data.roles),
+                member_count=data.member_count,
             )
         )
         # A directory comes from a node that holds the guild: the bot is there.

@@ -140,7 +140,7 @@ class MutualService:
             ours.settings,
             our_name=directory.name if directory else str(guild_id),
             our_icon_url=directory.icon_url if directory else None,
-            our_member_count=None,  # the directory does not hold member counts yet
+            our_member_count=directory.member_count if directory else None,
             tracked_invite_code=tracked_invite_code,
             approved_by=app.decided_by if app else None,
         )

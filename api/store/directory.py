@@ -42,6 +42,7 @@ class GuildDirectory:
     icon_url: str | None
     channels: tuple[DirectoryChannel, ...]
     roles: tuple[DirectoryRole, ...]
+    member_count: int | None = None  # as the gateway gave it to the node
 
 
 class DirectoryRepository:
@@ -70,6 +71,7 @@ def _to_doc(d: GuildDirectory) -> dict[str, Any]:
         "revision": d.revision,
         "name": d.name,
         "icon_url": d.icon_url,
+        "member_count": d.member_count,
         "channels": [
             {
                 "id": str(c.id),
@@ -94,6 +96,7 @@ def _from_doc(doc: dict[str, Any]) -> GuildDirectory:
         revision=int(doc["revision"]),
         name=doc["name"],
         icon_url=doc.get("icon_url"),
+        member_count=doc.get("member_count"),
         channels=tuple(
             DirectoryChannel(
                 int(c["id"]),

@@ -242,3 +242,6 @@ class GuildDirectory(Contract):
     icon_url: str | None = None
     channels: list[DirectoryChannel] = Field(default_factory=list)
     roles: list[DirectoryRole] = Field(default_factory=list)
+    # The member count the gateway gave the node (GUILD_CREATE's member_count); optional and additive:
+    # older nodes omit it. Used as "the member count as the bot knows it" of a mutual request.
+    member_count: int | None = Field(default=None, ge=0)

@@ -52,7 +52,10 @@ def directory_of(guild: discord.Guild, revision: int) -> GuildDirectory:
         if not r.is_default()
     ]
     icon = guild.icon.url if guild.icon is not None else None
-    return GuildDirectory(revision=revision, name=guild.name, icon_url=icon, channels=channels, roles=roles)
+    return GuildDirectory(
+        revision=revision, name=guild.name, icon_url=icon, channels=channels, roles=roles,
+        member_count=guild.member_count,
+    )  # fmt: skip
 
 
 class Directory(commands.Cog):

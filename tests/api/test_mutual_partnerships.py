@@ -141,6 +141,16 @@ async def test_b_is_full_a_is_told_and_nothing_is_filed(api, container, worker):
     await assert_refused(api, container, "1 of 1 active partnerships")
 
 
+async def test_the_request_carries_our_member_count_as_the_bot_knows_it(api, container, worker):
+    await both_run_the_bot(container, {"min_partner_member_count": 100})
+    await container.directory_repo.replace_if_newer(GuildDirectory(A, 2, "Alpha Hub", None, (), (), member_count=150))
+    await a_approves_b(api, container, worker)
+    pending = (await container.writer.load(B)).pending
+    assert len(pending) == 1
+    app = await container.application_repo.get(next(iter(pending)))
+    assert (app.source.value, app.partner.name, app.partner.member_count) == ("MUTUAL", "Alpha Hub", 150)
+
+
 async def test_a_below_b_minimum_is_told_and_nothing_is_filed(api, container, worker):
     await both_run_the_bot(container, {"min_partner_member_count": 100})
     await a_approves_b(api, container, worker)

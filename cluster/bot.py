@@ -40,10 +40,9 @@ DEFAULT_EXTENSIONS: tuple[str, ...] = (
     "cluster.cogs.contact_roles",  # the partner contact role
     "cluster.cogs.direct_messages",  # DMs the api sends
     "cluster.cogs.confirmations",  # CONFIRM flow: the offer DM and its Continue / No thanks buttons
-    "cluster.cogs.staff_log",  # lines for staff in the log channel
     "cluster.cogs.partner_checks",  # partner.check: what a partner's invite resolves to
     "cluster.cogs.joins",  # invite tracking and join attribution
-    "cluster.cogs.staff_notices",  # notices for staff in the log channel
+    "cluster.cogs.staff_notices",  # notices for staff in the log channel (staff.notify, log.post)
 )
 
 

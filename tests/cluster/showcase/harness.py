@@ -25,7 +25,7 @@ EXTENSIONS = (
     "cluster.cogs.contact_roles",
     "cluster.cogs.direct_messages",
     "cluster.cogs.confirmations",
-    "cluster.cogs.staff_log",
+    "cluster.cogs.staff_notices",
     "cluster.cogs.partner_checks",
 )
 MENTIONS_AD = "Join us! @everyone @here <@&{role}> <@{user}> best server"

@@ -18,7 +18,7 @@ from typing import Any
 
 from bus import Envelope
 
-from .services.journal import LIVE_JOIN, LIVE_QUEUE
+from .services.journal import LIVE_JOIN, LIVE_JOINS, LIVE_QUEUE
 
 log = logging.getLogger(__name__)
 SUBSCRIBER_BUFFER = 1000
@@ -70,6 +70,13 @@ class LiveHub:
         guild_id = int(envelope.guild_id)
         if envelope.type == LIVE_JOIN:
             self._deliver(("join", guild_id), envelope)
+            return
+        if envelope.type == LIVE_JOINS:
+            # A run's joins in one message; subscribers get them one by one, as live.partner_join. The
+            # message was validated on receipt, so each join's envelope is built without validating again.
+            if ("join", guild_id) in self._subscribers:
+                for i, join in enumerate(envelope.data["joins"]):
+                    self._deliver(("join", guild_id), _one_join(envelope, i, join))
             return
         if envelope.type != LIVE_QUEUE:
             return
@@ -125,3 +132,16 @@ class LiveHub:
             self._subscribers[topic].discard(queue)
             if not self._subscribers[topic]:
                 del self._subscribers[topic]
+
+
+def _one_join(batch: Envelope, index: int, join: dict) -> Envelope:
+    # A stable id per join (the batch's id with the index in its last digits) keeps a redelivered
+    # batch's joins recognisable as the same ones.
+    return Envelope.model_construct(
+        id=f"{batch.id[:-8]}{index:08x}",
+        type=LIVE_JOIN,
+        version=1,
+        guild_id=batch.guild_id,
+        occurred_at=batch.occurred_at,
+        data=join,
+    )

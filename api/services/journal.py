@@ -14,13 +14,14 @@ from datetime import datetime
 from typing import Literal
 
 from bus import Envelope
-from bus.contracts import Command, LivePartnerJoin, LiveQueueEvent
+from bus.contracts import Command, LivePartnerJoin, LivePartnerJoins, LiveQueueEvent
 
 from ..domain.enums import QueueEventType
 from ..domain.records import RecordChange
 
 LIVE_QUEUE = LiveQueueEvent.TYPE
 LIVE_JOIN = LivePartnerJoin.TYPE
+LIVE_JOINS = LivePartnerJoins.TYPE
 
 
 @dataclass(frozen=True, slots=True)

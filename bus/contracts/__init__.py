@@ -57,7 +57,7 @@ from bus.contracts.events import (
     ReviewReaction,
     ShardReady,
 )
-from bus.contracts.live import LivePartnerJoin, LiveQueueEvent
+from bus.contracts.live import JoinNotice, LivePartnerJoin, LivePartnerJoins, LiveQueueEvent
 from bus.contracts.parsing import parse, parse_as
 from bus.contracts.registry import (
     Contract,
@@ -95,9 +95,11 @@ __all__ = [
     "InteractionFollowup",
     "InteractionReply",
     "InviteCreate",
+    "JoinNotice",
     "JoinType",
     "Kind",
     "LivePartnerJoin",
+    "LivePartnerJoins",
     "LiveQueueEvent",
     "LogPost",
     "MemberJoined",

@@ -57,6 +57,24 @@ async def test_partner_joins_are_pushed(api, container, worker):
         assert event["userId"] == "777" and event["partnership"]["joinCount"] == 1
 
 
+async def test_joins_handled_together_are_pushed_one_by_one_in_order(api, container, worker):
+    """The worker announces a run's joins in one live message; subscribers still see each join."""
+    from api.services.partnerships import ManualPartner
+
+    p = await container.partnerships.create_manual(
+        ManualPartner.parse(guild_id=GUILD, partner_guild_id="1234500000000000000", partner_name="Chess",
+                             invite_code="chess", representative_id="1300000000000000001", advertisement="ad"),
+        actor=1,
+    )  # fmt: skip
+    await worker.handle(completed(GUILD, "invite.create", refs={"partnership_id": p.id}, result={"code": "trk"}))
+    async with api.subscription(JOIN_SUB, {"g": str(GUILD)}) as next_message:
+        outcomes = await worker.handle_batch([joined(GUILD, "trk", user_id=u) for u in (801, 802, 803)])
+        assert outcomes == [None, None, None]
+        events = [(await next_message())["payload"]["data"]["partnerJoins"] for _ in range(3)]
+        assert [e["userId"] for e in events] == ["801", "802", "803"]
+        assert events[-1]["partnership"]["joinCount"] == 3
+
+
 async def test_subscription_without_permission_is_refused(api):
     async with api.subscription(QUEUE_SUB, {"g": str(OTHER_GUILD)}, registered=False) as next_message:
         message = await next_message()

@@ -36,7 +36,7 @@ from ..domain.health import (
 )
 from ..domain.ledger import Ledger
 from ..domain.models import Health, PartnerServer, Partnership
-from ..domain.records import HealthChecked, PartnershipEnded, WorkScheduled
+from ..domain.records import HealthChecked, MutualLinkLeft, PartnershipEnded, WorkScheduled
 from ..store.partnerships import PartnershipRepository
 from . import audit, effects, journal, notices
 from .writer import Change, GuildWriter
@@ -234,6 +234,7 @@ class HealthService:
                 *effects.end_effects(p, s),
                 *effects.staff_notice(p.guild_id, s, told, partnership_id=p.id),
                 *effects.tell_representative(p, told),
+                MutualLinkLeft(p.guild_id, p.partner.id, p.id, new.version),
             ]  # fmt: skip
             return Change(new, items)
         new = ledger.next_version()

@@ -9,6 +9,7 @@ from api.clock import utcnow
 from api.domain.mutual import MUTUAL_REQUEST_REFUSED, NOT_RECIPROCATED
 from api.services.health import DEADLINE
 from api.store.directory import GuildDirectory
+from api.store.mutual_links import MutualLinkRepository
 from bus import Envelope
 from tests.api.factories import GUILD, OTHER_GUILD, completed, submitted
 
@@ -262,6 +263,7 @@ async def test_not_reciprocated_past_its_grace_ends_a_with_auto_end_on(api, cont
     a_side = await a_side_after_the_grace(api, container, pid)
     assert a_side["status"] == "ENDED"
     assert NOT_RECIPROCATED in a_side["endReason"] and "Beta Den" in a_side["endReason"]
+    assert await MutualLinkRepository(container.database).side(A, B) is None  # the end unlinks our side too
 
 
 async def test_not_reciprocated_past_its_grace_is_failing_with_auto_end_off(api, container, worker, commands):

@@ -148,12 +148,12 @@ class HealthService:
 
     async def deadline_due(self, partnership_id: str, now: datetime) -> datetime | None:
         """A reminder or a grace end is due; the next one is scheduled by the change itself."""
-        p = await self._partnerships.get(partnership_id)
-        if p is None or p.status is not PartnershipStatus.ACTIVE:
+        first = await self._partnerships.get(partnership_id)
+        if first is None or first.status is not PartnershipStatus.ACTIVE:
             return None
 
-        def decide(ledger: Ledger, at: datetime) -> Change[None]:
-            if p.id not in ledger.active:
+        def decide(ledger: Ledger, at: datetime, p: Partnership | None) -> Change[None]:
+            if p is None or p.status is not PartnershipStatus.ACTIVE or p.id not in ledger.active:
                 return Change(None)
             s = ledger.settings
             verdict = at_deadline(p.health, at, s)
@@ -171,7 +171,9 @@ class HealthService:
                 return Change(None)
             return self._change(ledger, p, verdict, p.partner, at, p.health, announce=True)
 
-        await self._writer.run(p.guild_id, decide)
+        # Its problems are read again under the guild's lock: a problem closed since the read above
+        # (the partner showcasing us again closes NOT_RECIPROCATED) ends nothing.
+        await self._writer.run_reading(first.guild_id, lambda: self._partnerships.get(partnership_id), decide)
         return None
 
     # ---- facts from the cluster ----------------------------------------------------------------

@@ -174,6 +174,30 @@ class WorkScheduled:
     keep_earlier: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class MutualLinkJoined:
+    """Our partnership with `partner_id` is ACTIVE: it is our side of the pair's link
+    (`api.store.mutual_links`). Journaled with the change that makes it ACTIVE, so a crash after the
+    commit still links the pair; `rev` is that change's ledger version, so a late replay loses to a
+    later leave."""
+
+    guild_id: int
+    partner_id: int
+    partnership_id: str
+    rev: int
+
+
+@dataclass(frozen=True, slots=True)
+class MutualLinkLeft:
+    """Our partnership with `partner_id` ended: our side of the pair's link is cleared, only if it is
+    still this partnership (`rev` as in `MutualLinkJoined`)."""
+
+    guild_id: int
+    partner_id: int
+    partnership_id: str
+    rev: int
+
+
 RecordChange = (
     ApplicationRecorded
     | ApplicationDecided
@@ -192,5 +216,7 @@ RecordChange = (
     | AuditRecorded
     | HealthChecked
     | WorkScheduled
+    | MutualLinkJoined
+    | MutualLinkLeft
 )
 RECORD_CHANGES = RecordChange.__args__

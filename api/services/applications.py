@@ -20,6 +20,7 @@ from ..domain.records import (
     ApplicationRecorded,
     BlacklistAdded,
     ConfirmationDeadlineSet,
+    MutualLinkJoined,
     PartnershipStarted,
 )
 from ..domain.snowflake import parse_snowflake
@@ -176,13 +177,15 @@ class ApplicationService:
             ]  # fmt: skip
             if awaiting_until is not None:
                 items.append(ConfirmationDeadlineSet(app.guild_id, partnership_id, awaiting_until))
+            else:  # ACTIVE: our side of the pair's link, if the partner runs the bot (an offer: once confirmed)
+                items.append(MutualLinkJoined(app.guild_id, app.partner.id, partnership_id, new.version))
             return Change(new, items, partnership)
 
         await self._writer.run(app.guild_id, decide)
         started = await self._partnerships.get(partnership_id)
         if self._mutual is not None and started is not None and started.status is PartnershipStatus.ACTIVE:
-            # Links the pair; the partner's NOT_RECIPROCATED closes. An offer awaiting the partner's
-            # answer is not showcased yet: Continue does this (api/services/confirmations.py).
+            # The partner's NOT_RECIPROCATED closes. An offer awaiting the partner's answer is not
+            # showcased yet: Continue does this (api/services/confirmations.py).
             await self._mutual.started(started)
         return Decision(await self._apps.get(app.id), started)
 

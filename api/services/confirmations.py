@@ -21,7 +21,7 @@ from ..domain import ledger as rules
 from ..domain.enums import PartnershipStatus, QueueEventType
 from ..domain.errors import ErrorCode, RuleViolation
 from ..domain.models import Partnership
-from ..domain.records import PartnershipConfirmed, PartnershipEnded
+from ..domain.records import MutualLinkJoined, PartnershipConfirmed, PartnershipEnded
 from ..store.partnerships import PartnershipRepository
 from ..store.scheduled import Claim
 from . import audit, effects, journal, notices
@@ -101,6 +101,7 @@ class Confirmations:
                 *([reply] if reply else []),
                 *effects.approval_effects(active, s),
                 *effects.tell_staff(p.guild_id, s, notices.partner_confirmed(p.partner, p.representative_id), p.id),
+                MutualLinkJoined(p.guild_id, p.partner.id, p.id, new.version),
             ]  # fmt: skip
             return Change(new, items)
 

@@ -36,7 +36,7 @@ from ..domain.health import (
 )
 from ..domain.ledger import Ledger
 from ..domain.models import Health, PartnerServer, Partnership
-from ..domain.records import HealthChecked, PartnershipEnded, WorkScheduled
+from ..domain.records import HealthChecked, MutualLinkLeft, PartnershipEnded, WorkScheduled
 from ..store.partnerships import PartnershipRepository
 from . import audit, effects, journal, notices
 from .writer import Change, GuildWriter
@@ -148,12 +148,12 @@ class HealthService:
 
     async def deadline_due(self, partnership_id: str, now: datetime) -> datetime | None:
         """A reminder or a grace end is due; the next one is scheduled by the change itself."""
-        p = await self._partnerships.get(partnership_id)
-        if p is None or p.status is not PartnershipStatus.ACTIVE:
+        first = await self._partnerships.get(partnership_id)
+        if first is None or first.status is not PartnershipStatus.ACTIVE:
             return None
 
-        def decide(ledger: Ledger, at: datetime) -> Change[None]:
-            if p.id not in ledger.active:
+        def decide(ledger: Ledger, at: datetime, p: Partnership | None) -> Change[None]:
+            if p is None or p.status is not PartnershipStatus.ACTIVE or p.id not in ledger.active:
                 return Change(None)
             s = ledger.settings
             verdict = at_deadline(p.health, at, s)
@@ -171,7 +171,9 @@ class HealthService:
                 return Change(None)
             return self._change(ledger, p, verdict, p.partner, at, p.health, announce=True)
 
-        await self._writer.run(p.guild_id, decide)
+        # Its problems are read again under the guild's lock: a problem closed since the read above
+        # (the partner showcasing us again closes NOT_RECIPROCATED) ends nothing.
+        await self._writer.run_reading(first.guild_id, lambda: self._partnerships.get(partnership_id), decide)
         return None
 
     # ---- facts from the cluster ----------------------------------------------------------------
@@ -234,6 +236,7 @@ class HealthService:
                 *effects.end_effects(p, s),
                 *effects.staff_notice(p.guild_id, s, told, partnership_id=p.id),
                 *effects.tell_representative(p, told),
+                MutualLinkLeft(p.guild_id, p.partner.id, p.id, new.version),
             ]  # fmt: skip
             return Change(new, items)
         new = ledger.next_version()

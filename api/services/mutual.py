@@ -60,18 +60,17 @@ class MutualService:
         return mutual.runs_bot(present, ledger.settings if ledger.version else None)  # version 0: no settings
 
     async def started(self, partnership: Partnership) -> None:
-        """Our partnership with the partner is ACTIVE: our side of the pair's link is set (a partner that
-        already has its side joins us, see `MutualLinkRepository`), and the partner's partnership with us,
-        if it showed NOT_RECIPROCATED, no longer does."""
-        await self._links.join(partnership.guild_id, partnership.partner.id, partnership.id)
+        """Our partnership with the partner is ACTIVE (its change set our side of the pair's link, see
+        `records.MutualLinkJoined`): the partner's partnership with us, if it showed NOT_RECIPROCATED,
+        no longer does."""
         theirs = await self._partnerships.active_with(partnership.partner.id, partnership.guild_id)
         if theirs is not None:
             await self._review(theirs)
 
     async def ended(self, partnership: Partnership) -> None:
-        """Our partnership ended: the partner's partnership with us shows reciprocity NO at once (it is
-        computed) and NOT_RECIPROCATED opens on it, its grace counting from now."""
-        await self._links.leave(partnership.guild_id, partnership.partner.id, partnership.id)
+        """Our partnership ended (its change cleared our side of the link): the partner's partnership with
+        us shows reciprocity NO at once (it is computed) and NOT_RECIPROCATED opens on it, its grace
+        counting from now."""
         theirs = await self._partnerships.active_with(partnership.partner.id, partnership.guild_id)
         if theirs is not None:
             await self._review(theirs)

@@ -15,6 +15,8 @@ from ..domain.errors import ErrorCode, RuleViolation
 from ..domain.models import Application, PartnerServer, Partnership, ShowcasePlacement, partnership_from
 from ..domain.records import (
     ApplicationRecorded,
+    MutualLinkJoined,
+    MutualLinkLeft,
     PartnershipEdited,
     PartnershipEnded,
     PartnershipPlaced,
@@ -172,6 +174,7 @@ class PartnershipService:
                 *effects.approval_effects(partnership, ledger.settings),
                 effects.partner_check(partnership),  # what staff typed is replaced by what Discord says
                 first_check_scheduled(partnership, now, self._check_every),
+                MutualLinkJoined(guild_id, manual.partner.id, partnership_id, new.version),
             ]  # fmt: skip
             return Change(new, items)
 
@@ -227,6 +230,7 @@ class PartnershipService:
                 # An offer still awaiting the partner's answer has nothing posted and no role granted.
                 *([] if partnership.id in ledger.awaiting_ids() else effects.end_effects(partnership, ledger.settings)),
                 *effects.tell_representative(partnership, notices.partnership_ended(partnership, reason)),
+                MutualLinkLeft(partnership.guild_id, partnership.partner.id, partnership.id, new.version),
             ]
             return Change(new, items)
 

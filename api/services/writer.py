@@ -14,7 +14,7 @@ import logging
 import random
 import uuid
 import weakref
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, TypeVar
@@ -29,6 +29,7 @@ from .journal import JournalEntry, Outgoing
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+R = TypeVar("R")
 MAX_ATTEMPTS = 64
 
 
@@ -37,6 +38,10 @@ class Change(Generic[T]):
     ledger: Ledger | None  # None: nothing to commit
     items: list[JournalEntry] = field(default_factory=list)
     result: T | None = None
+
+
+async def _nothing() -> None:
+    return None
 
 
 class ConcurrentUpdateError(RuntimeError):
@@ -69,11 +74,23 @@ class GuildWriter:
         return lock
 
     async def run(self, guild_id: int, decide: Callable[[Ledger, datetime], Change[T]]) -> Change[T]:
+        return await self.run_reading(guild_id, _nothing, lambda ledger, now, _: decide(ledger, now))
+
+    async def run_reading(
+        self,
+        guild_id: int,
+        read: Callable[[], Awaitable[R]],
+        decide: Callable[[Ledger, datetime, R], Change[T]],
+    ) -> Change[T]:
+        """`run` for a decision that also rests on records the ledger does not hold (a partnership's
+        problems): `read()` runs inside the guild's lock on every attempt, after the ledger is loaded
+        and any unfinished journal applied, and `decide` gets what it read. So the decision sees those
+        records as they are when it commits, not as they were before the lock was taken."""
         async with self._lock(guild_id):
             for attempt in range(MAX_ATTEMPTS):
                 ledger, todo = await self._ledgers.load(guild_id)
                 leftover = await self._finish(guild_id, todo) if todo else []
-                change = decide(ledger, utcnow())
+                change = decide(ledger, utcnow(), await read())
                 if change.ledger is None:
                     return change
                 items = [self._encode(entry) for entry in change.items]

@@ -6,6 +6,7 @@ writes, so a replay after a crash changes nothing twice:
 - `insert`: a new document; a duplicate key means it was already applied.
 - `update`: guarded by `expect` (the status it moves from), a no-op once the document moved on.
 - `put_versioned`: an upsert guarded by `rev`, so a newer version wins over a late older one.
+- `link`: one guild's side of a mutual pair's link, set or cleared, guarded the same way by `rev`.
 Items store the write itself (plus the change's name, for readers of a stuck journal), so items
 journaled by earlier releases, which had the same three shapes, replay unchanged.
 """
@@ -20,6 +21,7 @@ from pymongo.errors import DuplicateKeyError
 from ..clock import as_utc
 from ..domain import records
 from ..domain.enums import ApplicationStatus, PartnershipStatus
+from ..domain.mutual import pair_key
 from .database import Database
 from .documents import (
     application_to_doc,
@@ -34,7 +36,7 @@ from .documents import (
 )
 
 # Journal items with these ops are database writes; the others (`command`, `live`) go to the bus.
-DB_OPS = frozenset({"insert", "update", "put_versioned", "schedule"})
+DB_OPS = frozenset({"insert", "update", "put_versioned", "schedule", "link"})
 
 PENDING = {"status": ApplicationStatus.PENDING.value}
 ACTIVE = {"status": PartnershipStatus.ACTIVE.value}
@@ -147,6 +149,11 @@ def encode(change: records.RecordChange) -> dict[str, Any]:
                 change, "schedule", "scheduled_work", kind=change.kind, key=change.key, due_at=change.due_at,
                 guild_id=sid(change.guild_id), keep_earlier=change.keep_earlier,
             )  # fmt: skip
+        case records.MutualLinkJoined():
+            return _link(change, change.partnership_id, expect=None)
+        case records.MutualLinkLeft():
+            # Only while our side is still this partnership: a later one with the same partner keeps its side.
+            return _link(change, None, expect=change.partnership_id)
     raise TypeError(f"not a record change: {change!r}")
 
 
@@ -166,6 +173,15 @@ def _update(
 
 def _put_versioned(change: records.RecordChange, coll: str, doc: dict[str, Any]) -> dict[str, Any]:
     return _item(change, "put_versioned", coll, doc=doc)
+
+
+def _link(
+    change: records.MutualLinkJoined | records.MutualLinkLeft, partnership_id: str | None, expect: str | None
+) -> dict[str, Any]:
+    return _item(
+        change, "link", "mutual_links", _id=pair_key(change.guild_id, change.partner_id),
+        side=str(change.guild_id), partnership_id=partnership_id, expect=expect, rev=change.rev,
+    )  # fmt: skip
 
 
 class Projector:
@@ -205,5 +221,25 @@ class Projector:
                 await collection.update_one({"_id": doc["_id"], "rev": {"$lt": doc["rev"]}}, {"$set": doc}, upsert=True)
             except DuplicateKeyError:
                 pass  # a newer version is stored
+        elif op == "link":
+            await _apply_link(collection, item)
         else:
             raise ValueError(f"not a database journal op: {op}")
+
+
+async def _apply_link(collection: Any, item: dict[str, Any]) -> None:
+    """Sets our side of the pair's link (upserted: whichever side comes first creates the document) or
+    clears it while it is still `expect`. Each side keeps the ledger version that last wrote it, so a
+    late replay of an older change is a no-op."""
+    side, rev, expect = item["side"], item["rev"], item["expect"]
+    query: dict[str, Any] = {"_id": item["_id"], f"revs.{side}": {"$not": {"$gte": rev}}}
+    if expect is not None:
+        query[f"sides.{side}"] = expect
+    update = {"$set": {f"sides.{side}": item["partnership_id"], f"revs.{side}": rev}}
+    for _ in range(2):  # both sides' first upserts of one _id: the loser's insert collides, then it updates
+        try:
+            await collection.update_one(query, update, upsert=expect is None)
+            return
+        except DuplicateKeyError:
+            continue
+    # Colliding again means the document exists and our side holds a newer version: it wins.

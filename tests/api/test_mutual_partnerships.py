@@ -9,6 +9,7 @@ from api.clock import utcnow
 from api.domain.mutual import MUTUAL_REQUEST_REFUSED, NOT_RECIPROCATED
 from api.services.health import DEADLINE
 from api.store.directory import GuildDirectory
+from api.store.mutual_links import MutualLinkRepository
 from bus import Envelope
 from tests.api.factories import GUILD, OTHER_GUILD, completed, submitted
 
@@ -59,6 +60,17 @@ async def a_approves_b(api, container, worker) -> str:
     return approved["approveApplication"]["partnership"]["id"]
 
 
+async def b_partners_a_again(api) -> None:
+    """B's staff add A as a partner by hand (createPartnership)."""
+    created = await api.data(
+        CREATE,
+        {"input": {"guildId": str(B), "partnerGuildId": str(A), "partnerName": "Alpha Hub", "inviteCode": "alpha",
+                   "representativeId": "1300000000000000009", "advertisement": "Alpha Hub: come play!"}},
+        token=api.editor(B),
+    )  # fmt: skip
+    assert created["createPartnership"]["userErrors"] == []
+
+
 async def test_a_mutual_partnership_from_request_to_reciprocity_and_back(api, container, worker):
     await both_run_the_bot(container)
     await a_approves_b(api, container, worker)
@@ -89,13 +101,7 @@ async def test_a_mutual_partnership_from_request_to_reciprocity_and_back(api, co
     assert any(w["code"].startswith(NOT_RECIPROCATED) for w in warnings)  # A's staff are told
     assert await container.warnings.guild_warnings(B) == []  # nothing of this reaches B's staff
 
-    created = await api.data(
-        CREATE,
-        {"input": {"guildId": str(B), "partnerGuildId": str(A), "partnerName": "Alpha Hub", "inviteCode": "alpha",
-                   "representativeId": "1300000000000000009", "advertisement": "Alpha Hub: come play!"}},
-        token=api.editor(B),
-    )  # fmt: skip
-    assert created["createPartnership"]["userErrors"] == []
+    await b_partners_a_again(api)
     (a_side,) = await partnerships(api, A)
     assert a_side["reciprocity"] == "YES"
     assert [p for p in a_side["problems"] if p["code"] == NOT_RECIPROCATED] == []
@@ -262,6 +268,7 @@ async def test_not_reciprocated_past_its_grace_ends_a_with_auto_end_on(api, cont
     a_side = await a_side_after_the_grace(api, container, pid)
     assert a_side["status"] == "ENDED"
     assert NOT_RECIPROCATED in a_side["endReason"] and "Beta Den" in a_side["endReason"]
+    assert await MutualLinkRepository(container.database).side(A, B) is None  # the end unlinks our side too
 
 
 async def test_not_reciprocated_past_its_grace_is_failing_with_auto_end_off(api, container, worker, commands):
@@ -272,17 +279,33 @@ async def test_not_reciprocated_past_its_grace_is_failing_with_auto_end_off(api,
 
 async def test_b_partnering_again_before_the_deadline_ends_nothing_and_a_is_told(api, container, worker, commands):
     pid = await b_partners_a_then_ends(api, container, worker, commands, {"auto_end_unhealthy": True})
-    created = await api.data(
-        CREATE,
-        {"input": {"guildId": str(B), "partnerGuildId": str(A), "partnerName": "Alpha Hub", "inviteCode": "alpha",
-                   "representativeId": "1300000000000000009", "advertisement": "Alpha Hub: come play!"}},
-        token=api.editor(B),
-    )  # fmt: skip
-    assert created["createPartnership"]["userErrors"] == []
+    await b_partners_a_again(api)
     await commands.wait_for("staff.notify", 2)
     assert "showcase our advertisement again" in notices_in(commands, LOG_A)[-1]
     a_side = await a_side_after_the_grace(api, container, pid)
     assert a_side["status"] == "ACTIVE" and a_side["health"]["status"] == "OK"
+
+
+async def test_b_partnering_again_while_the_deadline_runs_ends_nothing(api, container, worker, commands, monkeypatch):
+    """B partners A again right after the grace end read A's partnership (problem still open) and before
+    it decides: the decision reads the problems again under A's lock and ends nothing."""
+    pid = await b_partners_a_then_ends(api, container, worker, commands, {"auto_end_unhealthy": True})
+    read = container.partnership_repo.get
+    reads = []
+
+    async def get_then_b_partners_again(partnership_id: str):
+        found = await read(partnership_id)
+        reads.append(found)
+        if len(reads) == 1:  # the deadline's first read: the problem is open
+            assert [x.code for x in found.problems] == [NOT_RECIPROCATED]
+            await b_partners_a_again(api)
+        return found
+
+    monkeypatch.setattr(container.partnership_repo, "get", get_then_b_partners_again)
+    a_side = await a_side_after_the_grace(api, container, pid)
+    assert a_side["status"] == "ACTIVE" and a_side["health"]["status"] == "OK"
+    await commands.wait_for("staff.notify", 2)
+    assert "showcase our advertisement again" in notices_in(commands, LOG_A)[-1]
 
 
 async def test_a_refused_request_is_told_in_a_log_channel(api, container, worker, commands):

@@ -22,6 +22,7 @@ from api.store import open_database
 from api.store.applications import ApplicationRepository
 from api.store.audit import AuditRepository
 from api.store.blacklist import BlacklistRepository
+from api.store.mutual_links import MutualLinkRepository
 from api.store.partnerships import PartnershipRepository
 from api.store.projector import Projector, encode
 from api.store.scheduled_memory import MemoryScheduledWork
@@ -185,6 +186,22 @@ async def test_a_confirmation_deadline_is_scheduled_work_stored_once(database):
     assert await work.claim("confirm.deadline", due, timedelta(minutes=5)) is None
 
 
+async def test_a_mutual_link_holds_each_sides_partnership_and_a_late_replay_changes_nothing(database):
+    links, projector = MutualLinkRepository(database), Projector(database)
+    ours, theirs = records.MutualLinkJoined(GUILD, PARTNER, "p1", 3), records.MutualLinkJoined(PARTNER, GUILD, "q1", 5)
+    await _apply_twice(projector, ours, theirs)
+    assert (await links.side(GUILD, PARTNER), await links.side(PARTNER, GUILD)) == ("p1", "q1")
+
+    await _apply_twice(projector, records.MutualLinkLeft(GUILD, PARTNER, "p1", 4))
+    await projector.apply(encode(ours))  # a late replay of the join loses to the leave
+    assert (await links.side(GUILD, PARTNER), await links.side(PARTNER, GUILD)) == (None, "q1")
+
+    await _apply_twice(projector, records.MutualLinkJoined(GUILD, PARTNER, "p2", 6))
+    await projector.apply(encode(records.MutualLinkLeft(GUILD, PARTNER, "p1", 4)))  # of the earlier partnership
+    assert await links.side(GUILD, PARTNER) == "p2"
+    assert await database.db["mutual_links"].count_documents({}) == 1  # one link per pair, whoever wrote first
+
+
 def test_every_record_change_has_a_projector_branch():
     samples = {
         records.ApplicationRecorded: records.ApplicationRecorded(_application()),
@@ -204,6 +221,8 @@ def test_every_record_change_has_a_projector_branch():
         records.WorkScheduled: records.WorkScheduled("health.check", "p", T0, GUILD),
         records.AdProposed: records.AdProposed("p", AdProposal("ad1", "new ad", T0)),
         records.AdDecided: records.AdDecided("p", "ad1", None),
+        records.MutualLinkJoined: records.MutualLinkJoined(GUILD, PARTNER, "p", 3),
+        records.MutualLinkLeft: records.MutualLinkLeft(GUILD, PARTNER, "p", 4),
     }
     assert set(samples) == set(records.RECORD_CHANGES)
     for kind, change in samples.items():

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
 
 import pytest
 
@@ -16,6 +17,12 @@ from tests.api.conftest import SECRET, make_settings, tokens  # noqa: F401
 from tests.support.broker import broker_url, rabbitmq_url  # noqa: F401
 from tests.support.mongo import mongo_db_name, mongo_server  # noqa: F401
 from tests.support.private_broker import private_broker  # noqa: F401
+
+
+@pytest.fixture
+def system_settings() -> dict[str, Any]:
+    """Overrides of the API settings of `test_discord_flows.system`; a test module may redefine it."""
+    return {}
 
 
 @pytest.fixture

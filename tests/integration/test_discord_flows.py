@@ -56,8 +56,13 @@ class System:
 
 
 @pytest.fixture
-async def system(broker_url: str, fake_discord: FakeDiscord, tokens) -> AsyncIterator[System]:  # noqa: F811
-    settings = make_settings(rabbitmq_url=broker_url, shard_count=SHARDS)
+async def system(
+    broker_url: str,
+    fake_discord: FakeDiscord,  # noqa: F811
+    tokens,
+    system_settings: dict[str, Any],
+) -> AsyncIterator[System]:
+    settings = make_settings(rabbitmq_url=broker_url, shard_count=SHARDS, **system_settings)
     container = await Container.open(settings)
     await start_live(container)
     await start_worker(container)

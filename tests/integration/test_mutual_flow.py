@@ -2,10 +2,18 @@
 node a) both run the bot. Beta's representative applies to Alpha in Discord, Alpha's manager approves
 with 👍; the API files the reverse request in Beta's queue (its review post lands in Beta's review
 channel), Beta's manager approves with 👍, and Beta's showcase shows Alpha's ad with Alpha's tracked
-invite. Both partnerships then read reciprocity YES."""
+invite. Both partnerships then read reciprocity YES. Then Beta ends its side: Alpha's partnership reads
+NO with the NOT_RECIPROCATED problem and Alpha's staff are told in its log channel; once the grace
+(healthGraceHours 0, its minimum) has passed, with autoEndUnhealthy on, the health deadline ends Alpha's
+partnership: Beta's ad leaves Alpha's showcase and Alpha's staff are told."""
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
+
+from api.scheduled_jobs import build_scheduler
 from tests.fakediscord import eventually
 from tests.integration.test_discord_flows import (  # noqa: F401
     SETTINGS,
@@ -17,7 +25,16 @@ from tests.integration.test_discord_flows import (  # noqa: F401
 )
 
 QUEUE = """query($g: Snowflake!) { guild(id: $g) { applications(first: 10) { edges { node { id status source
-  advertisement partner { id name inviteCode } partnership { id trackedInviteCode reciprocity } } } } } }"""
+  advertisement partner { id name inviteCode } partnership { id status endReason trackedInviteCode reciprocity
+  health { status problems { issue } } } } } } } }"""
+END = """mutation($id: ID!) { endPartnership(id: $id) { userErrors { code } } }"""
+
+
+@pytest.fixture
+def system_settings() -> dict[str, Any]:
+    """The API's own scheduler looks for due work once at start and then not for an hour: the test runs
+    its passes itself, so the grace end is not carried out before the test has seen the problem."""
+    return {"scheduler_poll_seconds": 3600}
 
 
 async def test_a_mutual_partnership_across_two_nodes(system: System) -> None:  # noqa: F811
@@ -28,6 +45,7 @@ async def test_a_mutual_partnership_across_two_nodes(system: System) -> None:  #
     for guild in (alpha, beta):
         managers = w.add_role(guild, "partnership team")
         guilds[guild.id] = {
+            "log": w.add_channel(guild, "partnership-log"),
             "review": w.add_channel(guild, "partnership-requests"),
             "showcase": w.add_channel(guild, "partners"),
             "staff": w.add_member(guild, username=f"staff-{guild.name}", roles=[managers]).user_id,
@@ -42,6 +60,8 @@ async def test_a_mutual_partnership_across_two_nodes(system: System) -> None:  #
         g = guilds[guild.id]
         values = {"reviewChannelId": str(g["review"].id), "showcaseChannelId": str(g["showcase"].id),
                   "managerRoleIds": [str(g["managers"].id)], "advertisement": ad}  # fmt: skip
+        if guild is alpha:  # Alpha's staff hear of their partnerships, and an unhealthy one ends at once
+            values |= {"logChannelId": str(g["log"].id), "healthGraceHours": 0, "autoEndUnhealthy": True}
         result = await system.gql(SETTINGS, {"g": str(guild.id), "input": values}, guild=guild.id)
         assert result["updatePartnershipSettings"]["userErrors"] == []
     for name, guild in (("b", alpha), ("a", beta)):
@@ -82,4 +102,38 @@ async def test_a_mutual_partnership_across_two_nodes(system: System) -> None:  #
         sides = [(await queue(g))[0]["partnership"] for g in (alpha, beta)]
         return sides if all(s and s["reciprocity"] == "YES" for s in sides) else None
 
-    assert await eventually_async(both_yes)
+    _, beta_side = await eventually_async(both_yes)
+    shown_at_alpha = await eventually(
+        lambda: [m for m in bot_messages(fake, guilds[alpha.id]["showcase"]) if "Beta: books and tea" in m.content]
+    )
+
+    # Beta ends its side: Alpha reads NO, with the problem, and its staff are told.
+    ended = await system.gql(END, {"id": beta_side["id"]}, guild=beta.id)
+    assert ended["endPartnership"]["userErrors"] == []
+
+    async def not_reciprocated():
+        ours = (await queue(alpha))[0]["partnership"]
+        issues = [x["issue"] for x in ours["health"]["problems"]]
+        return ours if ours["reciprocity"] == "NO" and "NOT_RECIPROCATED" in issues else None
+
+    ours = await eventually_async(not_reciprocated)
+    assert ours["status"] == "ACTIVE" and ours["health"]["status"] == "FAILING"  # a grace of 0 has passed already
+    told = await eventually(
+        lambda: [m for m in bot_messages(fake, guilds[alpha.id]["log"]) if "no longer showcases" in m.content]
+    )
+    assert "Beta" in told[0].content and told[0].pings_nobody
+
+    # The grace end is due: a scheduler pass ends Alpha's partnership.
+    scheduler = build_scheduler(system.container)
+
+    async def auto_ended():
+        await scheduler.run_due()
+        ours = (await queue(alpha))[0]["partnership"]
+        return ours if ours["status"] == "ENDED" else None
+
+    ours = await eventually_async(auto_ended)
+    assert "NOT_RECIPROCATED" in ours["endReason"] and "Beta" in ours["endReason"]
+    await eventually(lambda: shown_at_alpha[0] not in bot_messages(fake, guilds[alpha.id]["showcase"]))
+    log = await eventually(lambda: [m for m in bot_messages(fake, guilds[alpha.id]["log"]) if "has ended" in m.content])
+    assert "Beta" in log[-1].content and "NOT_RECIPROCATED" in log[-1].content
+    assert all(m.pings_nobody for m in bot_messages(fake, guilds[alpha.id]["log"]))

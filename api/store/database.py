@@ -159,6 +159,9 @@ def open_database(url: str, name: str) -> Database:
     if not url:
         from mongomock_motor import AsyncMongoMockClient
 
+        from .memory_lookups import install
+
+        install()
         client = AsyncMongoMockClient(tz_aware=True)
         return Database(client, client[name], in_memory=True)
     from motor.motor_asyncio import AsyncIOMotorClient

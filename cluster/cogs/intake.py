@@ -71,7 +71,7 @@ from bus.contracts.common import (
     InteractionReply,
 )
 from bus.contracts.events import ApplicationSubmittedV2
-from cluster.command_handlers import command_handler
+from cluster.command_handlers import CommandCog, command_handler
 from cluster.command_runner import CommandRefused
 from cluster.guild_warnings import GuildWarnings
 from cluster.intake import texts
@@ -106,11 +106,12 @@ class TargetError(Exception):
         self.message = message
 
 
-class Intake(commands.Cog):
+class Intake(CommandCog):
     ppartner = app_commands.Group(name="ppartner", description="Partnerships between servers", guild_only=True)
+    dynamic_items = (TicketFormButton,)
 
     def __init__(self, bot: PartnersBot) -> None:
-        self.bot = bot
+        super().__init__(bot)
         # Met while serving applicants (a click each): re-sent at most once a minute per guild and code.
         self.warnings = GuildWarnings(bot.bus.publish_event, every=60.0)
         self._tickets: dict[tuple[int, int], int] = {}  # (guild, applicant) -> open ticket thread id
@@ -121,10 +122,7 @@ class Intake(commands.Cog):
     async def cog_load(self) -> None:
         # Persistent components: clicks on messages posted before a restart still reach this cog.
         self.bot.add_view(PanelView(self._apply_from_panel))
-        self.bot.add_dynamic_items(TicketFormButton)
-
-    async def cog_unload(self) -> None:
-        self.bot.remove_dynamic_items(TicketFormButton)
+        await super().cog_load()
 
     # ---- /ppartner apply and the panel button -------------------------------------------------------------
 

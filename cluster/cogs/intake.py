@@ -86,6 +86,7 @@ from cluster.intake.views import (
     TicketFormButton,
     modal_source,
     modal_values,
+    submitted_form,
     ticket_view,
 )
 
@@ -150,9 +151,7 @@ class Intake(CommandCog):
 
     @commands.Cog.listener()
     async def on_interaction(self, interaction: discord.Interaction) -> None:
-        if interaction.type is not discord.InteractionType.modal_submit:
-            return
-        source = modal_source((interaction.data or {}).get("custom_id"))  # type: ignore[union-attr]
+        source = modal_source(submitted_form(interaction))
         if source is None:
             return
         try:
@@ -259,41 +258,37 @@ class Intake(CommandCog):
             log.warning("guild %s: application mode TICKET without a ticket channel", guild.id)
             await answer(texts.TICKET_NOT_SET_UP)
             return
+        guild_id = guild.id
+
+        async def refuse(code: GuildWarningCode, warning: str, content: str) -> None:
+            # Staff learn what to fix; the applicant learns why no ticket opened.
+            await self.warnings.warn(guild_id, code, warning)
+            await answer(content)
+
+        gone = f"The ticket channel ({ticket_channel_id}) no longer exists: application tickets cannot open."
         parent = guild.get_channel(int(ticket_channel_id))
         if parent is None:
-            await self.warnings.warn(
-                guild.id,
-                GuildWarningCode.CHANNEL_MISSING,
-                f"The ticket channel ({ticket_channel_id}) no longer exists: application tickets cannot open.",
-            )
-            await answer(texts.TICKET_CHANNEL_MISSING)
+            await refuse(GuildWarningCode.CHANNEL_MISSING, gone, texts.TICKET_CHANNEL_MISSING)
             return
         if not isinstance(parent, discord.TextChannel):
-            await self.warnings.warn(
-                guild.id,
+            await refuse(
                 GuildWarningCode.CHANNEL_MISSING,
                 f"The ticket channel #{parent.name} is not a text channel: private ticket threads cannot open there.",
+                texts.TICKET_CHANNEL_WRONG_TYPE,
             )
-            await answer(texts.TICKET_CHANNEL_WRONG_TYPE)
             return
         try:
             thread = await self._create_ticket(parent, user)
         except discord.Forbidden:
-            await self.warnings.warn(
-                guild.id,
+            await refuse(
                 GuildWarningCode.MISSING_PERMISSIONS,
                 f"The bot needs Create Private Threads and Send Messages in Threads in #{parent.name} "
                 "to open application tickets.",
+                texts.TICKET_NO_PERMISSION.format(channel=parent.mention),
             )
-            await answer(texts.TICKET_NO_PERMISSION.format(channel=parent.mention))
             return
         except discord.NotFound:
-            await self.warnings.warn(
-                guild.id,
-                GuildWarningCode.CHANNEL_MISSING,
-                f"The ticket channel ({ticket_channel_id}) no longer exists: application tickets cannot open.",
-            )
-            await answer(texts.TICKET_CHANNEL_MISSING)
+            await refuse(GuildWarningCode.CHANNEL_MISSING, gone, texts.TICKET_CHANNEL_MISSING)
             return
         except discord.HTTPException:
             log.exception("guild %s: opening a ticket failed", guild.id)

@@ -44,7 +44,7 @@ from bus.contracts.events import ReviewReaction
 from cluster.command_handlers import CommandCog, command_handler
 from cluster.discord_errors import DiscordError, is_code
 from cluster.discord_helpers import ActingIn, text_channel_in
-from cluster.intake.views import modal_values
+from cluster.intake.views import modal_values, submitted_form
 from cluster.message_text import NO_MENTIONS
 from cluster.review.buttons import (
     APPROVE,
@@ -212,9 +212,7 @@ class Review(CommandCog):
 
     @commands.Cog.listener()
     async def on_interaction(self, interaction: discord.Interaction) -> None:
-        if interaction.type is not discord.InteractionType.modal_submit:
-            return
-        target = form_target((interaction.data or {}).get("custom_id"))  # type: ignore[union-attr]
+        target = form_target(submitted_form(interaction))
         if target is None:
             return
         action, application_id = target

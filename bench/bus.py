@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import itertools
 import json
 import logging
@@ -61,7 +60,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from api.worker import start_worker  # noqa: E402  (after the path fix: `bus` must be the package)
-from bench.common import free_port, machine_load, percentile, proc_cpu_seconds, read_json_line, table  # noqa: E402
+from bench.common import free_port, machine_load, percentile, proc_cpu_seconds, read_json_line, stop_child, table  # noqa: E402
 
 GUILD = 1100000000000000000
 SECRET = "bench-bus-secret-0123456789abcdef0123456789"
@@ -200,20 +199,7 @@ class Child:
         self.process.stdin.flush()
 
     def stop(self) -> None:
-        if self.process.poll() is None and self.process.stdin is not None:
-            with contextlib.suppress(OSError):
-                self.process.stdin.close()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                pass
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_child(self.process, grace=20)
 
 
 class Cleanup:

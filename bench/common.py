@@ -4,6 +4,7 @@ figures from /proc and a plain-text table."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import selectors
@@ -44,6 +45,23 @@ def read_json_line(process: subprocess.Popen, prefix: str, timeout: float, name:
                 return json.loads(line[len(prefix) :])
             print(f"[{name}] {line.rstrip()}", flush=True)
     return None
+
+
+def stop_child(process: subprocess.Popen, grace: float) -> None:
+    """Close the child's stdin (its cue to finish cleanly) and give it `grace` seconds; then terminate
+    it, and kill it if that is not enough either."""
+    if process.poll() is None and process.stdin is not None:
+        with contextlib.suppress(OSError):
+            process.stdin.close()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=grace)
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def percentile(sorted_values: list[float], fraction: float) -> float:

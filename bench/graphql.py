@@ -51,6 +51,7 @@ from bench.common import (  # noqa: E402
     proc_status,
     read_json_line,
     round_robin,
+    stop_child,
     table,
 )
 from bench.pyspy import PySpy, _package  # noqa: E402
@@ -261,17 +262,7 @@ class Server:
         return self._wait_for(SEEDED, timeout)
 
     def stop(self) -> None:
-        if self.process.stdin is not None:
-            self.process.stdin.close()
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_child(self.process, grace=15)
 
 
 def _body(query: str, variables: dict[str, Any] | None = None) -> bytes:

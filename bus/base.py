@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import asdict, dataclass
-from typing import Protocol, runtime_checkable
+from typing import Protocol, Self, runtime_checkable
 
 from bus.envelope import Envelope
 
@@ -35,6 +35,23 @@ class BusStats:
 
     def snapshot(self) -> dict[str, int]:
         return asdict(self)
+
+
+class BusLifetime:
+    """``async with bus:`` starts the bus and closes it after, for either implementation."""
+
+    async def start(self) -> None:
+        raise NotImplementedError
+
+    async def close(self) -> None:
+        raise NotImplementedError
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
 
 
 @runtime_checkable

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+
+from bus.base import BusStats, Handler
 from bus.contracts.parsing import parse
 from bus.contracts.registry import Kind, kind_of
 from bus.envelope import Envelope
@@ -37,3 +40,14 @@ def ensure_publishable(env: Envelope, kind: Kind) -> None:
 def backoff(base: float, attempt: int, cap: float) -> float:
     """Exponential delay before retry number attempt (1-based)."""
     return min(cap, base * 2 ** (attempt - 1))
+
+
+async def hand_live(handler: Handler, env: Envelope, stats: BusStats, log: logging.Logger) -> None:
+    """Live notifications are not work: a failing handler is logged and the notification dropped."""
+    try:
+        await handler(env)
+    except Exception:
+        stats.failed += 1
+        log.exception("live handler failed for %s %s; notification dropped", env.type, env.id)
+    else:
+        stats.consumed += 1

@@ -15,12 +15,11 @@ import logging
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Self
 
-from bus.base import BatchHandler, BusStats, Handler
+from bus.base import BatchHandler, BusLifetime, BusStats, Handler
 from bus.contracts.registry import Kind
 from bus.dedup import RecentIds
-from bus.delivery import backoff, decode, ensure_publishable
+from bus.delivery import backoff, decode, ensure_publishable, hand_live
 from bus.envelope import Envelope
 from bus.errors import MalformedMessage
 from bus.ordering import KeyedSerialRunner
@@ -56,7 +55,7 @@ class _Queue:
         return handler
 
 
-class MemoryBus:
+class MemoryBus(BusLifetime):
     def __init__(
         self,
         *,
@@ -77,13 +76,6 @@ class MemoryBus:
         self._runner = KeyedSerialRunner("memory-bus")
         self._state = "new"
 
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()
-
     async def start(self) -> None:
         if self._state == "closed":
             raise RuntimeError("bus is closed")
@@ -93,12 +85,7 @@ class MemoryBus:
         if self._state == "closed":
             return
         self._state = "closed"
-        try:
-            async with asyncio.timeout(self._close_timeout):
-                await self._runner.join()
-        except TimeoutError:
-            log.warning("memory bus: handlers still running after %ss, cancelling them", self._close_timeout)
-            await self._runner.cancel()
+        await self._finish_handlers()
 
     async def stop_consuming(self) -> None:
         """Graceful shutdown, first step: detach every consumer (later messages wait in their queue, as
@@ -107,6 +94,10 @@ class MemoryBus:
         for queue in self._commands.values():
             queue.handlers.clear()
         self._live_keys.clear()
+        await self._finish_handlers()
+
+    async def _finish_handlers(self) -> None:
+        """Let the handlers already given a message finish, for up to close_timeout; cancel the rest."""
         try:
             async with asyncio.timeout(self._close_timeout):
                 await self._runner.join()
@@ -155,7 +146,7 @@ class MemoryBus:
             except MalformedMessage as exc:
                 log.warning("memory bus: dropping malformed live message: %s", exc.reason)
                 return
-            self._runner.submit(key, lambda h=handler, e=copy: self._handle_live(h, e))
+            self._runner.submit(key, lambda h=handler, e=copy: hand_live(h, e, self.stats, log))
 
     # consuming
 
@@ -263,13 +254,3 @@ class MemoryBus:
                 self._recent.add(env.id)
                 self.stats.consumed += 1
                 return
-
-    async def _handle_live(self, handler: Handler, env: Envelope) -> None:
-        # Live notifications are not work: a failure is logged and the notification dropped.
-        try:
-            await handler(env)
-        except Exception:
-            self.stats.failed += 1
-            log.exception("memory bus: live handler failed for %s %s", env.type, env.id)
-        else:
-            self.stats.consumed += 1

@@ -6,19 +6,19 @@ import asyncio
 import os
 import socket
 from collections.abc import Iterable
-from typing import Self
 
-from bus.base import BatchHandler, BusStats, Handler
+from bus.base import BatchHandler, BusLifetime, BusStats, Handler
 from bus.contracts.registry import Kind
 from bus.delivery import ensure_publishable
 from bus.envelope import Envelope
+from bus.rabbit_connection import BrokerLink
 from bus.rabbit_consumer import RabbitConsumer
 from bus.rabbit_publisher import RabbitPublisher
 from bus.routing import command_routing_key, shard_for
 from bus.topology import event_routing_key
 
 
-class RabbitBus:
+class RabbitBus(BusLifetime):
     """Settings are plain arguments; the processes' pydantic-settings classes fill them.
 
     prefetch: unacked deliveries per consumer (bounds memory and handler concurrency).
@@ -52,35 +52,11 @@ class RabbitBus:
         name = name or f"partners-{socket.gethostname()}-{os.getpid()}"
         self._shard_count = shard_count
         self._close_timeout = close_timeout
-        self._publisher = RabbitPublisher(
-            url,
-            stats=self.stats,
-            delivery_limit=delivery_limit,
-            publish_timeout=publish_timeout,
-            reconnect_interval=reconnect_interval,
-            connect_timeout=connect_timeout,
-            name=name,
-        )
-        self._consumer = RabbitConsumer(
-            url,
-            stats=self.stats,
-            prefetch=prefetch,
-            delivery_limit=delivery_limit,
-            retry_delay=retry_delay,
-            dedup_size=dedup_size,
-            reconnect_interval=reconnect_interval,
-            connect_timeout=connect_timeout,
-            name=name,
-        )
+        link = BrokerLink(url, self.stats, delivery_limit, reconnect_interval, connect_timeout, name)
+        self._publisher = RabbitPublisher(link, publish_timeout=publish_timeout)
+        self._consumer = RabbitConsumer(link, prefetch=prefetch, retry_delay=retry_delay, dedup_size=dedup_size)
         self._state = "new"
         self._lock = asyncio.Lock()
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()
 
     async def start(self) -> None:
         async with self._lock:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass
 
 import aio_pika
 from aio_pika.abc import AbstractRobustConnection
@@ -45,3 +46,26 @@ async def connect(
             continue
         connection.reconnect_callbacks.add(stats.count_reconnect)
         return connection
+
+
+@dataclass(frozen=True)
+class BrokerLink:
+    """What the publishing and the consuming side of one RabbitBus share: the broker, the counters,
+    the queues' delivery limit and how each opens its own robust connection."""
+
+    url: str
+    stats: BusStats
+    delivery_limit: int  # x-delivery-limit of the queues either side declares
+    reconnect_interval: float
+    connect_timeout: float
+    name: str  # the process's name in the broker's connection list
+
+    async def connect(self, role: str) -> AbstractRobustConnection:
+        """A connection of its own for one side (``role``: "publish" or "consume")."""
+        return await connect(
+            self.url,
+            name=f"{self.name}:{role}",
+            reconnect_interval=self.reconnect_interval,
+            give_up_after=self.connect_timeout,
+            stats=self.stats,
+        )

@@ -40,15 +40,15 @@ from typing import Any
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractQueue, AbstractRobustConnection
 from aiormq.exceptions import AMQPError
 
-from bus.base import BatchHandler, BusStats, Handler
+from bus.base import BatchHandler, Handler
 from bus.contracts.registry import Kind
 from bus.dedup import RecentIds
-from bus.delivery import backoff, decode
+from bus.delivery import backoff, decode, hand_live
 from bus.envelope import Envelope
 from bus.errors import MalformedMessage
 from bus.logs import message_context
 from bus.ordering import KeyedSerialRunner
-from bus.rabbit_connection import connect
+from bus.rabbit_connection import BrokerLink
 from bus.topology import (
     LIVE_EXCHANGE,
     command_queue_name,
@@ -67,27 +67,13 @@ _SETTLE_TIMEOUT = 5.0
 
 
 class RabbitConsumer:
-    def __init__(
-        self,
-        url: str,
-        *,
-        stats: BusStats,
-        prefetch: int,
-        delivery_limit: int,
-        retry_delay: float,
-        dedup_size: int,
-        reconnect_interval: float,
-        connect_timeout: float,
-        name: str,
-    ) -> None:
-        self._url = url
-        self._stats = stats
+    def __init__(self, link: BrokerLink, *, prefetch: int, retry_delay: float, dedup_size: int) -> None:
+        self._link = link
+        self._stats = link.stats
         self._prefetch = prefetch
-        self._delivery_limit = delivery_limit
+        self._delivery_limit = link.delivery_limit
         self._retry_delay = retry_delay
-        self._reconnect_interval = reconnect_interval
-        self._connect_timeout = connect_timeout
-        self._name = name
+        self._name = link.name
         self._recent = RecentIds(dedup_size)
         self._runner = KeyedSerialRunner("rabbit-bus")
         self._connection: AbstractRobustConnection | None = None
@@ -107,13 +93,7 @@ class RabbitConsumer:
         # The consumer has its own connection: when the broker throttles publishers (flow control),
         # acks on this connection still flow.
         if self._connection is None:
-            self._connection = await connect(
-                self._url,
-                name=f"{self._name}:consume",
-                reconnect_interval=self._reconnect_interval,
-                give_up_after=self._connect_timeout,
-                stats=self._stats,
-            )
+            self._connection = await self._link.connect("consume")
         attr = "_live" if live else "_work"
         channel = getattr(self, attr)
         if channel is None:
@@ -275,22 +255,8 @@ class RabbitConsumer:
             log.error("dead-lettering %s %s of guild %s from %s: %s", env.type, env.id, env.guild_id, queue, exc.reason)
             await _settle(message.reject(requeue=False), message, "reject")
             return
-        except Exception:
-            self._stats.failed += 1
-            last = attempt > self._delivery_limit
-            if last:
-                self._stats.dead_lettered += 1
-            log.exception(
-                "handler failed for %s %s of guild %s from %s (attempt %d of %d)%s",
-                env.type,
-                env.id,
-                env.guild_id,
-                queue,
-                attempt,
-                self._delivery_limit + 1,
-                ", dead-lettering it" if last else ", will retry",
-            )
-            if not last:
+        except Exception as exc:
+            if not self._note_failure(queue, env, attempt, exc, traceback=True):
                 # A short pause before the redelivery, so a brief outage of the handler's own
                 # dependencies (the database) does not burn through every attempt in milliseconds.
                 await asyncio.sleep(backoff(self._retry_delay, attempt, _RETRY_CAP))
@@ -378,15 +344,8 @@ class RabbitConsumer:
         try:
             attempts = [_delivery_count(message) + 1 for message, _, _ in failed]
             for (_message, env, exc), attempt in zip(failed, attempts, strict=True):
-                self._stats.failed += 1
-                last = attempt > self._delivery_limit
-                if last:
-                    self._stats.dead_lettered += 1
-                log.error(
-                    "handler failed for %s %s of guild %s from %s (attempt %d of %d)%s: %r",
-                    env.type, env.id, env.guild_id, queue, attempt, self._delivery_limit + 1,
-                    ", dead-lettering it" if last else ", will retry", exc,
-                )  # fmt: skip
+                # No traceback per event: one outage can fail a whole batch.
+                self._note_failure(queue, env, attempt, exc, traceback=False)
             retry = [a for a in attempts if a <= self._delivery_limit]
             if retry:  # see _handle_in_context: a pause so a brief outage does not burn every attempt
                 await asyncio.sleep(backoff(self._retry_delay, min(retry), _RETRY_CAP))
@@ -394,6 +353,20 @@ class RabbitConsumer:
                 await _settle(message.nack(requeue=True), message, "nack")
         finally:
             self._failing -= len(failed)
+
+    def _note_failure(self, queue: str, env: Envelope, attempt: int, exc: BaseException, *, traceback: bool) -> bool:
+        """Count and log a handler's failure; True if that was the last attempt (it is dead-lettered)."""
+        self._stats.failed += 1
+        last = attempt > self._delivery_limit
+        if last:
+            self._stats.dead_lettered += 1
+        log.error(
+            "handler failed for %s %s of guild %s from %s (attempt %d of %d)%s: %r",
+            env.type, env.id, env.guild_id, queue, attempt, self._delivery_limit + 1,
+            ", dead-lettering it" if last else ", will retry", exc,
+            exc_info=exc if traceback else None,
+        )  # fmt: skip
+        return last
 
     async def _dead_letter_malformed(self, message: AbstractIncomingMessage, queue: str, exc: MalformedMessage) -> None:
         self._stats.malformed += 1
@@ -420,13 +393,7 @@ class RabbitConsumer:
         self._runner.submit(key, partial(self._handle_live, handler, message, env))
 
     async def _handle_live(self, handler: Handler, message: AbstractIncomingMessage, env: Envelope) -> None:
-        try:
-            await handler(env)
-        except Exception:
-            self._stats.failed += 1
-            log.exception("live handler failed for %s %s; notification dropped", env.type, env.id)
-        else:
-            self._stats.consumed += 1
+        await hand_live(handler, env, self._stats, log)
         await _settle(message.ack(), message, "ack")
 
 

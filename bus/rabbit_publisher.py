@@ -10,11 +10,10 @@ import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractRobustConnection
 from aiormq.exceptions import AMQPError, PublishError
 
-from bus.base import BusStats
 from bus.delivery import backoff
 from bus.envelope import Envelope
 from bus.errors import PublishFailed, Unroutable
-from bus.rabbit_connection import connect
+from bus.rabbit_connection import BrokerLink
 from bus.topology import Exchanges, declare_base, declare_command_queues
 
 log = logging.getLogger(__name__)
@@ -28,24 +27,12 @@ _ATTEMPT_TIMEOUT = 5.0
 
 
 class RabbitPublisher:
-    def __init__(
-        self,
-        url: str,
-        *,
-        stats: BusStats,
-        delivery_limit: int,
-        publish_timeout: float,
-        reconnect_interval: float,
-        connect_timeout: float,
-        name: str,
-    ) -> None:
-        self._url = url
-        self._stats = stats
-        self._delivery_limit = delivery_limit
+    def __init__(self, link: BrokerLink, *, publish_timeout: float) -> None:
+        self._link = link
+        self._stats = link.stats
+        self._delivery_limit = link.delivery_limit
         self._publish_timeout = publish_timeout
-        self._reconnect_interval = reconnect_interval
-        self._connect_timeout = connect_timeout
-        self._name = name
+        self._name = link.name
         self._connection: AbstractRobustConnection | None = None
         self._channel: AbstractChannel | None = None
         self._exchanges: Exchanges | None = None
@@ -64,13 +51,7 @@ class RabbitPublisher:
         return self._connection is not None and self._connection.connected.is_set()
 
     async def start(self) -> None:
-        self._connection = await connect(
-            self._url,
-            name=f"{self._name}:publish",
-            reconnect_interval=self._reconnect_interval,
-            give_up_after=self._connect_timeout,
-            stats=self._stats,
-        )
+        self._connection = await self._link.connect("publish")
         # on_return_raises: with mandatory=True, a message no queue takes raises PublishError
         # instead of vanishing, which is how an unroutable command is noticed.
         self._channel = await self._connection.channel(publisher_confirms=True, on_return_raises=True)

@@ -10,15 +10,26 @@ The bot collects a cog's marked methods when the cog is added and drops them whe
 
 A handler returns a result dict, raises ``CommandRefused`` for a command that cannot apply, or lets
 Discord's exception propagate: ``cluster.command_runner`` turns each into one ``command.completed``.
+
+A feature cog subclasses ``CommandCog``, which holds what every such cog starts with: the bot, the
+bot's guild warnings, the guild a command is for, and its persistent buttons registered while loaded.
 """
 
 from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
+import discord
+from discord.ext import commands
+
+from bus import Envelope
 from cluster.command_runner import CommandHandler
+from cluster.discord_helpers import guild_or_refuse
+
+if TYPE_CHECKING:
+    from cluster.bot import PartnersBot
 
 _MARK = "__partners_command_types__"
 
@@ -51,3 +62,25 @@ def command_handlers_of(cog: object) -> dict[str, CommandHandler]:
                     raise ValueError(f"{type(cog).__name__} handles {command_type!r} twice")
                 found[command_type] = getattr(cog, name)
     return found
+
+
+class CommandCog(commands.Cog):
+    """The start every feature cog shares (see ``cluster/cogs/__init__.py``)."""
+
+    # Persistent components (discord.ui.DynamicItem): registered while the cog is loaded, so a click on a
+    # message posted before a restart still reaches the cog.
+    dynamic_items: ClassVar[tuple[type[discord.ui.DynamicItem[Any]], ...]] = ()
+
+    def __init__(self, bot: PartnersBot) -> None:
+        self.bot = bot
+        self.warnings = bot.guild_warnings  # setup problems staff must fix (cluster.guild_warnings)
+
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(*self.dynamic_items)
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(*self.dynamic_items)
+
+    def guild_of(self, env: Envelope) -> discord.Guild:
+        """The guild a command is for, or a plain-words refusal (``discord_helpers.guild_or_refuse``)."""
+        return guild_or_refuse(self.bot, env.guild_id)

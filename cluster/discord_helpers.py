@@ -95,3 +95,14 @@ async def channel_in(bot: discord.Client, guild: discord.Guild, channel_id: int 
     if fetched_guild is None or fetched_guild.id != guild.id:
         raise CommandRefused(CommandErrorCode.INVALID_COMMAND, f"Channel {cid} is not a channel of this server.")
     return fetched
+
+
+async def text_channel_in(bot: discord.Client, guild: discord.Guild, channel_id: int, named: str) -> Any:
+    """``channel_in`` for a channel the bot posts in: a category, a forum or a voice channel without
+    a text chat is refused in plain words, naming the setting (``named``, e.g. "review channel")."""
+    channel = await channel_in(bot, guild, channel_id)
+    if not isinstance(channel, discord.abc.Messageable) or isinstance(channel, discord.ForumChannel):
+        raise CommandRefused(
+            CommandErrorCode.INVALID_COMMAND, f"The {named} {where(channel, channel_id)} is not a text channel."
+        )
+    return channel

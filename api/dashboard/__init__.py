@@ -10,43 +10,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI
-from starlette.responses import JSONResponse, Response
-from starlette.staticfiles import StaticFiles
-from starlette.types import Scope
+from starlette.responses import JSONResponse
 
 from ..settings import ApiSettings
+from ..static_site import StaticFilesWithHeaders, same_site_headers
 
 STATIC = Path(__file__).parent / "static"
 PATH = "/dashboard"
 
-# Scripts, styles and connections from this site only: no inline script can run even if some text
-# slipped into the page as HTML. Images may come from https (partner icons are on Discord's CDN).
-CONTENT_SECURITY_POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' https: data:",
-        "connect-src 'self'",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ]
-)
-HEADERS = {
-    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-cache",  # revalidate: a deploy is seen at the next load (ETag keeps it cheap)
-}
-
-
-class _DashboardFiles(StaticFiles):
-    async def get_response(self, path: str, scope: Scope) -> Response:
-        response = await super().get_response(path, scope)
-        response.headers.update(HEADERS)
-        return response
+# Images may come from https too (partner icons are on Discord's CDN).
+HEADERS = same_site_headers(img_src="'self' https: data:")
 
 
 def discord_login_configured(settings: ApiSettings) -> bool:
@@ -66,4 +39,4 @@ def mount_dashboard(app: FastAPI, settings: ApiSettings) -> None:
     async def dashboard_config() -> JSONResponse:
         return JSONResponse(config, headers=HEADERS)
 
-    app.mount(PATH, _DashboardFiles(directory=STATIC, html=True), name="dashboard")
+    app.mount(PATH, StaticFilesWithHeaders(directory=STATIC, html=True, headers=HEADERS), name="dashboard")

@@ -1,16 +1,14 @@
-"""One module per feature, named for what it does: ``cluster/cogs/<feature>.py`` holds one
-``commands.Cog`` and ends in ``async def setup(bot): await bot.add_cog(Feature(bot))``; list it in
-``cluster.bot.DEFAULT_EXTENSIONS``. A feature is made of three kinds of methods::
+"""One module per feature, named for what it does: ``cluster/cogs/<feature>.py`` holds one cog (a
+``CommandCog``, cluster.command_handlers) and ends in ``async def setup(bot): await bot.add_cog(Feature(bot))``;
+list it in ``cluster.bot.DEFAULT_EXTENSIONS``. A feature is made of three kinds of methods::
 
-    class Feature(commands.Cog):
-        def __init__(self, bot: PartnersBot) -> None:
-            self.bot = bot
-            self.warnings = bot.guild_warnings  # setup problems staff must fix (cluster.guild_warnings)
+    class Feature(CommandCog):  # self.bot, self.warnings (setup problems staff must fix), self.guild_of
+        dynamic_items = (FeatureButton,)  # persistent buttons, if it has any
 
         @command_handler("feature.do")  # a command from the api (cluster.command_handlers)
         async def on_feature_do(self, env: Envelope) -> dict[str, Any]:
             cmd: FeatureDo = parse(env)
-            guild = guild_or_refuse(self.bot, env.guild_id)  # cluster.discord_helpers
+            guild = self.guild_of(env)  # or a plain-words refusal (cluster.discord_helpers)
             ...  # Discord's refusals propagate: the CommandRunner reports them in plain words
             return {"message_id": ...}  # command.completed's result
 

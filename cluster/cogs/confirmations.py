@@ -12,15 +12,13 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 import discord
-from discord.ext import commands
 
 from bus import Envelope, parse
 from bus.contracts.commands import ConfirmAsk
 from bus.contracts.common import InteractionReply
 from bus.contracts.events import PartnershipAnswer
-from cluster.command_handlers import command_handler
+from cluster.command_handlers import CommandCog, command_handler
 from cluster.confirm.views import NOT_YOURS, SEND_FAILED, ConfirmButton, offer_text, offer_view
-from cluster.discord_helpers import guild_or_refuse
 from cluster.message_text import NO_MENTIONS
 
 if TYPE_CHECKING:
@@ -29,20 +27,13 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class Confirmations(commands.Cog):
-    def __init__(self, bot: PartnersBot) -> None:
-        self.bot = bot
-
-    async def cog_load(self) -> None:
-        self.bot.add_dynamic_items(ConfirmButton)
-
-    async def cog_unload(self) -> None:
-        self.bot.remove_dynamic_items(ConfirmButton)
+class Confirmations(CommandCog):
+    dynamic_items = (ConfirmButton,)
 
     @command_handler("partnership.confirm.ask")
     async def on_confirm_ask(self, env: Envelope) -> dict[str, Any]:
         cmd: ConfirmAsk = parse(env)
-        guild = guild_or_refuse(self.bot, env.guild_id)
+        guild = self.guild_of(env)
         user_id = int(cmd.user_id)
         channel = await self.bot.create_dm(discord.Object(user_id))
         message = await channel.send(

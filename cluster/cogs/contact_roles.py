@@ -14,28 +14,22 @@ from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
 import discord
-from discord.ext import commands
 
 from bus import Envelope, parse
 from bus.contracts.commands import RoleGrant, RoleRevoke
 from bus.contracts.common import GuildWarningCode
-from cluster.command_handlers import command_handler
+from cluster.command_handlers import CommandCog, command_handler
 from cluster.discord_errors import DiscordError, is_code
-from cluster.discord_helpers import guild_or_refuse
 
 if TYPE_CHECKING:
     from cluster.bot import PartnersBot
 
 
-class ContactRoles(commands.Cog):
-    def __init__(self, bot: PartnersBot) -> None:
-        self.bot = bot
-        self.warnings = bot.guild_warnings
-
+class ContactRoles(CommandCog):
     @command_handler("role.grant")
     async def on_role_grant(self, env: Envelope) -> dict[str, Any]:
         cmd: RoleGrant = parse(env)
-        guild = guild_or_refuse(self.bot, env.guild_id)
+        guild = self.guild_of(env)
         role_id, user_id = int(cmd.role_id), int(cmd.user_id)
         async with self._role_problems(guild, role_id):
             await self.bot.http.add_role(guild.id, user_id, role_id, reason="Partner contact role (partnership active)")
@@ -44,7 +38,7 @@ class ContactRoles(commands.Cog):
     @command_handler("role.revoke")
     async def on_role_revoke(self, env: Envelope) -> dict[str, Any]:
         cmd: RoleRevoke = parse(env)
-        guild = guild_or_refuse(self.bot, env.guild_id)
+        guild = self.guild_of(env)
         role_id, user_id = int(cmd.role_id), int(cmd.user_id)
         try:
             async with self._role_problems(guild, role_id):

@@ -12,21 +12,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import discord
-from discord.ext import commands
 
 from bus import Envelope, parse
 from bus.contracts.commands import DmSend
-from cluster.command_handlers import command_handler
+from cluster.command_handlers import CommandCog, command_handler
 from cluster.message_text import NO_MENTIONS, split_whole
 
 if TYPE_CHECKING:
     from cluster.bot import PartnersBot
 
 
-class DirectMessages(commands.Cog):
-    def __init__(self, bot: PartnersBot) -> None:
-        self.bot = bot
-
+class DirectMessages(CommandCog):
     @command_handler("dm.send")
     async def on_dm_send(self, env: Envelope) -> dict[str, Any]:
         cmd: DmSend = parse(env)

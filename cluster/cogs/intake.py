@@ -71,7 +71,7 @@ from bus.contracts.common import (
     InteractionReply,
 )
 from bus.contracts.events import ApplicationSubmittedV2
-from cluster.command_handlers import command_handler
+from cluster.command_handlers import CommandCog, command_handler
 from cluster.command_runner import CommandRefused
 from cluster.guild_warnings import GuildWarnings
 from cluster.intake import texts
@@ -86,6 +86,7 @@ from cluster.intake.views import (
     TicketFormButton,
     modal_source,
     modal_values,
+    submitted_form,
     ticket_view,
 )
 
@@ -106,11 +107,12 @@ class TargetError(Exception):
         self.message = message
 
 
-class Intake(commands.Cog):
+class Intake(CommandCog):
     ppartner = app_commands.Group(name="ppartner", description="Partnerships between servers", guild_only=True)
+    dynamic_items = (TicketFormButton,)
 
     def __init__(self, bot: PartnersBot) -> None:
-        self.bot = bot
+        super().__init__(bot)
         # Met while serving applicants (a click each): re-sent at most once a minute per guild and code.
         self.warnings = GuildWarnings(bot.bus.publish_event, every=60.0)
         self._tickets: dict[tuple[int, int], int] = {}  # (guild, applicant) -> open ticket thread id
@@ -121,10 +123,7 @@ class Intake(commands.Cog):
     async def cog_load(self) -> None:
         # Persistent components: clicks on messages posted before a restart still reach this cog.
         self.bot.add_view(PanelView(self._apply_from_panel))
-        self.bot.add_dynamic_items(TicketFormButton)
-
-    async def cog_unload(self) -> None:
-        self.bot.remove_dynamic_items(TicketFormButton)
+        await super().cog_load()
 
     # ---- /ppartner apply and the panel button -------------------------------------------------------------
 
@@ -152,9 +151,7 @@ class Intake(commands.Cog):
 
     @commands.Cog.listener()
     async def on_interaction(self, interaction: discord.Interaction) -> None:
-        if interaction.type is not discord.InteractionType.modal_submit:
-            return
-        source = modal_source((interaction.data or {}).get("custom_id"))  # type: ignore[union-attr]
+        source = modal_source(submitted_form(interaction))
         if source is None:
             return
         try:
@@ -261,41 +258,37 @@ class Intake(commands.Cog):
             log.warning("guild %s: application mode TICKET without a ticket channel", guild.id)
             await answer(texts.TICKET_NOT_SET_UP)
             return
+        guild_id = guild.id
+
+        async def refuse(code: GuildWarningCode, warning: str, content: str) -> None:
+            # Staff learn what to fix; the applicant learns why no ticket opened.
+            await self.warnings.warn(guild_id, code, warning)
+            await answer(content)
+
+        gone = f"The ticket channel ({ticket_channel_id}) no longer exists: application tickets cannot open."
         parent = guild.get_channel(int(ticket_channel_id))
         if parent is None:
-            await self.warnings.warn(
-                guild.id,
-                GuildWarningCode.CHANNEL_MISSING,
-                f"The ticket channel ({ticket_channel_id}) no longer exists: application tickets cannot open.",
-            )
-            await answer(texts.TICKET_CHANNEL_MISSING)
+            await refuse(GuildWarningCode.CHANNEL_MISSING, gone, texts.TICKET_CHANNEL_MISSING)
             return
         if not isinstance(parent, discord.TextChannel):
-            await self.warnings.warn(
-                guild.id,
+            await refuse(
                 GuildWarningCode.CHANNEL_MISSING,
                 f"The ticket channel #{parent.name} is not a text channel: private ticket threads cannot open there.",
+                texts.TICKET_CHANNEL_WRONG_TYPE,
             )
-            await answer(texts.TICKET_CHANNEL_WRONG_TYPE)
             return
         try:
             thread = await self._create_ticket(parent, user)
         except discord.Forbidden:
-            await self.warnings.warn(
-                guild.id,
+            await refuse(
                 GuildWarningCode.MISSING_PERMISSIONS,
                 f"The bot needs Create Private Threads and Send Messages in Threads in #{parent.name} "
                 "to open application tickets.",
+                texts.TICKET_NO_PERMISSION.format(channel=parent.mention),
             )
-            await answer(texts.TICKET_NO_PERMISSION.format(channel=parent.mention))
             return
         except discord.NotFound:
-            await self.warnings.warn(
-                guild.id,
-                GuildWarningCode.CHANNEL_MISSING,
-                f"The ticket channel ({ticket_channel_id}) no longer exists: application tickets cannot open.",
-            )
-            await answer(texts.TICKET_CHANNEL_MISSING)
+            await refuse(GuildWarningCode.CHANNEL_MISSING, gone, texts.TICKET_CHANNEL_MISSING)
             return
         except discord.HTTPException:
             log.exception("guild %s: opening a ticket failed", guild.id)

@@ -15,11 +15,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from discord.ext import commands
-
 from bus import Envelope, parse
 from bus.contracts.commands import PartnerCheck
-from cluster.command_handlers import command_handler
+from cluster.command_handlers import CommandCog, command_handler
 from cluster.intake.invites import InviteError, InviteProblem, resolve_invite
 
 if TYPE_CHECKING:
@@ -38,10 +36,7 @@ class TransientInviteError(RuntimeError):
     """Discord did not answer about the invite: left for redelivery."""
 
 
-class PartnerChecks(commands.Cog):
-    def __init__(self, bot: PartnersBot) -> None:
-        self.bot = bot
-
+class PartnerChecks(CommandCog):
     @command_handler("partner.check")
     async def check_partner(self, env: Envelope) -> dict[str, Any]:
         cmd: PartnerCheck = parse(env)

@@ -27,7 +27,7 @@ from bus.contracts import (
     RepresentativeWithdraw,
 )
 from bus.contracts.events import RepresentativeRequest
-from cluster.intake.views import AD_FIELD, AD_MAX, modal_values
+from cluster.intake.views import AD_FIELD, advertisement_input, modal_values, submitted_form
 
 if TYPE_CHECKING:
     from cluster.bot import PartnersBot
@@ -95,9 +95,7 @@ class Representative(commands.Cog):
 
     @commands.Cog.listener()
     async def on_interaction(self, interaction: discord.Interaction) -> None:
-        if interaction.type is not discord.InteractionType.modal_submit:
-            return
-        custom_id = str((interaction.data or {}).get("custom_id") or "")
+        custom_id = submitted_form(interaction) or ""
         if not custom_id.startswith(AD_FORM_PREFIX):
             return
         partner = custom_id[len(AD_FORM_PREFIX) :] or None
@@ -161,13 +159,7 @@ class AdForm(discord.ui.Modal):
     """The proposed advertisement (paragraph, up to 2,000). Its custom_id carries the partner id chosen, so
     the submission is handled from it alone (like intake's application form: nothing kept in memory)."""
 
-    advertisement: discord.ui.TextInput = discord.ui.TextInput(
-        label="Your new advertisement",
-        custom_id=AD_FIELD,
-        style=discord.TextStyle.paragraph,
-        placeholder="What members of this server will read about yours.",
-        max_length=AD_MAX,
-    )
+    advertisement: discord.ui.TextInput = advertisement_input("Your new advertisement")
 
     def __init__(self, partner: str | None) -> None:
         super().__init__(title="New advertisement", custom_id=AD_FORM_PREFIX + (partner or ""), timeout=None)

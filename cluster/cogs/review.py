@@ -38,14 +38,13 @@ from discord.ext import commands
 
 from bus import Envelope, parse
 from bus.contracts.commands import ReviewPost, ReviewReactionRemove, ReviewUpdate
-from bus.contracts.common import CommandErrorCode, GuildWarningCode, InteractionReply
+from bus.contracts.common import GuildWarningCode, InteractionReply
 from bus.contracts.events import ReviewButton as ReviewButtonEvent
 from bus.contracts.events import ReviewReaction
-from cluster.command_handlers import command_handler
-from cluster.command_runner import CommandRefused
+from cluster.command_handlers import CommandCog, command_handler
 from cluster.discord_errors import DiscordError, is_code
-from cluster.discord_helpers import ActingIn, channel_in, guild_or_refuse, where
-from cluster.intake.views import modal_values
+from cluster.discord_helpers import ActingIn, text_channel_in
+from cluster.intake.views import modal_values, submitted_form
 from cluster.message_text import NO_MENTIONS
 from cluster.review.buttons import (
     APPROVE,
@@ -60,7 +59,7 @@ from cluster.review.embeds import EMOJIS, decided_embed, member_permissions, rev
 from cluster.review.managers import is_manager
 
 if TYPE_CHECKING:
-    from cluster.bot import PartnersBot
+    pass
 
 log = logging.getLogger(__name__)
 
@@ -70,34 +69,21 @@ UPDATE_PERMISSIONS = ("view_channel", "read_message_history")
 REMOVE_PERMISSIONS = ("view_channel", "manage_messages")
 
 
-class Review(commands.Cog):
-    def __init__(self, bot: PartnersBot) -> None:
-        self.bot = bot
-        self.warnings = bot.guild_warnings
-
-    async def cog_load(self) -> None:
-        # Persistent: clicks on review posts made before a restart still reach review_clicked.
-        self.bot.add_dynamic_items(ReviewButton)
-
-    async def cog_unload(self) -> None:
-        self.bot.remove_dynamic_items(ReviewButton)
+class Review(CommandCog):
+    # Persistent: clicks on review posts made before a restart still reach review_clicked.
+    dynamic_items = (ReviewButton,)
 
     # ---- commands -------------------------------------------------------------------------------------
 
     @command_handler("review.post")
     async def on_review_post(self, env: Envelope) -> dict[str, Any]:
         cmd: ReviewPost = parse(env)
-        guild = guild_or_refuse(self.bot, env.guild_id)
+        guild = self.guild_of(env)
         channel_id = int(cmd.channel_id)
         at = ActingIn(channel_id, POST_PERMISSIONS, "post applications for review")
         gone = f"The review channel ({channel_id}) no longer exists: choose another one in the partnership settings."
         async with self.warnings.watch(guild.id, permissions=lambda: at.lacking(guild), channel_missing=gone):
-            channel = at.channel = await channel_in(self.bot, guild, channel_id)
-            if not isinstance(channel, discord.abc.Messageable) or isinstance(channel, discord.ForumChannel):
-                raise CommandRefused(
-                    CommandErrorCode.INVALID_COMMAND,
-                    f"The review channel {where(channel, channel_id)} is not a text channel.",
-                )
+            channel = at.channel = await text_channel_in(self.bot, guild, channel_id, "review channel")
             extra: dict[str, Any] = {"view": review_view(cmd.application_id)} if cmd.buttons else {}
             if cmd.ping_role_id is not None:
                 role = int(cmd.ping_role_id)
@@ -131,7 +117,7 @@ class Review(commands.Cog):
     @command_handler("review.update")
     async def on_review_update(self, env: Envelope) -> dict[str, Any]:
         cmd: ReviewUpdate = parse(env)
-        guild = guild_or_refuse(self.bot, env.guild_id)
+        guild = self.guild_of(env)
         channel_id, message_id = int(cmd.channel_id), int(cmd.message_id)
         at = ActingIn(channel_id, UPDATE_PERMISSIONS, "update review posts", guild.get_channel_or_thread(channel_id))
         async with self.warnings.watch(guild.id, permissions=lambda: at.lacking(guild)):
@@ -146,7 +132,7 @@ class Review(commands.Cog):
     @command_handler("review.reaction.remove")
     async def on_reaction_remove(self, env: Envelope) -> dict[str, Any]:
         cmd: ReviewReactionRemove = parse(env)
-        guild = guild_or_refuse(self.bot, env.guild_id)
+        guild = self.guild_of(env)
         channel_id = int(cmd.channel_id)
         doing = "remove reactions of members who may not decide"
         at = ActingIn(channel_id, REMOVE_PERMISSIONS, doing, guild.get_channel_or_thread(channel_id))
@@ -226,9 +212,7 @@ class Review(commands.Cog):
 
     @commands.Cog.listener()
     async def on_interaction(self, interaction: discord.Interaction) -> None:
-        if interaction.type is not discord.InteractionType.modal_submit:
-            return
-        target = form_target((interaction.data or {}).get("custom_id"))  # type: ignore[union-attr]
+        target = form_target(submitted_form(interaction))
         if target is None:
             return
         action, application_id = target

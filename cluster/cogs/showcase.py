@@ -45,15 +45,14 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 import discord
-from discord.ext import commands
 
 from bus import Envelope, parse
 from bus.contracts.commands import ShowcaseEdit, ShowcasePost, ShowcaseRemove
 from bus.contracts.common import ChannelMode, CommandErrorCode, GuildWarningCode, PartnerServer, Placement
-from cluster.command_handlers import command_handler
+from cluster.command_handlers import CommandCog, command_handler
 from cluster.command_runner import CommandRefused
 from cluster.discord_errors import DiscordError, is_code
-from cluster.discord_helpers import ActingIn, channel_in, guild_or_refuse, where
+from cluster.discord_helpers import ActingIn, channel_in, where
 from cluster.message_text import clip
 from cluster.showcase.overwrites import category_entries, partner_channel_overwrites
 from cluster.showcase.text import (
@@ -67,7 +66,7 @@ from cluster.showcase.text import (
 )
 
 if TYPE_CHECKING:
-    from cluster.bot import PartnersBot
+    pass
 
 log = logging.getLogger(__name__)
 
@@ -83,17 +82,13 @@ NEEDED = {
 TARGET_KIND = {SINGLE: "channel", PER_CHANNEL: "category", FORUM: "forum"}
 
 
-class Showcase(commands.Cog):
-    def __init__(self, bot: PartnersBot) -> None:
-        self.bot = bot
-        self.warnings = bot.guild_warnings
-
+class Showcase(CommandCog):
     # ---- showcase.post ----------------------------------------------------------------------------------
 
     @command_handler("showcase.post")
     async def on_showcase_post(self, env: Envelope) -> dict[str, Any]:
         cmd: ShowcasePost = parse(env)
-        guild = guild_or_refuse(self.bot, env.guild_id)
+        guild = self.guild_of(env)
         mode = ChannelMode(cmd.channel_mode)
         target_id = int(cmd.target_id)
         at = ActingIn(target_id, NEEDED[mode], "post advertisements")
@@ -269,7 +264,7 @@ class Showcase(commands.Cog):
         """Edits the post in place (never re-posts): the message, and a forum post's title. A post that
         is gone fails as UNKNOWN_MESSAGE / UNKNOWN_CHANNEL (staff can bump to post it again)."""
         cmd: ShowcaseEdit = parse(env)
-        guild = guild_or_refuse(self.bot, env.guild_id)
+        guild = self.guild_of(env)
         placement = cmd.placement
         holder_id = placement.thread_id or placement.channel_id
         if holder_id is None or placement.message_id is None:
@@ -292,7 +287,7 @@ class Showcase(commands.Cog):
     @command_handler("showcase.remove")
     async def on_showcase_remove(self, env: Envelope) -> dict[str, Any]:
         cmd: ShowcaseRemove = parse(env)
-        guild = guild_or_refuse(self.bot, env.guild_id)
+        guild = self.guild_of(env)
         placement = cmd.placement
         if placement.thread_id is not None:
             at = ActingIn(int(placement.thread_id), ("view_channel", "manage_threads"), doing="archive partner posts")

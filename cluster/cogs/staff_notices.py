@@ -11,14 +11,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import discord
-from discord.ext import commands
 
 from bus import Envelope, parse
 from bus.contracts.commands import LogPost, StaffNotify
-from bus.contracts.common import CommandErrorCode
-from cluster.command_handlers import command_handler
-from cluster.command_runner import CommandRefused
-from cluster.discord_helpers import ActingIn, channel_in, guild_or_refuse, where
+from cluster.command_handlers import CommandCog, command_handler
+from cluster.discord_helpers import ActingIn, text_channel_in
 from cluster.message_text import CONTENT_LIMIT, NO_MENTIONS, clip
 
 if TYPE_CHECKING:
@@ -27,11 +24,7 @@ if TYPE_CHECKING:
 POST_PERMISSIONS = ("view_channel", "send_messages")
 
 
-class StaffNotices(commands.Cog):
-    def __init__(self, bot: PartnersBot) -> None:
-        self.bot = bot
-        self.warnings = bot.guild_warnings
-
+class StaffNotices(CommandCog):
     @command_handler("staff.notify")
     async def notify_staff(self, env: Envelope) -> dict[str, Any]:
         cmd: StaffNotify = parse(env)
@@ -46,16 +39,11 @@ class StaffNotices(commands.Cog):
     async def _post(
         self, env: Envelope, channel_id: int, content: str, ping_role_id: int | None, doing: str
     ) -> dict[str, Any]:
-        guild = guild_or_refuse(self.bot, env.guild_id)
+        guild = self.guild_of(env)
         at = ActingIn(channel_id, POST_PERMISSIONS, doing)
         gone = f"The log channel ({channel_id}) no longer exists: choose another one in the partnership settings."
         async with self.warnings.watch(guild.id, permissions=lambda: at.lacking(guild), channel_missing=gone):
-            channel = at.channel = await channel_in(self.bot, guild, channel_id)
-            if not isinstance(channel, discord.abc.Messageable) or isinstance(channel, discord.ForumChannel):
-                raise CommandRefused(
-                    CommandErrorCode.INVALID_COMMAND,
-                    f"The log channel {where(channel, channel_id)} is not a text channel.",
-                )
+            channel = at.channel = await text_channel_in(self.bot, guild, channel_id, "log channel")
             if ping_role_id is not None:
                 content = clip(f"<@&{ping_role_id}> {content}", CONTENT_LIMIT)
                 mentions = discord.AllowedMentions(

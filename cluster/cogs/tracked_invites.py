@@ -23,9 +23,9 @@ from bus import Envelope, parse
 from bus.contracts.commands import InviteCreate
 from bus.contracts.common import CommandErrorCode, GuildWarningCode
 from bus.contracts.events import InviteDeleted
-from cluster.command_handlers import command_handler
+from cluster.command_handlers import CommandCog, command_handler
 from cluster.command_runner import CommandRefused
-from cluster.discord_helpers import ActingIn, channel_in, guild_or_refuse, where
+from cluster.discord_helpers import ActingIn, channel_in, where
 
 if TYPE_CHECKING:
     from cluster.bot import PartnersBot
@@ -33,15 +33,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class TrackedInvites(commands.Cog):
-    def __init__(self, bot: PartnersBot) -> None:
-        self.bot = bot
-        self.warnings = bot.guild_warnings
-
+class TrackedInvites(CommandCog):
     @command_handler("invite.create")
     async def create_tracked_invite(self, env: Envelope) -> dict[str, Any]:
         cmd: InviteCreate = parse(env)
-        guild = guild_or_refuse(self.bot, env.guild_id)
+        guild = self.guild_of(env)
         needed = ("view_channel", "create_instant_invite")
         at = ActingIn(None, needed, "create the partners' tracked invites")
         gone = None

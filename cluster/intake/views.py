@@ -28,6 +28,17 @@ AD_FIELD = "advertisement"
 AD_MAX = 2000
 
 
+def advertisement_input(label: str) -> discord.ui.TextInput:
+    """The advertisement field of a form (paragraph, up to 2,000), read back as ``AD_FIELD``."""
+    return discord.ui.TextInput(
+        label=label,
+        custom_id=AD_FIELD,
+        style=discord.TextStyle.paragraph,
+        placeholder="What members of this server will read about yours.",
+        max_length=AD_MAX,
+    )
+
+
 class ApplicationForm(discord.ui.Modal):
     """Two fields: the partner server's invite and the advertisement (paragraph, up to 2,000)."""
 
@@ -38,13 +49,7 @@ class ApplicationForm(discord.ui.Modal):
         min_length=2,
         max_length=200,
     )
-    advertisement: discord.ui.TextInput = discord.ui.TextInput(
-        label="Your advertisement",
-        custom_id=AD_FIELD,
-        style=discord.TextStyle.paragraph,
-        placeholder="What members of this server will read about yours.",
-        max_length=AD_MAX,
-    )
+    advertisement: discord.ui.TextInput = advertisement_input("Your advertisement")
 
     def __init__(self, source: ApplicationSource) -> None:
         super().__init__(title="Partnership application", custom_id=MODAL_PREFIX + source.value, timeout=None)
@@ -70,6 +75,13 @@ def _walk(components: Iterable[dict[str, Any]]) -> Iterable[dict[str, Any]]:
         yield from _walk(component.get("components") or [])
         if isinstance(component.get("component"), dict):  # a Label (type 18) wraps one component
             yield from _walk([component["component"]])
+
+
+def submitted_form(interaction: discord.Interaction) -> str | None:
+    """The custom_id of the form (modal) an interaction submits; None for any other interaction."""
+    if interaction.type is not discord.InteractionType.modal_submit:
+        return None
+    return (interaction.data or {}).get("custom_id")  # type: ignore[union-attr,return-value]
 
 
 def modal_values(data: dict[str, Any] | None) -> dict[str, str]:

@@ -7,18 +7,9 @@ from typing import Any
 import discord
 import pytest_asyncio
 
+from cluster.bot import build_intents  # the intents the bot asks for
 from tests.fakediscord import FakeDiscord
 from tests.fakediscord.fixtures import fake_discord, no_identify_wait, running  # noqa: F401
-
-
-def all_needed_intents() -> discord.Intents:
-    intents = discord.Intents.none()
-    intents.guilds = True
-    intents.members = True
-    intents.invites = True
-    intents.guild_reactions = True
-    intents.dm_messages = True
-    return intents
 
 
 @pytest_asyncio.fixture
@@ -38,7 +29,7 @@ async def connect(fake_discord: FakeDiscord) -> AsyncIterator[Callable[..., Any]
             options.setdefault("chunk_guilds_at_startup", False)
             options.setdefault("max_messages", None)
             client = discord.AutoShardedClient(
-                intents=intents or all_needed_intents(),
+                intents=intents or build_intents(),
                 shard_ids=shard_ids,
                 shard_count=shard_count,
                 guild_ready_timeout=0.05,

@@ -7,8 +7,9 @@ import asyncio
 import discord
 import pytest
 
+from cluster.bot import build_intents
 from tests.fakediscord import FakeDiscord, Intents, eventually, make_guild_id, shard_for
-from tests.fakediscord.conftest import all_needed_intents, record
+from tests.fakediscord.conftest import record
 from tests.fakediscord.fixtures import no_identify_wait, running
 
 
@@ -63,7 +64,7 @@ async def test_events_reach_only_sessions_with_their_intent(
     member = w.add_member(guild)
     channel = w.guild_channels(guild)[0]
     message = w.add_message(channel, w.bot, "review me")
-    with_intent = all_needed_intents()
+    with_intent = build_intents()
     setattr(with_intent, intent, True)
     without = discord.Intents(with_intent.value)
     setattr(without, intent, False)
@@ -97,7 +98,7 @@ async def test_message_content_needs_the_intent_in_guilds_but_not_in_dms(fake_di
     guild = w.add_guild("home")
     author = w.add_member(guild).user_id
     channel = w.guild_channels(guild)[0]
-    intents = all_needed_intents()
+    intents = build_intents()
     intents.guild_messages = True
     client = await connect(intents=intents)
     seen = record(client, "message")
@@ -142,7 +143,7 @@ async def test_reconnect_op_resumes_and_invalid_session_reidentifies(fake_discor
 
 
 async def test_bad_token_fails_login(fake_discord: FakeDiscord) -> None:
-    client = discord.AutoShardedClient(intents=all_needed_intents(), shard_count=1)
+    client = discord.AutoShardedClient(intents=build_intents(), shard_count=1)
     with pytest.raises(discord.LoginFailure):
         await client.login("wrong-token")
     await client.close()
@@ -151,7 +152,7 @@ async def test_bad_token_fails_login(fake_discord: FakeDiscord) -> None:
 
 async def test_privileged_intent_not_enabled_closes_4014(fake_discord: FakeDiscord) -> None:
     fake_discord.world.privileged_intents_allowed = 0
-    client = discord.AutoShardedClient(intents=all_needed_intents(), shard_count=1, guild_ready_timeout=0.05)
+    client = discord.AutoShardedClient(intents=build_intents(), shard_count=1, guild_ready_timeout=0.05)
     client.before_identify_hook = no_identify_wait  # type: ignore[method-assign]
     with pytest.raises(discord.PrivilegedIntentsRequired):
         await asyncio.wait_for(client.start(fake_discord.world.token), 10)
@@ -178,7 +179,7 @@ async def test_member_chunks_are_answered(fake_discord: FakeDiscord, connect) ->
     guild = w.add_guild("home")
     for _ in range(3):
         w.add_member(guild)
-    intents = all_needed_intents()
+    intents = build_intents()
     client = await connect(
         intents=intents, chunk_guilds_at_startup=True, member_cache_flags=discord.MemberCacheFlags.from_intents(intents)
     )
@@ -194,7 +195,7 @@ async def test_two_clients_one_process(fake_discord: FakeDiscord) -> None:
     clients = []
     for ids in ([0, 1], [2, 3]):
         c = discord.AutoShardedClient(
-            intents=all_needed_intents(),
+            intents=build_intents(),
             shard_ids=ids,
             shard_count=4,
             guild_ready_timeout=0.05,

@@ -6,8 +6,8 @@ import discord
 import pytest
 from discord import app_commands
 
+from cluster.bot import build_intents
 from tests.fakediscord import CallbackType, ErrorCode, FakeDiscord, eventually
-from tests.fakediscord.conftest import all_needed_intents
 from tests.fakediscord.fixtures import no_identify_wait, running
 
 CALLBACK = "POST /interactions/{interaction_id}/{interaction_token}/callback"
@@ -63,7 +63,7 @@ async def start_with_tree(
     fake: FakeDiscord, results: list
 ) -> tuple[discord.AutoShardedClient, app_commands.CommandTree]:
     client = discord.AutoShardedClient(
-        intents=all_needed_intents(),
+        intents=build_intents(),
         shard_count=2,
         guild_ready_timeout=0.05,
         member_cache_flags=discord.MemberCacheFlags.none(),
@@ -141,7 +141,7 @@ async def test_late_or_double_callbacks_fail_like_discord(fake_discord: FakeDisc
     w = fake_discord.world
     guild = w.add_guild("home")
     user = w.add_member(guild).user_id
-    client = discord.AutoShardedClient(intents=all_needed_intents(), shard_count=1, guild_ready_timeout=0.05)
+    client = discord.AutoShardedClient(intents=build_intents(), shard_count=1, guild_ready_timeout=0.05)
     client.before_identify_hook = no_identify_wait  # type: ignore[method-assign]
     got: list[discord.Interaction] = []
 

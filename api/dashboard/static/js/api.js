@@ -71,6 +71,15 @@ fragment PartnershipFields on Partnership {
 
 const USER_ERRORS = `userErrors { code message field }`;
 
+/** A mutation of one partnership, answering it (PartnershipFields) or the userErrors:
+ * partnershipMutation("Bump($id: ID!)", "bumpPartnership(id: $id)"). */
+const partnershipMutation = (signature, call) => `
+mutation ${signature} {
+  ${call} { partnership { ...PartnershipFields } ${USER_ERRORS} }
+}
+${PARTNERSHIP}
+${PARTNER_SERVER}`;
+
 // ---------------------------------------------------------------------------------------------
 // Queries
 
@@ -247,12 +256,10 @@ ${APPLICATION}
 ${PARTNER_SERVER}`;
 
 /** Only the fields given change; an ACTIVE partner's showcase post is edited in place. */
-export const UPDATE_PARTNERSHIP = `
-mutation UpdatePartnership($id: ID!, $input: UpdatePartnershipInput!) {
-  updatePartnership(id: $id, input: $input) { partnership { ...PartnershipFields } ${USER_ERRORS} }
-}
-${PARTNERSHIP}
-${PARTNER_SERVER}`;
+export const UPDATE_PARTNERSHIP = partnershipMutation(
+  "UpdatePartnership($id: ID!, $input: UpdatePartnershipInput!)",
+  "updatePartnership(id: $id, input: $input)",
+);
 
 /** Attributed joins per UTC day, oldest first (zeros included): the server's, or one partner's. */
 export const GUILD_JOIN_SERIES = `
@@ -266,51 +273,33 @@ query PartnerJoinSeries($id: ID!, $days: Int!) {
 }`;
 
 /** BUMP_TOO_SOON before nextBumpAt. */
-export const BUMP = `
-mutation Bump($id: ID!) {
-  bumpPartnership(id: $id) { partnership { ...PartnershipFields } ${USER_ERRORS} }
-}
-${PARTNERSHIP}
-${PARTNER_SERVER}`;
+export const BUMP = partnershipMutation("Bump($id: ID!)", "bumpPartnership(id: $id)");
 
 /** The representative's proposedAdvertisement: approved, it replaces the ad and the showcase post is
  * edited in place; denied, the representative is told the reason by DM. */
-export const APPROVE_AD = `
-mutation ApproveAd($id: ID!) {
-  approveProposedAdvertisement(id: $id) { partnership { ...PartnershipFields } ${USER_ERRORS} }
-}
-${PARTNERSHIP}
-${PARTNER_SERVER}`;
+export const APPROVE_AD = partnershipMutation("ApproveAd($id: ID!)", "approveProposedAdvertisement(id: $id)");
 
-export const DENY_AD = `
-mutation DenyAd($id: ID!, $reason: String) {
-  denyProposedAdvertisement(id: $id, reason: $reason) { partnership { ...PartnershipFields } ${USER_ERRORS} }
-}
-${PARTNERSHIP}
-${PARTNER_SERVER}`;
+export const DENY_AD = partnershipMutation(
+  "DenyAd($id: ID!, $reason: String)",
+  "denyProposedAdvertisement(id: $id, reason: $reason)",
+);
 
-export const END = `
-mutation End($id: ID!, $reason: String) {
-  endPartnership(id: $id, reason: $reason) { partnership { ...PartnershipFields } ${USER_ERRORS} }
-}
-${PARTNERSHIP}
-${PARTNER_SERVER}`;
+export const END = partnershipMutation(
+  "End($id: ID!, $reason: String)",
+  "endPartnership(id: $id, reason: $reason)",
+);
 
 /** CONFIRM flow: ask the representative again (e.g. after they opened their DMs). */
-export const RESEND_CONFIRMATION = `
-mutation ResendConfirmation($id: ID!) {
-  resendConfirmation(id: $id) { partnership { ...PartnershipFields } ${USER_ERRORS} }
-}
-${PARTNERSHIP}
-${PARTNER_SERVER}`;
+export const RESEND_CONFIRMATION = partnershipMutation(
+  "ResendConfirmation($id: ID!)",
+  "resendConfirmation(id: $id)",
+);
 
 /** Manual mode: staff add a partner directly (same caps and blacklist apply). */
-export const CREATE_PARTNERSHIP = `
-mutation CreatePartnership($input: CreatePartnershipInput!) {
-  createPartnership(input: $input) { partnership { ...PartnershipFields } ${USER_ERRORS} }
-}
-${PARTNERSHIP}
-${PARTNER_SERVER}`;
+export const CREATE_PARTNERSHIP = partnershipMutation(
+  "CreatePartnership($input: CreatePartnershipInput!)",
+  "createPartnership(input: $input)",
+);
 
 /** `input` holds only the settings that changed; null clears an optional id. */
 export const UPDATE_SETTINGS = `

@@ -256,26 +256,24 @@ async function refreshOverview() {
   if (state.view && state.view.onLimits) state.view.onLimits(guild.limits);
 }
 
-/** Said once, at the top, for every section: without the bot nothing reaches Discord. */
-function renderPresence(present) {
-  const box = $("presence");
-  if (present) {
+/** A warning above every section in the box `boxId` (a region named `label`, headed `title`), or an
+ * empty box when `body` is null. */
+function warningRegion(boxId, label, title, body) {
+  const box = $(boxId);
+  if (body === null) {
     replace(box);
     return;
   }
-  replace(
-    box,
-    h(
-      "div",
-      { class: "callout warning", role: "region", "aria-label": "The bot is not in this server" },
-      h("h2", { text: "The bot is not in this server" }),
-      h("p", {
-        text:
-          "Decisions made here are recorded, but nothing is posted, bumped or removed in Discord, and " +
-          "no invites or roles are made, until the bot is added to the server.",
-      }),
-    ),
-  );
+  replace(box, h("div", { class: "callout warning", role: "region", "aria-label": label }, h("h2", { text: title }), body));
+}
+
+/** Said once, at the top, for every section: without the bot nothing reaches Discord. */
+function renderPresence(present) {
+  const absent = "The bot is not in this server";
+  const text =
+    "Decisions made here are recorded, but nothing is posted, bumped or removed in Discord, and " +
+    "no invites or roles are made, until the bot is added to the server.";
+  warningRegion("presence", absent, absent, present ? null : h("p", { text }));
 }
 
 /** "98 / 100 active": each with a meter, and in words where a limit bites. */
@@ -334,33 +332,21 @@ function renderLimits(limits) {
 }
 
 function renderWarnings(warnings) {
-  const box = $("warnings");
-  if (!warnings.length) {
-    replace(box);
-    return;
-  }
-  replace(
-    box,
-    h(
-      "div",
-      { class: "callout warning", role: "region", "aria-label": "Setup problems" },
-      h("h2", { text: `Setup problems (${warnings.length})` }),
+  const list = h(
+    "ul",
+    {},
+    warnings.map((w) =>
       h(
-        "ul",
+        "li",
         {},
-        warnings.map((w) =>
-          h(
-            "li",
-            {},
-            h("strong", { text: "Warning: " }),
-            w.message,
-            " ",
-            h("span", { class: "muted" }, "(", h("code", { text: w.code }), ", ", timeEl(w.at), ")"),
-          ),
-        ),
+        h("strong", { text: "Warning: " }),
+        w.message,
+        " ",
+        h("span", { class: "muted" }, "(", h("code", { text: w.code }), ", ", timeEl(w.at), ")"),
       ),
     ),
   );
+  warningRegion("warnings", "Setup problems", `Setup problems (${warnings.length})`, warnings.length ? list : null);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@
 import { AUDIT_LOG, GraphQLFailure, GUILD_DIRECTORY } from "../api.js";
 import { busy, h, messageBox, replace, showMessage } from "../dom.js";
 import { count } from "../format.js";
-import { loadMoreButton, named } from "./common.js";
+import { loadMoreButton, named, viewSection } from "./common.js";
 
 const PAGE = 50;
 const ACTIONS = {
@@ -85,10 +85,9 @@ export function auditView(ctx) {
     h("div", { class: "audit-filter" }, h("label", { for: "audit-server", text: "Partner server" }), serverFilter),
     exportButton,
   );
-  const element = h(
-    "section",
-    { class: "view view-audit", "aria-labelledby": "audit-title" },
-    h("h1", { id: "audit-title", text: "Audit log" }),
+  const element = viewSection(
+    "audit",
+    "Audit log",
     filters,
     summary,
     error,
@@ -119,7 +118,7 @@ export function auditView(ctx) {
       if (failure instanceof GraphQLFailure && failure.code === "FORBIDDEN") {
         replace(
           element,
-          h("h1", { id: "audit-title", text: "Audit log" }),
+          element.querySelector("#audit-title"), // the section keeps its heading
           h("p", { class: "callout", role: "status" }, h("strong", { text: "Not permitted. " }), "The audit log is for staff who can manage partnerships (the manager role, Manage Server or the owner)."),
         );
         return;

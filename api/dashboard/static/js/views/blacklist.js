@@ -3,7 +3,7 @@
 import { BLACKLIST, BLACKLIST_ADD, BLACKLIST_REMOVE, errorsByField } from "../api.js";
 import { announce, busy, h, messageBox, newId, replace, showMessage } from "../dom.js";
 import { count } from "../format.js";
-import { loadMoreButton, named } from "./common.js";
+import { loadMoreButton, named, viewSection } from "./common.js";
 
 const PAGE = 50;
 
@@ -31,10 +31,9 @@ export function blacklistView(ctx) {
   const listError = messageBox("alert");
   const more = loadMoreButton("Load more", () => busy(more, () => load(false)));
 
-  const element = h(
-    "section",
-    { class: "view view-blacklist", "aria-labelledby": "blacklist-title" },
-    h("h1", { id: "blacklist-title", text: "Blacklist" }),
+  const element = viewSection(
+    "blacklist",
+    "Blacklist",
     h("p", { class: "help", text: "Applications from these servers are denied automatically (reason \"blacklisted\"). Denying an application with \"Blacklist this server\" adds it here too." }),
     ctx.canEdit ? addForm() : h("p", { class: "callout", text: "View only: changing the blacklist needs the manager role." }),
     h("section", { class: "panel", "aria-labelledby": "blacklist-list-title" }, heading, listError, h("div", { class: "table-scroll" }, table), empty, more),

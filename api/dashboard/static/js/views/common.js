@@ -3,6 +3,16 @@
 import { h } from "../dom.js";
 import { count, inviteUrl, safeImageUrl, STATUS_LABELS } from "../format.js";
 
+/** A section of the page (`name`: "queue", "audit", ...): its h1 `title` names it, then `children`. */
+export function viewSection(name, title, ...children) {
+  return h(
+    "section",
+    { class: `view view-${name}`, "aria-labelledby": `${name}-title` },
+    h("h1", { id: `${name}-title`, text: title }),
+    ...children,
+  );
+}
+
 /** Icon, name (as the card's heading), member count and invite of a partner server. */
 export function partnerHeader(partner, headingId, status) {
   const icon = safeImageUrl(partner.iconUrl);

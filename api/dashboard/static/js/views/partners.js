@@ -6,7 +6,7 @@ import { APPROVE_AD, BUMP, CREATE_PARTNERSHIP, DENY_AD, END, errorsByField, GUIL
 import { dailyChart, joinsChart } from "../chart.js";
 import { announce, busy, h, messageBox, newId, replace, showMessage } from "../dom.js";
 import { ago, count, when } from "../format.js";
-import { disclosure, facts, loadMoreButton, named, partnerHeader, statusBadge, userText } from "./common.js";
+import { disclosure, facts, loadMoreButton, named, partnerHeader, statusBadge, userText, viewSection } from "./common.js";
 
 // Partnership.reciprocity in words: only a partner that also runs this bot can be checked.
 const RECIPROCITY = {
@@ -52,10 +52,9 @@ export function partnersView(ctx) {
   active.heading.after(activeTools());
   const ended = section("ended", "Ended partnerships", "ENDED", "NEWEST_FIRST");
 
-  const element = h(
-    "section",
-    { class: "view view-partners", "aria-labelledby": "partners-title" },
-    h("h1", { id: "partners-title", text: "Partners" }),
+  const element = viewSection(
+    "partners",
+    "Partners",
     h(
       "section",
       { class: "panel", "aria-labelledby": "joins-title" },
@@ -367,25 +366,10 @@ export function partnersView(ctx) {
     const reasonId = newId("ad-reason");
     const reason = h("input", { id: reasonId, type: "text", maxlength: 500 });
     const deny = h("button", { type: "button", class: "danger-outline", text: "Deny new ad" });
-    approve.addEventListener("click", () =>
-      busy(approve, async () => {
-        const payload = await mutate(APPROVE_AD, { id: p.id }, "approveProposedAdvertisement", message);
-        if (payload) {
-          put(active, payload.partnership, false);
-          announce(`${p.partner.name}: new advertisement approved; the showcase post is edited.`);
-        }
-      }),
-    );
-    deny.addEventListener("click", () =>
-      busy(deny, async () => {
-        const variables = { id: p.id, reason: reason.value.trim() || null };
-        const payload = await mutate(DENY_AD, variables, "denyProposedAdvertisement", message);
-        if (payload) {
-          put(active, payload.partnership, false);
-          announce(`${p.partner.name}: new advertisement denied; the representative is told.`);
-        }
-      }),
-    );
+    updateOnClick(approve, message, APPROVE_AD, "approveProposedAdvertisement", () => ({ id: p.id }),
+      `${p.partner.name}: new advertisement approved; the showcase post is edited.`);
+    updateOnClick(deny, message, DENY_AD, "denyProposedAdvertisement", () => ({ id: p.id, reason: reason.value.trim() || null }),
+      `${p.partner.name}: new advertisement denied; the representative is told.`);
     box.append(
       h("div", { class: "field" }, h("label", { for: reasonId, text: "Reason if denied (optional, sent to the representative)" }), reason),
       h("div", { class: "actions" }, approve, deny),
@@ -395,15 +379,7 @@ export function partnersView(ctx) {
 
   function actions(p, message) {
     const bump = h("button", { type: "button", class: "secondary", text: "Bump" });
-    bump.addEventListener("click", () =>
-      busy(bump, async () => {
-        const payload = await mutate(BUMP, { id: p.id }, "bumpPartnership", message);
-        if (payload) {
-          put(active, payload.partnership, false);
-          announce(`${p.partner.name}: bumped.`);
-        }
-      }),
-    );
+    updateOnClick(bump, message, BUMP, "bumpPartnership", () => ({ id: p.id }), `${p.partner.name}: bumped.`);
     const edit = editForm(p, message);
     // A bump is a repost by the bot: not offered where there is no bot to do it.
     const help = "The showcase post is removed and the contact role revoked. The history is kept.";
@@ -505,6 +481,20 @@ export function partnersView(ctx) {
       }
     });
     return details;
+  }
+
+  /** Wires `button` to a mutation of an active partnership: when it goes through, the card shows the
+   * answer and `done` is announced. `variables()` is read at the click (a reason typed meanwhile). */
+  function updateOnClick(button, message, document, field, variables, done) {
+    button.addEventListener("click", () =>
+      busy(button, async () => {
+        const payload = await mutate(document, variables(), field, message);
+        if (payload) {
+          put(active, payload.partnership, false);
+          announce(done);
+        }
+      }),
+    );
   }
 
   async function mutate(document, variables, field, message) {

@@ -6,7 +6,7 @@
 import { APPROVE, DECIDE_MANY, DENY, QUEUE } from "../api.js";
 import { announce, busy, h, messageBox, newId, replace, showMessage } from "../dom.js";
 import { count, SOURCE_LABELS, STATUS_LABELS } from "../format.js";
-import { disclosure, facts, loadMoreButton, named, partnerHeader, statusBadge, userText } from "./common.js";
+import { disclosure, facts, loadMoreButton, named, partnerHeader, statusBadge, userText, viewSection } from "./common.js";
 
 const PAGE = 25;
 const BULK_MAX = 100; // decideApplications takes at most 100 ids per call
@@ -123,10 +123,9 @@ export function queueView(ctx) {
   bulkDeny.addEventListener("click", () => busy(bulkDeny, () => decideSelected("DENY", false)));
   bulkBlacklist.addEventListener("click", () => busy(bulkBlacklist, () => decideSelected("DENY", true)));
 
-  const element = h(
-    "section",
-    { class: "view view-queue", "aria-labelledby": "queue-title" },
-    h("h1", { id: "queue-title", text: "Review queue" }),
+  const element = viewSection(
+    "queue",
+    "Review queue",
     summary,
     fullNotice,
     ctx.canEdit

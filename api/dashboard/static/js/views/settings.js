@@ -4,6 +4,7 @@
 import { errorsByField, GUILD_DIRECTORY, SETTINGS, UPDATE_SETTINGS } from "../api.js";
 import { announce, busy, h, messageBox, newId, replace, showMessage } from "../dom.js";
 import { count } from "../format.js";
+import { viewSection } from "./common.js";
 
 const MAX_SNOWFLAKE = 2n ** 64n - 1n;
 const MAX_ROLES = 25;
@@ -292,10 +293,9 @@ export function settingsView(ctx) {
     fieldsetBox,
     h("div", { class: "actions form-actions" }, save, discard, formMessage, formError),
   );
-  const element = h(
-    "section",
-    { class: "view view-settings", "aria-labelledby": "settings-title" },
-    h("h1", { id: "settings-title", text: "Settings" }),
+  const element = viewSection(
+    "settings",
+    "Settings",
     ctx.canEdit ? null : h("p", { class: "callout", text: "View only: changing settings needs the manager role." }),
     changedNotice,
     form,

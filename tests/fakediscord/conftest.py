@@ -7,18 +7,14 @@ from typing import Any
 import discord
 import pytest_asyncio
 
+from cluster.bot import build_intents
 from tests.fakediscord import FakeDiscord
 from tests.fakediscord.fixtures import fake_discord, no_identify_wait, running  # noqa: F401
 
 
 def all_needed_intents() -> discord.Intents:
-    intents = discord.Intents.none()
-    intents.guilds = True
-    intents.members = True
-    intents.invites = True
-    intents.guild_reactions = True
-    intents.dm_messages = True
-    return intents
+    """The intents the bot identifies with: the fake is tested with what it will be asked for."""
+    return build_intents()
 
 
 @pytest_asyncio.fixture

@@ -59,17 +59,6 @@ async def a_approves_b(api, container, worker) -> str:
     return approved["approveApplication"]["partnership"]["id"]
 
 
-async def b_adds_a_by_hand(api) -> None:
-    """B's staff add A as a partner by hand (createPartnership), showcasing A's ad again."""
-    created = await api.data(
-        CREATE,
-        {"input": {"guildId": str(B), "partnerGuildId": str(A), "partnerName": "Alpha Hub", "inviteCode": "alpha",
-                   "representativeId": "1300000000000000009", "advertisement": "Alpha Hub: come play!"}},
-        token=api.editor(B),
-    )  # fmt: skip
-    assert created["createPartnership"]["userErrors"] == []
-
-
 async def test_a_mutual_partnership_from_request_to_reciprocity_and_back(api, container, worker):
     await both_run_the_bot(container)
     await a_approves_b(api, container, worker)
@@ -100,7 +89,13 @@ async def test_a_mutual_partnership_from_request_to_reciprocity_and_back(api, co
     assert any(w["code"].startswith(NOT_RECIPROCATED) for w in warnings)  # A's staff are told
     assert await container.warnings.guild_warnings(B) == []  # nothing of this reaches B's staff
 
-    await b_adds_a_by_hand(api)
+    created = await api.data(
+        CREATE,
+        {"input": {"guildId": str(B), "partnerGuildId": str(A), "partnerName": "Alpha Hub", "inviteCode": "alpha",
+                   "representativeId": "1300000000000000009", "advertisement": "Alpha Hub: come play!"}},
+        token=api.editor(B),
+    )  # fmt: skip
+    assert created["createPartnership"]["userErrors"] == []
     (a_side,) = await partnerships(api, A)
     assert a_side["reciprocity"] == "YES"
     assert [p for p in a_side["problems"] if p["code"] == NOT_RECIPROCATED] == []
@@ -277,7 +272,13 @@ async def test_not_reciprocated_past_its_grace_is_failing_with_auto_end_off(api,
 
 async def test_b_partnering_again_before_the_deadline_ends_nothing_and_a_is_told(api, container, worker, commands):
     pid = await b_partners_a_then_ends(api, container, worker, commands, {"auto_end_unhealthy": True})
-    await b_adds_a_by_hand(api)
+    created = await api.data(
+        CREATE,
+        {"input": {"guildId": str(B), "partnerGuildId": str(A), "partnerName": "Alpha Hub", "inviteCode": "alpha",
+                   "representativeId": "1300000000000000009", "advertisement": "Alpha Hub: come play!"}},
+        token=api.editor(B),
+    )  # fmt: skip
+    assert created["createPartnership"]["userErrors"] == []
     await commands.wait_for("staff.notify", 2)
     assert "showcase our advertisement again" in notices_in(commands, LOG_A)[-1]
     a_side = await a_side_after_the_grace(api, container, pid)

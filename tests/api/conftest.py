@@ -70,6 +70,18 @@ async def container(settings: ApiSettings) -> AsyncIterator[Container]:
     await c.close()
 
 
+# the parameters name the imported fixtures (ruff takes them for redefinitions)
+@pytest.fixture
+async def replicas(mongo_server, mongo_db_name) -> AsyncIterator[list[Container]]:  # noqa: F811
+    """Two API containers, like two replicas, on one MongoDB wire server, where concurrent writes
+    really interleave (mongomock cannot show this)."""
+    settings = make_settings(mongodb_url=mongo_server.url, mongodb_database=mongo_db_name)
+    opened = [await Container.open(settings) for _ in range(2)]
+    yield opened
+    for replica in opened:
+        await replica.close()
+
+
 @pytest.fixture
 async def commands(container: Container, settings: ApiSettings) -> Commands:
     collected = Commands()

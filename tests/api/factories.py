@@ -86,3 +86,26 @@ def completed(guild_id: int, command_type: str, *, ok: bool = True, refs: dict |
         "result": result or {},
     }
     return Envelope.new("command.completed", guild_id, data)
+
+
+async def manual_partnership(
+    container: Any,
+    guild_id: int | str = GUILD,
+    *,
+    partner_guild_id: int | str = "1234500000000000000",
+    name: str = "Chess",
+    representative_id: int | str = "1300000000000000001",
+    tracked: str | None = None,
+) -> Any:
+    """A partnership staff added by hand; with `tracked`, its tracked invite already made (the command
+    outcome is not involved)."""
+    from api.services.partnerships import ManualPartner  # the services import slower than this module
+
+    partnership = await container.partnerships.create_manual(
+        ManualPartner.parse(guild_id=guild_id, partner_guild_id=partner_guild_id, partner_name=name,
+                            invite_code="chess", representative_id=representative_id, advertisement="ad"),
+        actor=1,
+    )  # fmt: skip
+    if tracked is not None:
+        await container.partnerships.tracked_invite_created(partnership.id, tracked)
+    return partnership

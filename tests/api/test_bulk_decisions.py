@@ -12,7 +12,6 @@ from api.domain.errors import RuleViolation
 from api.graphql.ids import to_global_id
 from api.services.bulk_decisions import decide_each
 from tests.api.factories import GUILD, OTHER_GUILD, submitted
-from tests.api.test_concurrency import replicas  # noqa: F401  (the two-replica fixture on SecantusDB)
 from tests.api.test_mutation_rate_limit import _replicas
 
 DECIDE = """mutation($ids: [ID!]!, $decision: Decision!, $reason: String, $blacklist: Boolean) {
@@ -105,7 +104,7 @@ async def test_a_wave_of_200_is_cleared_in_two_calls(api, container):
     assert (await api.data(STATE, {"g": str(GUILD)}))["guild"]["limits"]["pendingCount"] == 0
 
 
-async def test_two_bulk_approvals_racing_on_two_replicas_keep_the_cap_exact(replicas):  # noqa: F811
+async def test_two_bulk_approvals_racing_on_two_replicas_keep_the_cap_exact(replicas):
     a, b = replicas
     await a.guild_settings.update(GUILD, {"max_active": 5, "application_cooldown_hours": 0})
     apps = [await a.applications.submit(submitted()) for _ in range(30)]

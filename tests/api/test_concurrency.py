@@ -5,25 +5,13 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator
 
 import pytest
 
-from api.container import Container
 from api.domain.enums import ApplicationStatus, PartnershipStatus
 from api.domain.errors import RuleViolation
 from api.services.partnerships import ManualPartner
-from tests.api.conftest import make_settings
 from tests.api.factories import GUILD, next_partner_id, submitted
-
-
-@pytest.fixture
-async def replicas(mongo_server, mongo_db_name) -> AsyncIterator[list[Container]]:
-    settings = make_settings(mongodb_url=mongo_server.url, mongodb_database=mongo_db_name)
-    opened = [await Container.open(settings) for _ in range(2)]
-    yield opened
-    for container in opened:
-        await container.close()
 
 
 async def _outcomes(calls) -> Counter:

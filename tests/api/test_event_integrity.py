@@ -11,10 +11,9 @@ import asyncio
 
 import pytest
 
-from api.services.partnerships import ManualPartner
 from api.worker import start_worker
 from bus import Envelope, Refused
-from tests.api.factories import GUILD, OTHER_GUILD, completed, submitted
+from tests.api.factories import GUILD, OTHER_GUILD, completed, manual_partnership, submitted
 
 A, B = GUILD, OTHER_GUILD
 
@@ -27,11 +26,7 @@ async def b_records(container, worker):
     await worker.handle(
         completed(B, "review.post", refs={"application_id": app.id}, result={"channel_id": "40", "message_id": "400"})
     )
-    partnership = await container.partnerships.create_manual(
-        ManualPartner.parse(guild_id=B, partner_guild_id="1234500000000000099", partner_name="Bee",
-                            invite_code="bee", representative_id="1300000000000000009", advertisement="ad"),
-        actor=1,
-    )  # fmt: skip
+    partnership = await manual_partnership(container, B, partner_guild_id="1234500000000000099", name="Bee")
     await worker.handle(
         completed(B, "showcase.post", refs={"partnership_id": partnership.id},
                   result={"channel_id": "41", "message_id": "410"})

@@ -6,7 +6,7 @@ import asyncio
 
 from api.worker import start_worker
 from bus import Envelope
-from tests.api.factories import GUILD, completed, joined, left, submitted
+from tests.api.factories import GUILD, completed, joined, left, manual_partnership, submitted
 
 STATS = """query($g: Snowflake!) { guild(id: $g) {
   limits { pendingCount }
@@ -37,13 +37,7 @@ async def test_refused_submission_is_answered_in_plain_words(worker, container, 
 
 
 async def test_joins_through_a_tracked_invite_are_counted_exactly_once(api, container, worker, commands):
-    from api.services.partnerships import ManualPartner
-
-    partnership = await container.partnerships.create_manual(
-        ManualPartner.parse(guild_id=GUILD, partner_guild_id="1234500000000000000", partner_name="Chess",
-                             invite_code="chess", representative_id="1300000000000000001", advertisement="ad"),
-        actor=1,
-    )  # fmt: skip
+    partnership = await manual_partnership(container)
     await worker.handle(
         completed(GUILD, "invite.create", refs={"partnership_id": partnership.id}, result={"code": "trk"})
     )
@@ -77,14 +71,7 @@ async def test_a_ticket_gets_the_queued_notice_and_stays_open_until_the_decision
 
 
 async def test_a_join_stored_but_not_counted_before_a_crash_is_counted_on_redelivery(api, container, worker):
-    from api.services.partnerships import ManualPartner
-
-    p = await container.partnerships.create_manual(
-        ManualPartner.parse(guild_id=GUILD, partner_guild_id="1234500000000000000", partner_name="Chess",
-                             invite_code="chess", representative_id="1300000000000000001", advertisement="ad"),
-        actor=1,
-    )  # fmt: skip
-    await container.partnerships.tracked_invite_created(p.id, "trk")
+    p = await manual_partnership(container, tracked="trk")
     event = joined(GUILD, "trk", user_id=901)
     real = container.partnership_repo.add_join_counts
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from api.services.partnerships import ManualPartner
-from tests.api.factories import GUILD, joined, left
+from tests.api.factories import GUILD, joined, left, manual_partnership
 
 REPRESENTATIVE = 1300000000000000001
 PARTNER = """query($g: Snowflake!) { guild(id: $g) { partnerships { edges { node {
@@ -15,13 +14,9 @@ GUILD_SERIES = """query($g: Snowflake!, $d: Int) { guild(id: $g) { joinSeries(da
 
 
 async def tracked_partnership(container, code: str = "trk", partner_guild: str = "1234500000000000000"):
-    partnership = await container.partnerships.create_manual(
-        ManualPartner.parse(guild_id=GUILD, partner_guild_id=partner_guild, partner_name="Chess",
-                             invite_code="chess", representative_id=str(REPRESENTATIVE), advertisement="ad"),
-        actor=1,
-    )  # fmt: skip
-    await container.partnerships.tracked_invite_created(partnership.id, code)
-    return partnership
+    return await manual_partnership(
+        container, partner_guild_id=partner_guild, representative_id=REPRESENTATIVE, tracked=code
+    )
 
 
 async def partner_node(api) -> dict:

@@ -79,15 +79,6 @@ async def test_one_users_limit_holds_across_two_app_instances_sharing_one_databa
         await other.close()
 
 
-@pytest.fixture
-async def replicas(mongo_server, mongo_db_name) -> AsyncIterator[list[Container]]:
-    settings = make_settings(mongodb_url=mongo_server.url, mongodb_database=mongo_db_name)
-    opened = [await Container.open(settings) for _ in range(2)]
-    yield opened
-    for container in opened:
-        await container.close()
-
-
 async def test_concurrent_mutations_on_two_replicas_take_exactly_the_burst(replicas, tokens):
     async with _replicas(replicas, tokens, mutation_burst=7, mutation_rate_per_minute=1) as (a, b):
         bodies = await asyncio.gather(*(api.post(_blacklist(1, first=n)) for n, api in enumerate([a, b] * 15)))

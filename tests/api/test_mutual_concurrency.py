@@ -5,23 +5,9 @@ request in either queue and no refusal told to either side's staff."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
-import pytest
-
-from api.container import Container
 from api.domain.mutual import MUTUAL_REQUEST_REFUSED, pair_key
-from tests.api.conftest import make_settings
 from tests.api.factories import completed, next_partner_id, submitted
-
-
-@pytest.fixture
-async def replicas(mongo_server, mongo_db_name) -> AsyncIterator[list[Container]]:
-    settings = make_settings(mongodb_url=mongo_server.url, mongodb_database=mongo_db_name)
-    opened = [await Container.open(settings) for _ in range(2)]
-    yield opened
-    for container in opened:
-        await container.close()
 
 
 async def test_simultaneous_approvals_on_both_sides_give_one_linked_pair(replicas):

@@ -17,21 +17,27 @@ from tests.api.factories import GUILD, OTHER_GUILD, submitted
 G = str(GUILD)
 ALLOWED, UNAUTH, FORBIDDEN, NOT_FOUND, ABSENT = "allowed", "UNAUTHENTICATED", "FORBIDDEN", "NOT_FOUND", "absent"
 
+
+def guild_read(selection: str, need: str = "view") -> tuple[str, str, str]:
+    """An operation reading `selection` of the guild."""
+    return '{ guild(id: "%s") { %s } }' % (G, selection), need, "guild"
+
+
 # name -> (document, least permission it needs: "view" / "edit" / "any" (any valid token), target kind)
 # target kind: "guild" (names the guild), "id" (names a record of the guild), "none".
 OPERATIONS = {
-    "guild": ('{ guild(id: "%s") { id } }' % G, "view", "guild"),
-    "guild.settings": ('{ guild(id: "%s") { settings { maxActive } } }' % G, "view", "guild"),
-    "guild.limits": ('{ guild(id: "%s") { limits { activeCount } } }' % G, "view", "guild"),
-    "guild.applications": ('{ guild(id: "%s") { applications { totalCount } } }' % G, "view", "guild"),
-    "guild.partnerships": ('{ guild(id: "%s") { partnerships { totalCount } } }' % G, "view", "guild"),
-    "guild.blacklist": ('{ guild(id: "%s") { blacklist { totalCount } } }' % G, "view", "guild"),
-    "guild.joinStats": ('{ guild(id: "%s") { joinStats { joins } } }' % G, "view", "guild"),
-    "guild.warnings": ('{ guild(id: "%s") { warnings { code } } }' % G, "view", "guild"),
-    "guild.auditLog": ('{ guild(id: "%s") { auditLog { totalCount } } }' % G, "edit", "guild"),
-    "guild.name": ('{ guild(id: "%s") { name iconUrl } }' % G, "view", "guild"),
-    "guild.channels": ('{ guild(id: "%s") { channels { id name type parentId position } } }' % G, "view", "guild"),
-    "guild.roles": ('{ guild(id: "%s") { roles { id name color position managed } } }' % G, "view", "guild"),
+    "guild": guild_read("id"),
+    "guild.settings": guild_read("settings { maxActive }"),
+    "guild.limits": guild_read("limits { activeCount }"),
+    "guild.applications": guild_read("applications { totalCount }"),
+    "guild.partnerships": guild_read("partnerships { totalCount }"),
+    "guild.blacklist": guild_read("blacklist { totalCount }"),
+    "guild.joinStats": guild_read("joinStats { joins }"),
+    "guild.warnings": guild_read("warnings { code }"),
+    "guild.auditLog": guild_read("auditLog { totalCount }", "edit"),
+    "guild.name": guild_read("name iconUrl"),
+    "guild.channels": guild_read("channels { id name type parentId position }"),
+    "guild.roles": guild_read("roles { id name color position managed }"),
     "node": ('query($id: ID!) { node(id: $id) { id } }', "view", "id"),
     "viewer": ("{ viewer { userId } }", "any", "none"),
     "viewer.profile": ("{ viewer { name avatarUrl guilds { id name } } }", "any", "none"),

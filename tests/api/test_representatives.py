@@ -5,17 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
-from api.container import Container
 from api.domain.enums import ApplicationStatus
 from api.domain.errors import RuleViolation
 from api.services.partnerships import ManualPartner
 from bus import Envelope
-from tests.api.conftest import make_settings
 from tests.api.factories import GUILD, completed, next_partner_id, next_user_id, submitted
 
 REVIEW_CHANNEL = 1400000000000000000
@@ -177,15 +172,6 @@ async def test_bump_waits_for_next_bump_at(worker, container, commands):
 
 
 # ---- a withdrawal racing an approval, on two replicas where writes really interleave ---------------------
-
-
-@pytest.fixture
-async def replicas(mongo_server, mongo_db_name) -> AsyncIterator[list[Container]]:
-    settings = make_settings(mongodb_url=mongo_server.url, mongodb_database=mongo_db_name)
-    opened = [await Container.open(settings) for _ in range(2)]
-    yield opened
-    for container in opened:
-        await container.close()
 
 
 async def test_a_withdrawal_racing_an_approval_exactly_one_wins(replicas):

@@ -7,7 +7,7 @@ import json
 import pytest
 import websockets
 
-from tests.api.factories import GUILD, OTHER_GUILD, completed, joined, submitted
+from tests.api.factories import GUILD, OTHER_GUILD, completed, joined, manual_partnership, submitted
 
 QUEUE_SUB = """subscription($g: Snowflake!) { partnershipQueue(guildId: $g) {
   type guildId at application { id status partner { name } } partnership { id status } } }"""
@@ -43,13 +43,7 @@ async def test_other_guilds_events_are_not_delivered(api, worker):
 
 
 async def test_partner_joins_are_pushed(api, container, worker):
-    from api.services.partnerships import ManualPartner
-
-    p = await container.partnerships.create_manual(
-        ManualPartner.parse(guild_id=GUILD, partner_guild_id="1234500000000000000", partner_name="Chess",
-                             invite_code="chess", representative_id="1300000000000000001", advertisement="ad"),
-        actor=1,
-    )  # fmt: skip
+    p = await manual_partnership(container)
     await worker.handle(completed(GUILD, "invite.create", refs={"partnership_id": p.id}, result={"code": "trk"}))
     async with api.subscription(JOIN_SUB, {"g": str(GUILD)}) as next_message:
         await worker.handle(joined(GUILD, "trk", user_id=777))

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
 
 from bus import Envelope
 from bus.contracts import MemberJoined, MemberLeft, RoleGrant
+from tests.support.broker import arabbitmqctl, vhost_of
 
 DISCORD_EPOCH_MS = 1420070400000
 
@@ -49,3 +51,25 @@ async def eventually(check: Callable[[], bool], within: float = 10.0, what: str 
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {within}s waiting for {what}")
         await asyncio.sleep(0.01)
+
+
+async def publish_across_a_connection_loss(cluster, handled: Counter[str], broker_url: str) -> list[Envelope]:
+    """Publishes 1000 events from `cluster` while the consumer counts each handled id in `handled`, and
+    cuts every connection of this session's vhost once 300 are handled, with the producer still going;
+    returns the events once each has been handled."""
+    events = [joined(guild_on_shard(0, 1, n % 20), seq=n) for n in range(1000)]
+
+    async def produce() -> None:
+        # 20 batches of 50 concurrent publishes, paced so the fault lands mid-stream.
+        for start in range(0, len(events), 50):
+            await asyncio.gather(*(cluster.publish_event(e) for e in events[start : start + 50]))
+            await asyncio.sleep(0.1)
+
+    producer = asyncio.create_task(produce())
+    await eventually(lambda: len(handled) >= 300, what="300 events before the fault")
+    assert not producer.done(), "the producer finished before the fault"
+    # Only this session's vhost: other people's connections to the broker stay up.
+    await arabbitmqctl("close_all_connections", "--vhost", vhost_of(broker_url), "bus test: connection loss")
+    await asyncio.wait_for(producer, 30)
+    await eventually(lambda: len(handled) == len(events), within=30, what="every event after the reconnect")
+    return events

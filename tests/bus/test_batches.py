@@ -8,8 +8,7 @@ from collections import Counter, defaultdict
 
 from bus import Envelope
 from bus.topology import event_queue_names
-from tests.bus.helpers import eventually, guild_on_shard, joined
-from tests.support.broker import arabbitmqctl, vhost_of
+from tests.bus.helpers import eventually, guild_on_shard, joined, publish_across_a_connection_loss
 
 
 async def _queue_depth(bus) -> int:
@@ -104,18 +103,6 @@ async def test_no_batched_event_is_lost_when_connections_are_killed_mid_stream(r
         raise AssertionError("unused")
 
     await api.consume_events(one, batch)
-    events = [joined(guild_on_shard(0, 1, n % 20), seq=n) for n in range(1000)]
-
-    async def produce() -> None:
-        for start in range(0, len(events), 50):
-            await asyncio.gather(*(cluster.publish_event(e) for e in events[start : start + 50]))
-            await asyncio.sleep(0.1)
-
-    producer = asyncio.create_task(produce())
-    await eventually(lambda: len(handled) >= 300, what="300 events before the fault")
-    assert not producer.done(), "the producer finished before the fault"
-    await arabbitmqctl("close_all_connections", "--vhost", vhost_of(broker_url), "bus test: connection loss")
-    await asyncio.wait_for(producer, 30)
-    await eventually(lambda: len(handled) == len(events), within=30, what="every event after the reconnect")
+    await publish_across_a_connection_loss(cluster, handled, broker_url)
     # Batches whose multiple ack was lost come back; the consumer's dedup skips them.
     assert max(handled.values()) == 1

@@ -36,6 +36,17 @@ async def collect_dead(bus: Bus, url: str, count: int, within: float = 10.0) -> 
     return seen
 
 
+async def handled_ids(bus: Bus) -> list[str]:
+    """Consumes the events on `bus`; the list of the ids handled, in order, as they come."""
+    handled: list[str] = []
+
+    async def handler(env: Envelope) -> None:
+        handled.append(env.id)
+
+    await bus.consume_events(handler)
+    return handled
+
+
 async def test_commands_land_only_in_their_shard_queue(maker: BusMaker) -> None:
     api = await maker()
     guilds = [guild_on_shard(s, SHARDS, n) for s in range(SHARDS) for n in range(3)]
@@ -128,12 +139,7 @@ async def test_transient_failure_is_retried_until_it_succeeds(maker: BusMaker) -
 
 async def test_malformed_messages_are_dead_lettered_and_the_consumer_goes_on(maker: BusMaker) -> None:
     bus = await maker()
-    handled: list[str] = []
-
-    async def handler(env: Envelope) -> None:
-        handled.append(env.id)
-
-    await bus.consume_events(handler)
+    handled = await handled_ids(bus)
     good = json.loads(joined(1).to_json())
     bad_bodies = [
         b"{this is not json",
@@ -209,12 +215,7 @@ async def test_each_guild_is_handled_in_order_while_guilds_run_concurrently(make
 
 async def test_an_exact_duplicate_is_handled_once(maker: BusMaker) -> None:
     bus = await maker()
-    calls: list[str] = []
-
-    async def handler(env: Envelope) -> None:
-        calls.append(env.id)
-
-    await bus.consume_events(handler)
+    calls = await handled_ids(bus)
     event = left(1)
     await bus.publish_event(event)
     await bus.publish_event(event)  # e.g. a publisher retry after a lost confirm

@@ -19,7 +19,7 @@ from bus.topology import (
     event_queue_name,
     event_queue_names,
 )
-from tests.bus.helpers import eventually, grant, guild_on_shard, joined
+from tests.bus.helpers import eventually, grant, guild_on_shard, joined, publish_across_a_connection_loss
 from tests.bus.raw import drain, publish_raw
 from tests.support.broker import arabbitmqctl, vhost_of
 
@@ -98,22 +98,7 @@ async def test_no_event_is_lost_when_connections_are_killed_mid_stream(rabbit, b
         handled[env.id] += 1
 
     await api.consume_events(handler)
-    events = [joined(guild_on_shard(0, 1, n % 20), seq=n) for n in range(1000)]
-
-    async def produce() -> None:
-        # 20 batches of 50 concurrent publishes, paced so the fault lands mid-stream.
-        for start in range(0, len(events), 50):
-            await asyncio.gather(*(cluster.publish_event(e) for e in events[start : start + 50]))
-            await asyncio.sleep(0.1)
-
-    producer = asyncio.create_task(produce())
-    await eventually(lambda: len(handled) >= 300, what="300 events before the fault")
-    assert not producer.done(), "the producer finished before the fault"
-    # Only this session's vhost: other people's connections to the broker stay up.
-    await arabbitmqctl("close_all_connections", "--vhost", vhost_of(broker_url), "bus test: connection loss")
-    await asyncio.wait_for(producer, 30)
-    await eventually(lambda: len(handled) == len(events), within=30, what="every event after the reconnect")
-
+    events = await publish_across_a_connection_loss(cluster, handled, broker_url)
     assert set(handled) == {e.id for e in events}
     # Redeliveries of messages whose ack was lost are skipped by the dedup, never handled twice here.
     assert max(handled.values()) == 1

@@ -23,15 +23,24 @@ async def open_partners(page, site):
     return page.locator(".view-partners")
 
 
-async def test_edit_a_partner_in_place(site, page):
+async def edit_a_partner(site, page, fields: dict[str, str]):
+    """Staff edit a seeded partner in place: fill each labelled field and save. The view, the partner, its card."""
     anime, _, _ = await seed_partners(site)
     view = await open_partners(page, site)
     card = partner_card(view, anime)
     await card.get_by_role("button", name="Edit…").click()
-    await card.get_by_label("Partner server name").fill("Anime Archive Reborn")
-    await card.get_by_label("Their advertisement").fill("Anime Archive Reborn: now with watch parties!")
+    for label, text in fields.items():
+        await card.get_by_label(label).fill(text)
     await card.get_by_role("button", name="Save changes").click()
+    return view, anime, card
 
+
+async def test_edit_a_partner_in_place(site, page):
+    fields = {
+        "Partner server name": "Anime Archive Reborn",
+        "Their advertisement": "Anime Archive Reborn: now with watch parties!",
+    }
+    view, anime, _ = await edit_a_partner(site, page, fields)
     await expect_text(partner_card(view, anime), "Anime Archive Reborn")
     await expect_text(partner_card(view, anime), "now with watch parties!")
     stored = await site.container.partnership_repo.get(anime.id)
@@ -41,12 +50,7 @@ async def test_edit_a_partner_in_place(site, page):
 
 
 async def test_an_edit_refused_by_the_rules_says_why_and_changes_nothing(site, page):
-    anime, _, _ = await seed_partners(site)
-    view = await open_partners(page, site)
-    card = partner_card(view, anime)
-    await card.get_by_role("button", name="Edit…").click()
-    await card.get_by_label("Representative's user id").fill("not-an-id")
-    await card.get_by_role("button", name="Save changes").click()
+    _, anime, card = await edit_a_partner(site, page, {"Representative's user id": "not-an-id"})
     await playwright_expect_count(card.locator("[role=alert]").filter(has_text=re.compile(r"\S")), 1)
     stored = await site.container.partnership_repo.get(anime.id)
     assert stored.representative_id == anime.representative_id

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import IntEnum, IntFlag
 
 
@@ -233,6 +234,14 @@ def permission(value: str | int | Permissions) -> Permissions:
     if isinstance(value, str):
         return Permissions[value.upper()]
     return Permissions(value)
+
+
+def permissions(values: Iterable[str | int | Permissions]) -> Permissions:
+    """Several permissions in any form ``permission`` takes, as one set of bits."""
+    bits = Permissions(0)
+    for value in values:
+        bits |= permission(value)
+    return bits
 
 
 class ChannelType(IntEnum):

@@ -1174,32 +1174,30 @@ class RestAPI:
         payload["guild_id"] = str(g.id)
         await self._emit(g.id, "GUILD_MEMBER_UPDATE", payload)
 
-    def _check_role_assignable(self, g: Guild, role_id: int) -> None:
+    async def _set_member_role(self, req: Req, *, has: bool) -> None:
+        """PUT/DELETE of a member's role: Discord checks the member, the role and that the bot may assign
+        it (Manage Roles, a role below its own, not managed, not @everyone) before anything changes."""
         w = self.world
-        w.require_bot(g, Permissions.MANAGE_ROLES)
+        g = w.bot_guild(req.params["guild_id"])
+        member = w.member(g, req.params["user_id"])
+        role_id = req.params["role_id"]
         role = w.role(g, role_id)
+        w.require_bot(g, Permissions.MANAGE_ROLES)
         if role.managed or role.id == g.id or role.position >= w.bot_top_position(g):
             raise DiscordHTTPError(403, ErrorCode.MISSING_PERMISSIONS)
+        if (role_id in member.roles) == has:
+            return  # already so: no event
+        if has:
+            member.roles.append(role_id)
+        else:
+            member.roles.remove(role_id)
+        await self._member_update_event(g, member.user_id)
 
     async def add_member_role(self, req: Req) -> None:
-        w = self.world
-        g = w.bot_guild(req.params["guild_id"])
-        member = w.member(g, req.params["user_id"])
-        w.role(g, req.params["role_id"])
-        self._check_role_assignable(g, req.params["role_id"])
-        if req.params["role_id"] not in member.roles:
-            member.roles.append(req.params["role_id"])
-            await self._member_update_event(g, member.user_id)
+        await self._set_member_role(req, has=True)
 
     async def remove_member_role(self, req: Req) -> None:
-        w = self.world
-        g = w.bot_guild(req.params["guild_id"])
-        member = w.member(g, req.params["user_id"])
-        w.role(g, req.params["role_id"])
-        self._check_role_assignable(g, req.params["role_id"])
-        if req.params["role_id"] in member.roles:
-            member.roles.remove(req.params["role_id"])
-            await self._member_update_event(g, member.user_id)
+        await self._set_member_role(req, has=False)
 
     async def get_roles(self, req: Req) -> list[JSON]:
         g = self.world.bot_guild(req.params["guild_id"])

@@ -11,6 +11,15 @@ import pytest
 from tests.fakediscord import ErrorCode, FakeDiscord, eventually
 from tests.fakediscord.conftest import record
 
+SEND = "POST /channels/{channel_id}/messages"
+
+
+async def connected_to_home(fake: FakeDiscord, connect) -> tuple[discord.Client, int]:
+    """The bot connected to a guild "home"; the client and the id of that guild's first channel."""
+    guild = fake.world.add_guild("home")
+    client = await connect()
+    return client, fake.world.guild_channels(guild)[0].id
+
 
 async def test_json_responses_have_exactly_application_json(fake_discord: FakeDiscord) -> None:
     headers = {"Authorization": f"Bot {fake_discord.world.token}"}
@@ -33,9 +42,8 @@ async def test_calls_are_recorded_with_route_params_and_body(fake_discord: FakeD
     await client.get_channel(a.id).send("one")
     await client.get_channel(b.id).send("two", embed=discord.Embed(description="ad"))
 
-    route = "POST /channels/{channel_id}/messages"
-    assert len(fake_discord.calls_to(route, since=mark)) == 2
-    (call,) = fake_discord.calls_to(route, channel_id=b.id)
+    assert len(fake_discord.calls_to(SEND, since=mark)) == 2
+    (call,) = fake_discord.calls_to(SEND, channel_id=b.id)
     assert call.params == {"channel_id": b.id} and call.status == 200
     assert call.json["content"] == "two" and call.json["embeds"][0]["description"] == "ad"
     assert [m.content for m in w.messages_in(b)] == ["two"]
@@ -139,9 +147,7 @@ async def test_joins_raise_invite_uses_before_the_member_add(fake_discord: FakeD
 
 async def test_create_invite_reuses_unless_unique(fake_discord: FakeDiscord, connect) -> None:
     w = fake_discord.world
-    guild = w.add_guild("home")
-    channel_id = w.guild_channels(guild)[0].id
-    client = await connect()
+    client, channel_id = await connected_to_home(fake_discord, connect)
     seen = record(client, "invite_create")
     channel = client.get_channel(channel_id)
 
@@ -254,9 +260,7 @@ async def test_messages_edit_delete_and_reactions(fake_discord: FakeDiscord, con
 
 async def test_form_errors_like_discord(fake_discord: FakeDiscord, connect) -> None:
     w = fake_discord.world
-    guild = w.add_guild("home")
-    channel_id = w.guild_channels(guild)[0].id
-    client = await connect()
+    client, channel_id = await connected_to_home(fake_discord, connect)
     with pytest.raises(discord.HTTPException) as err:
         await client.get_channel(channel_id).send("x" * 2001)
     assert err.value.status == 400 and err.value.code == ErrorCode.INVALID_FORM_BODY
@@ -266,32 +270,26 @@ async def test_form_errors_like_discord(fake_discord: FakeDiscord, connect) -> N
 
 async def test_429_is_retried_after_retry_after(fake_discord: FakeDiscord, connect) -> None:
     w = fake_discord.world
-    guild = w.add_guild("home")
-    channel_id = w.guild_channels(guild)[0].id
-    client = await connect()
-    route = "POST /channels/{channel_id}/messages"
-    fake_discord.rest.rate_limit(route, retry_after=0.1)
+    client, channel_id = await connected_to_home(fake_discord, connect)
+    fake_discord.rest.rate_limit(SEND, retry_after=0.1)
 
     await client.get_channel(channel_id).send("eventually")
 
-    assert [c.status for c in fake_discord.calls_to(route)] == [429, 200]
-    first, second = fake_discord.calls_to(route)
+    assert [c.status for c in fake_discord.calls_to(SEND)] == [429, 200]
+    first, second = fake_discord.calls_to(SEND)
     assert second.time - first.time >= 0.09
     assert [m.content for m in w.messages_in(channel_id)] == ["eventually"]
 
 
 async def test_ratelimit_headers_make_the_client_wait(fake_discord: FakeDiscord, connect) -> None:
     w = fake_discord.world
-    guild = w.add_guild("home")
-    channel_id = w.guild_channels(guild)[0].id
-    client = await connect()
-    route = "POST /channels/{channel_id}/messages"
-    fake_discord.rest.set_bucket(route, limit=2, per=0.3)
+    client, channel_id = await connected_to_home(fake_discord, connect)
+    fake_discord.rest.set_bucket(SEND, limit=2, per=0.3)
     channel = client.get_channel(channel_id)
 
     await asyncio.gather(*(channel.send(f"m{i}") for i in range(4)))
 
-    statuses = [c.status for c in fake_discord.calls_to(route)]
+    statuses = [c.status for c in fake_discord.calls_to(SEND)]
     assert statuses.count(200) == 4
     assert len(w.messages_in(channel_id)) == 4
 

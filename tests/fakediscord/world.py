@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from .constants import (
     ALL_PERMISSIONS,
@@ -29,12 +29,14 @@ from .constants import (
     MessageFlags,
     Permissions,
     permission,
+    permissions,
 )
 from .snowflake import SnowflakeFactory, default_factory, snowflake_time
 
 JSON = dict[str, Any]
 NO_PERMISSIONS = Permissions(0)
 Snowflakeish = int | str | Any  # an int, a numeric string, or an object with an ``id``
+T = TypeVar("T")
 
 
 def sid(value: Snowflakeish | None) -> int | None:
@@ -71,6 +73,14 @@ class DiscordHTTPError(Exception):
 
 def not_found(code: ErrorCode) -> DiscordHTTPError:
     return DiscordHTTPError(404, code)
+
+
+def known(table: dict[int, T], key: Snowflakeish, code: ErrorCode) -> T:
+    """``table[key]``, or Discord's 404 with `code` (Unknown Guild, Unknown Member...)."""
+    try:
+        return table[sid(key)]  # type: ignore[index]
+    except KeyError:
+        raise not_found(code) from None
 
 
 def form_error(path: str, code: str, message: str) -> DiscordHTTPError:
@@ -515,10 +525,7 @@ class World:
         return user
 
     def user(self, user: Snowflakeish) -> User:
-        try:
-            return self.users[sid(user)]  # type: ignore[index]
-        except KeyError:
-            raise not_found(ErrorCode.UNKNOWN_USER) from None
+        return known(self.users, user, ErrorCode.UNKNOWN_USER)
 
     # ---- guilds --------------------------------------------------------------------------------------
 
@@ -579,10 +586,7 @@ class World:
         return guild
 
     def guild(self, guild: Snowflakeish) -> Guild:
-        try:
-            return self.guilds[sid(guild)]  # type: ignore[index]
-        except KeyError:
-            raise not_found(ErrorCode.UNKNOWN_GUILD) from None
+        return known(self.guilds, guild, ErrorCode.UNKNOWN_GUILD)
 
     def bot_guild(self, guild: Snowflakeish) -> Guild:
         """The guild, if the bot is in it (403 Missing Access if not, 404 if unknown)."""
@@ -645,18 +649,10 @@ class World:
         return member
 
     def member(self, guild: Snowflakeish, user: Snowflakeish) -> Member:
-        g = self.guild(guild)
-        try:
-            return g.members[sid(user)]  # type: ignore[index]
-        except KeyError:
-            raise not_found(ErrorCode.UNKNOWN_MEMBER) from None
+        return known(self.guild(guild).members, user, ErrorCode.UNKNOWN_MEMBER)
 
     def role(self, guild: Snowflakeish, role: Snowflakeish) -> Role:
-        g = self.guild(guild)
-        try:
-            return g.roles[sid(role)]  # type: ignore[index]
-        except KeyError:
-            raise not_found(ErrorCode.UNKNOWN_ROLE) from None
+        return known(self.guild(guild).roles, role, ErrorCode.UNKNOWN_ROLE)
 
     def member_permissions(self, guild: Snowflakeish, user: Snowflakeish) -> int:
         g = self.guild(guild)
@@ -680,20 +676,12 @@ class World:
 
     def deny_bot(self, guild: Snowflakeish, *perms: str | int, channel: Snowflakeish | None = None) -> None:
         """Make the bot lack permissions, guild-wide or in one channel: matching routes answer 403/50013."""
-        bits = Permissions(0)
-        for p in perms:
-            bits |= permission(p)
-        if channel is not None:
-            self.channel(channel).bot_missing |= bits
-        else:
-            self.guild(guild).bot_missing |= bits
+        target = self.channel(channel) if channel is not None else self.guild(guild)
+        target.bot_missing |= permissions(perms)
 
     def allow_bot(self, guild: Snowflakeish, *perms: str | int, channel: Snowflakeish | None = None) -> None:
-        bits = Permissions(0)
-        for p in perms:
-            bits |= permission(p)
         target = self.channel(channel) if channel is not None else self.guild(guild)
-        target.bot_missing &= ~bits
+        target.bot_missing &= ~permissions(perms)
 
     def bot_permissions(self, guild: Guild, channel: Channel | None = None) -> int:
         missing = guild.bot_missing
@@ -766,10 +754,7 @@ class World:
         return th
 
     def channel(self, channel: Snowflakeish) -> Channel:
-        try:
-            return self.channels[sid(channel)]  # type: ignore[index]
-        except KeyError:
-            raise not_found(ErrorCode.UNKNOWN_CHANNEL) from None
+        return known(self.channels, channel, ErrorCode.UNKNOWN_CHANNEL)
 
     def dm_channel(self, user: Snowflakeish, *, create: bool = True) -> Channel:
         uid = sid(user)

@@ -102,6 +102,18 @@ async def _wait_ready(url: str, deployment: Deployment, timeout: float = 45.0) -
             await asyncio.sleep(0.1)
 
 
+def _start(deployment: Deployment, services: dict, names: tuple[str, ...], port_setting: str,
+           **settings: str) -> dict[str, int]:  # fmt: skip
+    """Starts each named service with its compose command and environment, plus `settings` and a free
+    port in `port_setting`; returns each one's port."""
+    ports = {}
+    for name in names:
+        ports[name] = free_port()
+        env = {**_base_env(), **services[name]["environment"], **settings, port_setting: str(ports[name])}
+        deployment.start(name, services[name]["command"], env)
+    return ports
+
+
 async def _graphql(http: httpx.AsyncClient, base: str, token: str, query: str, variables: dict) -> dict[str, Any]:
     response = await http.post(f"{base}/graphql", json={"query": query, "variables": variables},
                                headers={"Authorization": f"Bearer {token}"})  # fmt: skip
@@ -134,37 +146,31 @@ async def test_one_application_from_discord_to_the_showcase(fake_discord: FakeDi
     vhost, amqp_url = await asyncio.to_thread(create_vhost)
     deployment = Deployment(tmp_path)
     try:
-        api_ports = {}
-        for name in ("api-1", "api-2"):
-            service = services[name]
-            api_ports[name] = free_port()
-            env = {**_base_env(), **service["environment"]}
-            env.update(
-                MONGODB_URL=mongo_server.url,
-                MONGODB_DATABASE=f"compose{os.getpid()}{int(started)}",
-                RABBITMQ_URL=amqp_url,
-                HOST="127.0.0.1",
-                PORT=str(api_ports[name]),
-                JOURNAL_RELAY_SECONDS="0.5",
-            )
-            deployment.start(name, service["command"], env)
-        health_ports = {}
-        for name in ("cluster-0", "cluster-1"):
-            service = services[name]
-            health_ports[name] = free_port()
-            env = {**_base_env(), **service["environment"]}
-            env.update(
-                DISCORD_TOKEN=w.token,
-                DISCORD_API_BASE=fake_discord.api_base,
-                DISCORD_GATEWAY_URL=fake_discord.gateway_url,
-                RABBITMQ_URL=amqp_url,
-                HEALTH_HOST="127.0.0.1",
-                HEALTH_PORT=str(health_ports[name]),
-                IDENTIFY_INTERVAL="0",  # no 5 s spacing between the fake's identifies
-                IDENTIFY_LOCK_DIR=str(tmp_path / "identify"),
-                GUILD_READY_TIMEOUT="0.05",
-            )
-            deployment.start(name, service["command"], env)
+        api_ports = _start(
+            deployment,
+            services,
+            ("api-1", "api-2"),
+            "PORT",
+            MONGODB_URL=mongo_server.url,
+            MONGODB_DATABASE=f"compose{os.getpid()}{int(started)}",
+            RABBITMQ_URL=amqp_url,
+            HOST="127.0.0.1",
+            JOURNAL_RELAY_SECONDS="0.5",
+        )
+        health_ports = _start(
+            deployment,
+            services,
+            ("cluster-0", "cluster-1"),
+            "HEALTH_PORT",
+            DISCORD_TOKEN=w.token,
+            DISCORD_API_BASE=fake_discord.api_base,
+            DISCORD_GATEWAY_URL=fake_discord.gateway_url,
+            RABBITMQ_URL=amqp_url,
+            HEALTH_HOST="127.0.0.1",
+            IDENTIFY_INTERVAL="0",  # no 5 s spacing between the fake's identifies
+            IDENTIFY_LOCK_DIR=str(tmp_path / "identify"),
+            GUILD_READY_TIMEOUT="0.05",
+        )
 
         one, two = (f"http://127.0.0.1:{api_ports[n]}" for n in ("api-1", "api-2"))
         await asyncio.gather(

@@ -12,9 +12,8 @@ import time
 
 import pytest
 
-from api.services.partnerships import ManualPartner
 from bus import make_bus
-from tests.api.factories import GUILD, joined
+from tests.api.factories import GUILD, joined, manual_partnership
 from tests.support.broker import arabbitmqctl, vhost_of
 
 N = 2000
@@ -23,12 +22,7 @@ STALL = 90.0  # seconds without progress that mean events are stuck (a worker's 
 
 async def _seed(open_container) -> tuple:
     container = await open_container()
-    partnership = await container.partnerships.create_manual(
-        ManualPartner.parse(guild_id=GUILD, partner_guild_id="1234500000000000000", partner_name="Chess",
-                             invite_code="chess", representative_id="1300000000000000001", advertisement="ad"),
-        actor=1,
-    )  # fmt: skip
-    await container.partnerships.tracked_invite_created(partnership.id, "trk")
+    partnership = await manual_partnership(container, tracked="trk")
     return container, partnership
 
 

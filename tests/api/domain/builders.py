@@ -7,9 +7,11 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 
+import pytest
 from hypothesis import settings as hypothesis_settings
 
 from api.domain.enums import ApplicationSource, ChannelMode
+from api.domain.errors import ErrorCode, RuleViolation
 from api.domain.ledger import ActiveSlot, Ledger, PendingSlot
 from api.domain.models import GuildSettings, PartnerServer, Submission
 
@@ -22,6 +24,8 @@ TICK = timedelta(microseconds=1)
 # Partner and user ids live in separate ranges so a test can never confuse them.
 PARTNER = 1200000000000000000
 REP = 1300000000000000000
+OTHER_PARTNER = PARTNER + 1
+OTHER_REP = REP + 1
 # Filler slots (to reach a limit) use their own ranges, away from the ids a test names.
 FILLER_PARTNER = 1400000000000000000
 FILLER_REP = 1500000000000000000
@@ -121,3 +125,14 @@ def state(ledger: Ledger) -> tuple:
         dict(ledger.last_by_representative),
         dict(ledger.last_by_partner),
     )
+
+
+def refused(call, ledger: Ledger, *args, code: ErrorCode) -> RuleViolation:
+    """`call(ledger, *args)` is refused with `code`, and a refusal records nothing: the ledger is
+    exactly as before."""
+    before = state(ledger)
+    with pytest.raises(RuleViolation) as caught:
+        call(ledger, *args)
+    assert caught.value.code == code, caught.value
+    assert state(ledger) == before
+    return caught.value

@@ -12,6 +12,7 @@ from api.domain.errors import ErrorCode, RuleViolation
 from api.domain.ledger import POST_IN_FLIGHT_TIMEOUT, ActiveSlot, Ledger
 from api.domain.models import GuildSettings
 
+from . import builders
 from .builders import DAY, HOUR, PARTNER, REP, SHOWCASE_FORUM, SHOWCASED, T0, TICK, make_ledger, state, submission
 
 MINUTE = POST_IN_FLIGHT_TIMEOUT / 10
@@ -27,12 +28,7 @@ def active(settings: GuildSettings = SHOWCASED, **slot_fields) -> Ledger:
 
 
 def refused(ledger: Ledger, now, code=ErrorCode.BUMP_TOO_SOON, partnership_id="ps-1") -> RuleViolation:
-    before = state(ledger)
-    with pytest.raises(RuleViolation) as caught:
-        rules.bump(ledger, partnership_id, now)
-    assert caught.value.code == code, caught.value
-    assert state(ledger) == before
-    return caught.value
+    return builders.refused(rules.bump, ledger, partnership_id, now, code=code)
 
 
 def bumped(ledger: Ledger, now) -> Ledger:

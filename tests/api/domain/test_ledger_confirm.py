@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import dataclasses
 
-import pytest
-
 from api.domain import ledger as rules
 from api.domain.enums import ApplicationSource, ApprovalFlow
 from api.domain.errors import ErrorCode, RuleViolation
 from api.domain.ledger import Ledger, PendingSlot
 
-from .builders import HOUR, PARTNER, REP, SHOWCASED, T0, filler_active, make_ledger, state, submission
+from . import builders
+from .builders import HOUR, PARTNER, REP, SHOWCASED, T0, filler_active, make_ledger, submission
 
 CONFIRM = dataclasses.replace(SHOWCASED, approval_flow=ApprovalFlow.CONFIRM, confirm_hours=72)
 DEADLINE = T0 + 72 * HOUR
@@ -24,12 +23,7 @@ def awaiting(settings=CONFIRM, *, active=None) -> Ledger:
 
 
 def refused(call, ledger: Ledger, *args, code: ErrorCode = ErrorCode.INVALID_STATE) -> RuleViolation:
-    before = state(ledger)
-    with pytest.raises(RuleViolation) as caught:
-        call(ledger, *args)
-    assert caught.value.code == code, caught.value
-    assert state(ledger) == before  # a refusal changes nothing
-    return caught.value
+    return builders.refused(call, ledger, *args, code=code)
 
 
 def test_confirm_approval_holds_a_slot_until_the_deadline_and_posts_nothing():

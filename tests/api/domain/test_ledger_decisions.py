@@ -6,12 +6,14 @@ import pytest
 
 from api.domain import ledger as rules
 from api.domain.enums import ApplicationMode, ChannelMode
-from api.domain.errors import ErrorCode, RuleViolation
+from api.domain.errors import ErrorCode
 from api.domain.ledger import ActiveSlot, Ledger, PendingSlot
 from api.domain.models import GuildSettings
 
 from .builders import (
     HOUR,
+    OTHER_PARTNER,
+    OTHER_REP,
     PARTNER,
     REP,
     SHOWCASE_CATEGORY,
@@ -23,23 +25,13 @@ from .builders import (
     filler_blacklist,
     filler_pending,
     make_ledger,
+    refused,
     state,
     submission,
 )
 
-OTHER_PARTNER = PARTNER + 1
-OTHER_REP = REP + 1
 SUBMITTED = T0 - 2 * HOUR
 NOW = T0
-
-
-def refused(call, ledger: Ledger, *args, code: ErrorCode) -> RuleViolation:
-    before = state(ledger)
-    with pytest.raises(RuleViolation) as caught:
-        call(ledger, *args)
-    assert caught.value.code == code, caught.value
-    assert state(ledger) == before
-    return caught.value
 
 
 def changed(call, ledger: Ledger, *args) -> Ledger:

@@ -10,9 +10,12 @@ from api.domain.errors import ErrorCode, RuleViolation
 from api.domain.ledger import Ledger, PendingSlot
 from api.domain.models import GuildSettings
 
+from . import builders
 from .builders import (
     DAY,
     HOUR,
+    OTHER_PARTNER,
+    OTHER_REP,
     PARTNER,
     REP,
     T0,
@@ -24,18 +27,9 @@ from .builders import (
     submission,
 )
 
-OTHER_PARTNER = PARTNER + 1
-OTHER_REP = REP + 1
-
 
 def refused(ledger: Ledger, sub, code: ErrorCode, now=T0, app_id="app-new") -> RuleViolation:
-    """A refusal records nothing: the ledger is exactly as before."""
-    before = state(ledger)
-    with pytest.raises(RuleViolation) as caught:
-        rules.submit(ledger, sub, app_id, now)
-    assert caught.value.code == code, caught.value
-    assert state(ledger) == before
-    return caught.value
+    return builders.refused(rules.submit, ledger, sub, app_id, now, code=code)
 
 
 def accepted(ledger: Ledger, sub, now=T0, app_id="app-new") -> Ledger:

@@ -51,6 +51,17 @@ def home(fake_discord: FakeDiscord) -> Home:
     return build_home(fake_discord)
 
 
+@pytest.fixture
+def bus() -> LocalBus:
+    return LocalBus()
+
+
+@pytest.fixture
+async def bot(start_node, bus: LocalBus, home: Home) -> PartnersBot:
+    """A node on `bus`, started once the home server exists."""
+    return await start_node(bus=bus)
+
+
 async def configure(bus: LocalBus, bot: PartnersBot, guild: Guild, **settings: Any) -> None:
     """What the api's settings.sync would tell the node."""
     data = {"application_mode": "SLASH", "channel_mode": "SINGLE_CHANNEL", "track_joins": False, **settings}

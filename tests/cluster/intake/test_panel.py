@@ -53,10 +53,10 @@ async def test_panels_posted_both_ways_keep_working_after_a_restart(
     assert [e.data["advertisement"] for e in bus.events("application.submitted")] == ["ad 1", "ad 2"]
 
 
-async def test_the_panel_follows_the_application_mode(fake_discord: FakeDiscord, start_node, home: Home) -> None:
+async def test_the_panel_follows_the_application_mode(
+    fake_discord: FakeDiscord, bus: LocalBus, bot, home: Home
+) -> None:
     w = fake_discord.world
-    bus = LocalBus()
-    bot = await start_node(bus=bus)
     await command(bus, bot, home.guild, "panel.post", {"channel_id": str(home.general.id)})
     (panel,) = w.messages_in(home.general)
 
@@ -71,10 +71,8 @@ async def test_the_panel_follows_the_application_mode(fake_discord: FakeDiscord,
     assert thread.parent_id == home.tickets.id and home.rep in thread.thread_members
 
 
-async def test_panel_without_permission(fake_discord: FakeDiscord, start_node, home: Home) -> None:
+async def test_panel_without_permission(fake_discord: FakeDiscord, bus: LocalBus, bot, home: Home) -> None:
     w = fake_discord.world
-    bus = LocalBus()
-    bot = await start_node(bus=bus)
     await bot.tree.sync()
     w.deny_bot(home.guild, "SEND_MESSAGES", channel=home.general)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from cluster.bus_link import LocalBus
 from tests.fakediscord import FakeDiscord, eventually
 from tests.fakediscord.world import iter_components
@@ -13,11 +15,9 @@ WEBHOOK = "POST /webhooks/{webhook_id}/{webhook_token}"
 
 
 async def test_apply_opens_the_form_and_a_submission_is_published_once(
-    fake_discord: FakeDiscord, start_node, home: Home
+    fake_discord: FakeDiscord, bus: LocalBus, bot, home: Home
 ) -> None:
     w = fake_discord.world
-    bus = LocalBus()
-    bot = await start_node(bus=bus)
 
     it = await open_form(fake_discord, home)
     modal = it.modal
@@ -72,20 +72,19 @@ async def test_apply_opens_the_form_and_a_submission_is_published_once(
     assert done["ok"] is True and done["result"] == {"message_id": str(followup_id)}
 
 
-async def test_an_expired_token_is_reported_not_retried(fake_discord: FakeDiscord, start_node, home: Home) -> None:
-    bus = LocalBus()
-    bot = await start_node(bus=bus)
+async def test_an_expired_token_is_reported_not_retried(
+    fake_discord: FakeDiscord, bus: LocalBus, bot, home: Home
+) -> None:
     data = {"application_id": str(fake_discord.world.application_id), "token": "gone", "content": "Hello"}
     done = await command(bus, bot, home.guild, "interaction.followup", data)
     assert done["ok"] is False and done["error_code"] == "NOT_FOUND"
 
 
+@pytest.mark.usefixtures("bot")
 async def test_bad_invites_are_refused_in_plain_words_and_nothing_is_published(
-    fake_discord: FakeDiscord, start_node, home: Home
+    fake_discord: FakeDiscord, bus: LocalBus, home: Home
 ) -> None:
     w = fake_discord.world
-    bus = LocalBus()
-    await start_node(bus=bus)
     w.add_invite(home.guild, code="ourown")
     w.add_invite(home.partner, code="shortlived", max_age=60)
     w.advance(120)
@@ -109,9 +108,9 @@ async def test_bad_invites_are_refused_in_plain_words_and_nothing_is_published(
     ]
 
 
-async def test_manual_mode_refuses_politely_without_a_form(fake_discord: FakeDiscord, start_node, home: Home) -> None:
-    bus = LocalBus()
-    bot = await start_node(bus=bus)
+async def test_manual_mode_refuses_politely_without_a_form(
+    fake_discord: FakeDiscord, bus: LocalBus, bot, home: Home
+) -> None:
     await configure(bus, bot, home.guild, application_mode="MANUAL")
 
     it = await fake_discord.slash_command("ppartner", subcommand="apply", user=home.rep, guild=home.guild)

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import pytest
+
 from cluster.bus_link import LocalBus
-from tests.fakediscord import ChannelType, FakeDiscord, eventually
+from tests.fakediscord import Channel, ChannelType, FakeDiscord, eventually
 
 from .conftest import PARTNER_CODE, Home, command, configure, final_answer
+
+
+@pytest.fixture
+async def ticket_mode(bus: LocalBus, bot, home: Home) -> None:
+    await configure(bus, bot, home.guild, application_mode="TICKET", ticket_channel_id=str(home.tickets.id))
 
 
 async def open_ticket(fake: FakeDiscord, home: Home):
@@ -14,14 +21,26 @@ async def open_ticket(fake: FakeDiscord, home: Home):
     return it, answer
 
 
+@pytest.fixture
+async def thread(fake_discord: FakeDiscord, ticket_mode: None, home: Home) -> Channel:
+    """The thread of a ticket the applicant opened."""
+    await open_ticket(fake_discord, home)
+    (thread,) = fake_discord.world.threads_of(home.guild)
+    return thread
+
+
+async def close(bus: LocalBus, bot, home: Home, thread_id: int | str, content: str, **more) -> dict:
+    """The API's ticket.close; its command.completed data."""
+    return await command(
+        bus, bot, home.guild, "ticket.close", {"thread_id": str(thread_id), "content": content, **more}
+    )
+
+
+@pytest.mark.usefixtures("ticket_mode")
 async def test_a_ticket_opens_and_its_form_submits_with_source_ticket(
-    fake_discord: FakeDiscord, start_node, home: Home
+    fake_discord: FakeDiscord, bus: LocalBus, home: Home
 ) -> None:
     w = fake_discord.world
-    bus = LocalBus()
-    bot = await start_node(bus=bus)
-    await configure(bus, bot, home.guild, application_mode="TICKET", ticket_channel_id=str(home.tickets.id))
-
     it, answer = await open_ticket(fake_discord, home)
     assert it.response_type == 5 and it.callbacks[0]["data"]["flags"] == 64  # ephemeral, deferred
     (thread,) = w.threads_of(home.guild)
@@ -56,23 +75,17 @@ async def test_a_ticket_opens_and_its_form_submits_with_source_ticket(
 
 
 async def test_ticket_close_posts_then_archives_and_locks_even_twice(
-    fake_discord: FakeDiscord, start_node, home: Home
+    fake_discord: FakeDiscord, bus: LocalBus, bot, home: Home, thread: Channel
 ) -> None:
     w = fake_discord.world
-    bus = LocalBus()
-    bot = await start_node(bus=bus)
-    await configure(bus, bot, home.guild, application_mode="TICKET", ticket_channel_id=str(home.tickets.id))
-    await open_ticket(fake_discord, home)
-    (thread,) = w.threads_of(home.guild)
-
-    done = await command(bus, bot, home.guild, "ticket.close", {"thread_id": str(thread.id), "content": "Queued."})
+    done = await close(bus, bot, home, thread.id, "Queued.")
     assert done["ok"] is True and done["result"] == {"thread_id": str(thread.id)}
     assert [m.content for m in w.messages_in(thread)][-1] == "Queued."
     assert thread.archived and thread.locked
 
     # the decision, later: the closed ticket is re-opened to post it, then closed again
     mark = fake_discord.calls.mark()
-    done = await command(bus, bot, home.guild, "ticket.close", {"thread_id": str(thread.id), "content": "Accepted!"})
+    done = await close(bus, bot, home, thread.id, "Accepted!")
     assert done["ok"] is True
     patches = [c.json for c in fake_discord.calls_to("PATCH /channels/{channel_id}", since=mark)]
     assert patches == [{"archived": False}, {"archived": True, "locked": True}]
@@ -83,32 +96,23 @@ async def test_ticket_close_posts_then_archives_and_locks_even_twice(
     _, answer = await open_ticket(fake_discord, home)
     assert answer.startswith("Your application ticket is open")
 
-    gone = await command(bus, bot, home.guild, "ticket.close", {"thread_id": "123456789012345678", "content": "x"})
+    gone = await close(bus, bot, home, "123456789012345678", "x")
     assert gone["ok"] is False and gone["error_code"] in ("UNKNOWN_CHANNEL", "NOT_FOUND")
 
 
 async def test_a_notice_without_archive_leaves_the_ticket_open(
-    fake_discord: FakeDiscord, start_node, home: Home
+    fake_discord: FakeDiscord, bus: LocalBus, bot, home: Home, thread: Channel
 ) -> None:
-    w = fake_discord.world
-    bus = LocalBus()
-    bot = await start_node(bus=bus)
-    await configure(bus, bot, home.guild, application_mode="TICKET", ticket_channel_id=str(home.tickets.id))
-    await open_ticket(fake_discord, home)
-    (thread,) = w.threads_of(home.guild)
-    data = {"thread_id": str(thread.id), "content": "Queued: staff will review it.", "archive": False}
-    done = await command(bus, bot, home.guild, "ticket.close", data)
+    done = await close(bus, bot, home, thread.id, "Queued: staff will review it.", archive=False)
     assert done["ok"] is True
-    assert [m.content for m in w.messages_in(thread)][-1] == "Queued: staff will review it."
+    assert [m.content for m in fake_discord.world.messages_in(thread)][-1] == "Queued: staff will review it."
     assert not thread.archived and not thread.locked
 
 
 async def test_ticket_setup_problems_answer_the_applicant_and_warn_staff(
-    fake_discord: FakeDiscord, start_node, home: Home
+    fake_discord: FakeDiscord, bus: LocalBus, bot, home: Home
 ) -> None:
     w = fake_discord.world
-    bus = LocalBus()
-    bot = await start_node(bus=bus)
 
     w.deny_bot(home.guild, "CREATE_PRIVATE_THREADS", channel=home.tickets)
     await configure(bus, bot, home.guild, application_mode="TICKET", ticket_channel_id=str(home.tickets.id))

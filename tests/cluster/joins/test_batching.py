@@ -58,14 +58,20 @@ async def test_the_snapshot_lock_holds_batches_back() -> None:
     await eventually(lambda: seen == [[1]])
 
 
-async def test_absorb_takes_late_joins_up_to_what_is_wanted() -> None:
+def absorbing(wanted: int, wait: float) -> tuple[GuildBatches[int], list[list[int]]]:
+    """Batches whose processing absorbs late joins while it holds fewer than `wanted`, for up to
+    `wait` seconds; and the items of each batch processed."""
     result: list[list[int]] = []
 
     async def process(guild_id: int, batch: Batch[int]) -> None:
-        await batch.absorb(lambda items: len(items) < 3, 1.0)
+        await batch.absorb(lambda items: len(items) < wanted, wait)
         result.append(list(batch.items))
 
-    batches: GuildBatches[int] = GuildBatches(process, window=0.01)
+    return GuildBatches(process, window=0.01), result
+
+
+async def test_absorb_takes_late_joins_up_to_what_is_wanted() -> None:
+    batches, result = absorbing(3, 1.0)
     batches.add(1, 1)
     await asyncio.sleep(0.05)  # the point: the late joins come after the first window closed
     for i in (2, 3, 4):
@@ -75,13 +81,7 @@ async def test_absorb_takes_late_joins_up_to_what_is_wanted() -> None:
 
 
 async def test_absorb_gives_up_after_its_wait() -> None:
-    result: list[list[int]] = []
-
-    async def process(guild_id: int, batch: Batch[int]) -> None:
-        await batch.absorb(lambda items: len(items) < 5, 0.05)
-        result.append(list(batch.items))
-
-    batches: GuildBatches[int] = GuildBatches(process, window=0.01)
+    batches, result = absorbing(5, 0.05)
     batches.add(1, 1)
     await eventually(lambda: result)
     assert result == [[1]]

@@ -115,13 +115,20 @@ async def test_channel_per_partner_bump_reuses_the_channel(home: Home) -> None:
     assert [m.content for m in home.world.messages_in(channel)] == ["v2"]
 
 
-async def test_channel_per_partner_bump_recreates_a_deleted_channel(home: Home) -> None:
-    first = await home.ok("showcase.post", home.showcase_post(PER_CHANNEL, home.category, ad="v1"))
-    home.world.delete_channel(int(first["channel_id"]))
-    second = await home.ok("showcase.post", home.showcase_post(PER_CHANNEL, home.category, ad="v2", replace=first))
-    (channel,) = partner_channels(home)
-    assert second["channel_id"] == str(channel.id) != first["channel_id"]
-    assert [m.content for m in home.world.messages_in(channel)] == ["v2"]
+@pytest.mark.parametrize(
+    ("mode", "parent", "made", "key"),
+    [(PER_CHANNEL, "category", partner_channels, "channel_id"), (FORUM, "forum", forum_threads, "thread_id")],
+    ids=["channel-per-partner", "forum"],
+)
+async def test_a_bump_after_its_channel_or_thread_was_deleted_makes_a_new_one(
+    home: Home, mode: str, parent: str, made, key: str
+) -> None:
+    first = await home.ok("showcase.post", home.showcase_post(mode, getattr(home, parent), ad="v1"))
+    home.world.delete_channel(int(first[key]))
+    second = await home.ok("showcase.post", home.showcase_post(mode, getattr(home, parent), ad="v2", replace=first))
+    (place,) = made(home)
+    assert second[key] == str(place.id) != first[key]
+    assert [m.content for m in home.world.messages_in(place)] == ["v2"]
 
 
 async def test_forum_bump_reuses_the_thread_even_when_archived(home: Home) -> None:
@@ -134,14 +141,6 @@ async def test_forum_bump_reuses_the_thread_even_when_archived(home: Home) -> No
     assert [m.content for m in home.world.messages_in(thread)] == ["v2"]
     assert str(home.world.messages_in(thread)[0].id) == second["message_id"]
     assert not thread.archived  # the new message re-opened it
-
-
-async def test_forum_bump_after_the_thread_was_deleted_opens_a_new_one(home: Home) -> None:
-    first = await home.ok("showcase.post", home.showcase_post(FORUM, home.forum, ad="v1"))
-    home.world.delete_channel(int(first["thread_id"]))
-    second = await home.ok("showcase.post", home.showcase_post(FORUM, home.forum, ad="v2", replace=first))
-    (thread,) = forum_threads(home)
-    assert second["thread_id"] == str(thread.id) != first["thread_id"]
 
 
 async def test_bump_succeeds_even_if_the_old_post_cannot_be_deleted(home: Home) -> None:

@@ -52,11 +52,11 @@ def _reply(guild_id: int, reply: InteractionReply, content: str, partnership_id:
     return command(guild_id, body)
 
 
+@dataclasses.dataclass(frozen=True, eq=False, slots=True)
 class Confirmations:
-    def __init__(self, writer: GuildWriter, partnerships: PartnershipRepository, mutual: MutualService | None = None):
-        self._writer = writer
-        self._partnerships = partnerships
-        self._mutual = mutual
+    _writer: GuildWriter
+    _partnerships: PartnershipRepository
+    _mutual: MutualService | None = None
 
     # --- the representative's click (partnership.answer) ------------------------------------------
 

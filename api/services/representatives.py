@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from bus import Envelope
 from bus.contracts import InteractionReply, RepresentativeRequest, ReviewStatus, parse_as
@@ -30,20 +31,13 @@ from .writer import Change, GuildWriter
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True, eq=False, slots=True)
 class RepresentativeRequests:
-    def __init__(
-        self,
-        writer: GuildWriter,
-        applications: ApplicationRepository,
-        partnerships: PartnershipRepository,
-        partnership_service: PartnershipService,
-        processed: ProcessedEvents,
-    ):
-        self._writer = writer
-        self._apps = applications
-        self._partnerships = partnerships
-        self._partnership_service = partnership_service
-        self._processed = processed
+    _writer: GuildWriter
+    _apps: ApplicationRepository
+    _partnerships: PartnershipRepository
+    _partnership_service: PartnershipService
+    _processed: ProcessedEvents
 
     async def status(self, envelope: Envelope) -> None:
         data = parse_as(envelope, RepresentativeRequest)

@@ -7,6 +7,8 @@ clicker is always answered: what was done, or why nothing was.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from bus import Envelope
 from bus.contracts import InteractionFollowup, ReviewButton, parse_as
 
@@ -22,11 +24,11 @@ NOT_A_MANAGER = "Only partnership managers can decide on applications; nothing w
 GONE = "This application no longer exists."
 
 
+@dataclass(frozen=True, eq=False, slots=True)
 class ReviewButtons:
-    def __init__(self, writer: GuildWriter, applications: ApplicationRepository, decisions: ApplicationService):
-        self._writer = writer
-        self._apps = applications
-        self._decisions = decisions
+    _writer: GuildWriter
+    _apps: ApplicationRepository
+    _decisions: ApplicationService
 
     async def handle(self, envelope: Envelope) -> None:
         data = parse_as(envelope, ReviewButton)

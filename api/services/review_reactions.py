@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from bus import Envelope, Refused
 from bus.contracts import ReviewReaction, ReviewReactionRemove, parse_as
@@ -24,22 +25,14 @@ log = logging.getLogger(__name__)
 APPROVE = "👍"
 
 
+@dataclass(frozen=True, eq=False, slots=True)
 class ReviewReactions:
-    def __init__(
-        self,
-        writer: GuildWriter,
-        applications: ApplicationRepository,
-        warnings: WarningRepository,
-        decisions: ApplicationService,
-        partnerships: PartnershipRepository,
-        ad_proposals: AdProposals,
-    ):
-        self._partnerships = partnerships
-        self._ad_proposals = ad_proposals
-        self._writer = writer
-        self._apps = applications
-        self._warnings = warnings
-        self._decisions = decisions
+    _writer: GuildWriter
+    _apps: ApplicationRepository
+    _warnings: WarningRepository
+    _decisions: ApplicationService
+    _partnerships: PartnershipRepository
+    _ad_proposals: AdProposals
 
     async def handle(self, envelope: Envelope) -> None:
         data = parse_as(envelope, ReviewReaction)

@@ -9,8 +9,9 @@ here, and nothing changes. A redelivered request is answered once (processed eve
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from bus import Envelope
 from bus.contracts import InteractionReply, RepresentativeRequest, ReviewStatus, parse_as
@@ -29,6 +30,8 @@ from .partnerships import PartnershipService
 from .writer import Change, GuildWriter
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, eq=False, slots=True)
@@ -65,11 +68,8 @@ class RepresentativeRequests:
             return False
         ledger = await self._writer.settle(guild_id)
         try:
-            app_id = _pick(rules.own_pending(ledger, user), lambda i: ledger.pending[i].partner_id, data.partner_id,
-                           say.NO_PENDING, say.WHICH_APPLICATION)  # fmt: skip
-            app = await self._apps.get(app_id)
-            if app is None:
-                raise RuleViolation(ErrorCode.NOT_FOUND, say.NO_PENDING)
+            app = await _own(rules.own_pending(ledger, user), lambda i: ledger.pending[i].partner_id, data.partner_id,
+                             self._apps.get, say.NO_PENDING, say.WHICH_APPLICATION)  # fmt: skip
             await self._writer.run(guild_id, self._withdrawal(app, user, data.reply))
         except RuleViolation as refusal:
             await self._answer(envelope, data.reply, refusal.message)
@@ -100,11 +100,9 @@ class RepresentativeRequests:
             return
         ledger = await self._writer.settle(guild_id)
         try:
-            pid = _pick(rules.own_active(ledger, user), lambda i: ledger.active[i].partner_id, data.partner_id,
-                        say.NO_ACTIVE, say.WHICH_PARTNERSHIP)  # fmt: skip
-            partnership = await self._partnerships.get(pid)
-            if partnership is None:
-                raise RuleViolation(ErrorCode.NOT_FOUND, say.NO_ACTIVE)
+            partnership = await _own(rules.own_active(ledger, user), lambda i: ledger.active[i].partner_id,
+                                     data.partner_id, self._partnerships.get,
+                                     say.NO_ACTIVE, say.WHICH_PARTNERSHIP)  # fmt: skip
             await self._partnership_service.bump(partnership, actor=user)
         except RuleViolation as refusal:
             await self._answer(envelope, data.reply, refusal.message)
@@ -119,12 +117,23 @@ class RepresentativeRequests:
         await self._processed.mark(envelope.id)
 
 
-def _pick(ids: list[str], partner_of: Callable[[str], int], partner_id: str | None, none: str, which: str) -> str:
-    """The one record a request is about: the representative's only one, or the one for `partner_id`."""
+async def _own(
+    ids: list[str],
+    partner_of: Callable[[str], int],
+    partner_id: str | None,
+    get: Callable[[str], Awaitable[T | None]],
+    none: str,
+    which: str,
+) -> T:
+    """The one record a request is about: the representative's only one, or the one for `partner_id`;
+    refused with `none` when there is none (or it is gone), with `which` when the choice is ambiguous."""
     if partner_id is not None:
         ids = [i for i in ids if str(partner_of(i)) == str(partner_id)]
     if not ids:
         raise RuleViolation(ErrorCode.NOT_FOUND, none)
     if len(ids) > 1:
         raise RuleViolation(ErrorCode.VALIDATION, which)
-    return ids[0]
+    record = await get(ids[0])
+    if record is None:
+        raise RuleViolation(ErrorCode.NOT_FOUND, none)
+    return record

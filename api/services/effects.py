@@ -136,6 +136,13 @@ def tell_representative(p: Partnership, content: str) -> list[Outgoing]:
     return [command(p.guild_id, DmSend(user_id=p.representative_id, content=content, refs=refs))]
 
 
+def followup(guild_id: int, reply: InteractionReply, content: str) -> Outgoing:
+    """The answer to a member's interaction (a click, a slash command), seen only by them. No refs: an
+    expired token is no problem of the record the interaction was about."""
+    body = InteractionFollowup(application_id=reply.application_id, token=reply.token, content=content)
+    return command(guild_id, body)
+
+
 def reply_to_submission(
     guild_id: int,
     reply: InteractionReply | None,
@@ -147,8 +154,7 @@ def reply_to_submission(
     """The answer to a fresh submission: the interaction follow-up when there is one, else the
     ticket thread, else a DM (the `$partnership` DM flow)."""
     if reply is not None:
-        body = InteractionFollowup(application_id=reply.application_id, token=reply.token, content=content)
-        return command(guild_id, body)
+        return followup(guild_id, reply, content)
     if ticket_channel_id is not None:
         # A fresh submission only gets a notice; the ticket stays open for questions until the decision.
         return command(guild_id, TicketClose(thread_id=ticket_channel_id, content=content, archive=closes))

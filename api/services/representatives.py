@@ -112,8 +112,7 @@ class RepresentativeRequests:
     async def _answer(self, envelope: Envelope, reply: InteractionReply, content: str) -> None:
         """An answer that changes nothing (a status, a refusal): sent at once, and the event marked so a
         redelivery does not answer twice (a failure before the mark re-sends it, which is harmless)."""
-        item = effects.reply_to_submission(int(envelope.guild_id), reply, 0, None, content)
-        await self._writer.send_unjournaled([item])
+        await self._writer.send_unjournaled([effects.followup(int(envelope.guild_id), reply, content)])
         await self._processed.mark(envelope.id)
 
 

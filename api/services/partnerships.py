@@ -127,13 +127,20 @@ def _edited_fields(before: Partnership, after: Partnership) -> tuple[dict, dict]
     return {k: f(before) for k, f in changed.items()}, {k: f(after) for k, f in changed.items()}
 
 
-@dataclass(frozen=True, eq=False, slots=True)
 class PartnershipService:
-    _writer: GuildWriter
-    _partnerships: PartnershipRepository
-    _warnings: WarningRepository
-    _mutual: MutualService | None = None
-    check_every: timedelta = timedelta(hours=24)  # HEALTH_CHECK_HOURS: a new partnership's first check
+    def __init__(
+        self,
+        writer: GuildWriter,
+        partnerships: PartnershipRepository,
+        warnings: WarningRepository,
+        mutual: MutualService | None = None,
+        check_every: timedelta = timedelta(hours=24),
+    ):
+        self._check_every = check_every  # HEALTH_CHECK_HOURS: a new partnership's first check
+        self._writer = writer
+        self._partnerships = partnerships
+        self._warnings = warnings
+        self._mutual = mutual
 
     async def create_manual(self, manual: ManualPartner, actor: int | None) -> Partnership:
         app_id, partnership_id, guild_id = new_id(), new_id(), manual.guild_id
@@ -164,7 +171,7 @@ class PartnershipService:
                 ),
                 *effects.approval_effects(partnership, ledger.settings),
                 effects.partner_check(partnership),  # what staff typed is replaced by what Discord says
-                first_check_scheduled(partnership, now, self.check_every),
+                first_check_scheduled(partnership, now, self._check_every),
             ]  # fmt: skip
             return Change(new, items)
 

@@ -1,7 +1,6 @@
 """Prometheus metrics of one API process, served at `GET /metrics`.
 
-One `ApiMetrics` (with its own registry, never the global default) per container, so several apps
-can run in one process (tests) without sharing counters. Exported:
+One `ApiMetrics` (with its own registry: `bus.metrics.ProcessMetrics`) per container. Exported:
 
     partners_graphql_operations_total{operation_name, operation_type, outcome}   outcome = ok | error
     partners_graphql_operation_duration_seconds{operation_name, operation_type}  histogram (not subscriptions)
@@ -22,10 +21,10 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import generate_latest
 from strawberry.extensions import SchemaExtension
 
-from bus.metrics import BusStatsCollector
+from bus.metrics import BusStatsCollector, ProcessMetrics, join_type_label
 
 log = logging.getLogger(__name__)
 
@@ -35,9 +34,7 @@ OUTBOX_TIMEOUT_SECONDS = 2.0
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
-class ApiMetrics:
-    content_type = CONTENT_TYPE_LATEST
-
+class ApiMetrics(ProcessMetrics):
     def __init__(
         self,
         bus_stats: Callable[[], Any] | None = None,
@@ -46,49 +43,41 @@ class ApiMetrics:
     ) -> None:
         """Given what it reads at scrape time: the bus counters, the live subscriptions open, and the
         number of guilds whose journal waits (a database count)."""
-        self.registry = CollectorRegistry()
-        self.operations = Counter(
+        super().__init__()
+        self.operations = self.counter(
             "partners_graphql_operations",
             "GraphQL operations handled, by operation name and type.",
             ["operation_name", "operation_type", "outcome"],
-            registry=self.registry,
         )
-        self.operation_seconds = Histogram(
+        self.operation_seconds = self.histogram(
             "partners_graphql_operation_duration_seconds",
             "Time to answer a GraphQL query or mutation.",
             ["operation_name", "operation_type"],
-            buckets=LATENCY_BUCKETS,
-            registry=self.registry,
+            LATENCY_BUCKETS,
         )
-        self.subscriptions_open = Gauge(
-            "partners_graphql_subscriptions_open", "GraphQL subscriptions open on this process.", registry=self.registry
+        self.subscriptions_open = self.gauge(
+            "partners_graphql_subscriptions_open", "GraphQL subscriptions open on this process."
         )
-        self.joins = Counter(
+        self.joins = self.counter(
             "partners_joins_attributed",
             "member.joined events handled, by the join type the cluster attributed.",
             ["join_type"],
-            registry=self.registry,
         )
-        self.outbox_backlog = Gauge(
-            "partners_outbox_backlog_guilds",
-            "Guilds whose journal has unfinished items (commands or writes waiting).",
-            registry=self.registry,
+        self.outbox_backlog = self.gauge(
+            "partners_outbox_backlog_guilds", "Guilds whose journal has unfinished items (commands or writes waiting)."
         )
-        self.scheduled_backlog = Gauge(
+        self.scheduled_backlog = self.gauge(
             "partners_scheduled_backlog",
             "Scheduled work (health checks, deadlines, reminders) due and not yet run, by kind.",
             ["kind"],
-            registry=self.registry,
         )
-        self.health_check_cadence = Gauge(
+        self.health_check_cadence = self.gauge(
             "partners_health_check_effective_cadence_seconds",
             "HEALTH_CHECK_HOURS plus how late the latest pass ran its checks: the real time between checks.",
-            registry=self.registry,
         )
-        self.invite_lookups_saved = Gauge(
+        self.invite_lookups_saved = self.gauge(
             "partners_health_invite_lookups_saved",
             "Partner checks answered from an invite another guild's check resolved this cycle (this process).",
-            registry=self.registry,
         )
         self._names: set[str] = set()
         self._outbox_read_at = -OUTBOX_CACHE_SECONDS
@@ -117,7 +106,7 @@ class ApiMetrics:
             self.operation_seconds.labels(label, operation_type).observe(seconds)
 
     def join_attributed(self, join_type: Any) -> None:
-        self.joins.labels(str(getattr(join_type, "value", join_type))).inc()
+        self.joins.labels(join_type_label(join_type)).inc()
 
     # scraping
 

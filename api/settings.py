@@ -9,6 +9,8 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bus.broker_url import BrokerUrl
+
 # The AUTH_SECRET of .env.example: refused in production (a test keeps the two equal).
 EXAMPLE_AUTH_SECRET = "change-me-a-long-random-secret-0123456789abcdef"
 MIN_PRODUCTION_SECRET_BYTES = 32
@@ -22,7 +24,7 @@ class ApiSettings(BaseSettings):
     mongodb_connect_timeout_seconds: float = Field(
         10.0, gt=0, le=600, description="How long start-up waits for MongoDB before it stops with one line."
     )
-    rabbitmq_url: SecretStr = Field(SecretStr(""), description="Empty: the in-process bus.")
+    rabbitmq_url: BrokerUrl = Field(SecretStr(""), description="Empty: the in-process bus.")
     rabbitmq_connect_timeout_seconds: float = Field(
         30.0, gt=0, le=3600, description="How long start-up waits for RabbitMQ before it stops with one line."
     )
@@ -142,14 +144,6 @@ class ApiSettings(BaseSettings):
                     "(openssl rand -hex 32)"
                 )
         return self
-
-    @field_validator("rabbitmq_url")
-    @classmethod
-    def _amqp_scheme(cls, value: SecretStr) -> SecretStr:
-        raw = value.get_secret_value()
-        if raw and not raw.startswith(("amqp://", "amqps://")):
-            raise ValueError("must start with amqp:// or amqps://")
-        return value
 
 
 def describe_error(error: ValidationError) -> str:

@@ -1,4 +1,5 @@
-"""Prometheus view of a bus's counters (`BusStats`), read at scrape time. Used by the api and the cluster.
+"""Prometheus view of a bus's counters (`BusStats`), read at scrape time, and `ProcessMetrics`, the
+registry of one process's metrics. Used by the api and the cluster.
 
     registry.register(BusStatsCollector(lambda: bus.stats))
 
@@ -16,8 +17,10 @@ Exported (all counters, since the process started):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import CounterMetricFamily
 from prometheus_client.registry import Collector
 
@@ -49,3 +52,28 @@ class BusStatsCollector(Collector):
     def describe(self) -> Iterator[CounterMetricFamily]:
         for name, help_text in BUS_METRICS.values():
             yield CounterMetricFamily(name, help_text)
+
+
+class ProcessMetrics:
+    """The metrics of one process (the api's or a cluster node's) in a registry of their own, never
+    the global default, so several apps or nodes can run in one process (tests) without sharing
+    counters. Subclasses declare their metrics with `counter`, `gauge` and `histogram`."""
+
+    content_type = CONTENT_TYPE_LATEST
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+
+    def counter(self, name: str, documentation: str, labels: Sequence[str] = ()) -> Counter:
+        return Counter(name, documentation, labels, registry=self.registry)
+
+    def gauge(self, name: str, documentation: str, labels: Sequence[str] = ()) -> Gauge:
+        return Gauge(name, documentation, labels, registry=self.registry)
+
+    def histogram(self, name: str, documentation: str, labels: Sequence[str], buckets: Sequence[float]) -> Histogram:
+        return Histogram(name, documentation, labels, buckets=buckets, registry=self.registry)
+
+
+def join_type_label(join_type: Any) -> str:
+    """The label of a member join's attributed type: an enum's value, or the string itself."""
+    return str(getattr(join_type, "value", join_type))

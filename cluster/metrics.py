@@ -1,7 +1,6 @@
 """Prometheus metrics of one cluster node, served on the health port at `GET /metrics`.
 
-One `ClusterMetrics` per bot (``bot.metrics``), with its own registry (never the global default), so
-several nodes can run in one process (tests). Exported:
+One `ClusterMetrics` per bot (``bot.metrics``), with its own registry (`bus.metrics.ProcessMetrics`). Exported:
 
     partners_cluster_commands_total{type, outcome}      commands carried out; outcome = ok | failed
                                                         (reported to the api) | error (raised: retried)
@@ -23,11 +22,11 @@ import time
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from bus.metrics import BusStatsCollector
+from bus.metrics import BusStatsCollector, ProcessMetrics, join_type_label
 
 if TYPE_CHECKING:
     from bus import Envelope
@@ -35,29 +34,21 @@ if TYPE_CHECKING:
 LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
 
-class ClusterMetrics:
-    content_type = CONTENT_TYPE_LATEST
-
+class ClusterMetrics(ProcessMetrics):
     def __init__(self, bot: Any = None) -> None:
-        self.registry = CollectorRegistry()
-        self.commands = Counter(
+        super().__init__()
+        self.commands = self.counter(
             "partners_cluster_commands",
             "Commands from the api carried out, by type and outcome (ok, failed: reported, error: retried).",
             ["type", "outcome"],
-            registry=self.registry,
         )
-        self.command_seconds = Histogram(
-            "partners_cluster_command_duration_seconds",
-            "Time a command took on this node.",
-            ["type"],
-            buckets=LATENCY_BUCKETS,
-            registry=self.registry,
+        self.command_seconds = self.histogram(
+            "partners_cluster_command_duration_seconds", "Time a command took on this node.", ["type"], LATENCY_BUCKETS
         )
-        self.joins = Counter(
+        self.joins = self.counter(
             "partners_cluster_joins_attributed",
             "Member joins published, by the join type attributed (INVITE, VANITY, UNKNOWN, AMBIGUOUS).",
             ["join_type"],
-            registry=self.registry,
         )
         if bot is not None:
             self.registry.register(_ShardCollector(bot))
@@ -65,7 +56,7 @@ class ClusterMetrics:
 
     def join_attributed(self, join_type: Any) -> None:
         """The joins cog calls this once per published member.joined."""
-        self.joins.labels(str(getattr(join_type, "value", join_type))).inc()
+        self.joins.labels(join_type_label(join_type)).inc()
 
     @contextlib.contextmanager
     def command(self, env: Envelope) -> Iterator[Callable[[Envelope], None]]:

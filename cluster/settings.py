@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bus.broker_url import BrokerUrl
 from cluster.sharding import cluster_shard_ids, format_shard_ids, parse_shard_ids
 
 DISCORD_API_BASE = "https://discord.com/api/v10"
@@ -37,7 +38,7 @@ class ClusterSettings(BaseSettings):
         DISCORD_API_BASE, description="REST base URL incl. /api/v10 (a proxy such as nirn-proxy, or a fake)."
     )
     discord_gateway_url: str | None = Field(None, description="Gateway URL (ws:// or wss://). Empty: Discord's.")
-    rabbitmq_url: SecretStr = Field(SecretStr(""), description="Empty: the in-process bus.")
+    rabbitmq_url: BrokerUrl = Field(SecretStr(""), description="Empty: the in-process bus.")
     identify_concurrency: int = Field(
         1, ge=0, le=1024, description="Discord's max_concurrency (identify buckets). 0: ask GET /gateway/bot."
     )
@@ -105,14 +106,6 @@ class ClusterSettings(BaseSettings):
     @classmethod
     def _empty_is_none(cls, value: Any) -> Any:
         return None if value == "" else value
-
-    @field_validator("rabbitmq_url")
-    @classmethod
-    def _amqp(cls, value: SecretStr) -> SecretStr:
-        raw = value.get_secret_value()
-        if raw and not raw.startswith(("amqp://", "amqps://")):
-            raise ValueError("must start with amqp:// or amqps://")
-        return value
 
     @field_validator("log_level")
     @classmethod

@@ -12,6 +12,9 @@ Both are Secure when the public callback URL (OAUTH_REDIRECT_URI) is https.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any, Literal
+
 from fastapi import Response
 
 from .state import STATE_SECONDS
@@ -22,35 +25,27 @@ REFRESH_COOKIE = "partners_refresh"
 REFRESH_PATH = "/auth"
 
 
+@dataclass(frozen=True)
+class Cookie:
+    """One HttpOnly cookie of the login, set and cleared with the same attributes."""
+
+    name: str
+    path: str
+    samesite: Literal["lax", "strict"]
+    max_age: int
+    secure: bool
+
+    def set(self, response: Response, value: str) -> None:
+        response.set_cookie(self.name, value, max_age=self.max_age, **self._scope())
+
+    def clear(self, response: Response) -> None:
+        response.delete_cookie(self.name, **self._scope())
+
+    def _scope(self) -> dict[str, Any]:
+        return {"path": self.path, "httponly": True, "samesite": self.samesite, "secure": self.secure}
+
+
 class Cookies:
     def __init__(self, secure: bool, refresh_days: int):
-        self._secure = secure
-        self._refresh_seconds = refresh_days * 24 * 3600
-
-    def set_state(self, response: Response, value: str) -> None:
-        response.set_cookie(
-            STATE_COOKIE,
-            value,
-            max_age=STATE_SECONDS,
-            path=STATE_PATH,
-            httponly=True,
-            samesite="lax",
-            secure=self._secure,
-        )
-
-    def clear_state(self, response: Response) -> None:
-        response.delete_cookie(STATE_COOKIE, path=STATE_PATH, httponly=True, samesite="lax", secure=self._secure)
-
-    def set_refresh(self, response: Response, token: str) -> None:
-        response.set_cookie(
-            REFRESH_COOKIE,
-            token,
-            max_age=self._refresh_seconds,
-            path=REFRESH_PATH,
-            httponly=True,
-            samesite="strict",
-            secure=self._secure,
-        )
-
-    def clear_refresh(self, response: Response) -> None:
-        response.delete_cookie(REFRESH_COOKIE, path=REFRESH_PATH, httponly=True, samesite="strict", secure=self._secure)
+        self.state = Cookie(STATE_COOKIE, STATE_PATH, "lax", STATE_SECONDS, secure)
+        self.refresh = Cookie(REFRESH_COOKIE, REFRESH_PATH, "strict", refresh_days * 24 * 3600, secure)

@@ -91,7 +91,7 @@ def build_login_router(settings: ApiSettings) -> APIRouter:
         response = RedirectResponse(
             f"{settings.discord_oauth_base.rstrip('/')}/oauth2/authorize?{query}", 302, _NO_STORE
         )
-        cookies.set_state(response, cookie)
+        cookies.state.set(response, cookie)
         return response
 
     @router.get("/discord/callback")
@@ -120,8 +120,8 @@ def build_login_router(settings: ApiSettings) -> APIRouter:
                 {"access_token": issued.access_token, "token_type": "Bearer", "expires_in": issued.expires_in}
             )
             response = RedirectResponse(f"{started.redirect}#{fragment}", 303, _NO_STORE)
-            cookies.set_refresh(response, issued.refresh_token)
-        cookies.clear_state(response)  # one state, one attempt
+            cookies.refresh.set(response, issued.refresh_token)
+        cookies.state.clear(response)  # one state, one attempt
         return response
 
     @router.post("/refresh")
@@ -135,11 +135,11 @@ def build_login_router(settings: ApiSettings) -> APIRouter:
         except LoginError as failure:
             response = _json_error(failure)
             if failure.status == 401:
-                cookies.clear_refresh(response)
+                cookies.refresh.clear(response)
             return response
         response = JSONResponse(_token_body(issued, include_refresh=not from_cookie), headers=_NO_STORE)
         if from_cookie:
-            cookies.set_refresh(response, issued.refresh_token)
+            cookies.refresh.set(response, issued.refresh_token)
         return response
 
     @router.post("/logout")
@@ -152,7 +152,7 @@ def build_login_router(settings: ApiSettings) -> APIRouter:
         if token:
             await end_session(SessionStore(request.app.state.container.database), token)
         response = Response(status_code=204, headers=_NO_STORE)
-        cookies.clear_refresh(response)
+        cookies.refresh.clear(response)
         return response
 
     return router

@@ -36,26 +36,16 @@ class Issued:
     user_id: int
 
 
+@dataclass(frozen=True, eq=False, slots=True)
 class LoginService:
-    def __init__(
-        self,
-        settings: ApiSettings,
-        sessions: SessionStore,
-        ledgers: LedgerRepository,
-        tokens: TokenService,
-        sealer: Sealer,
-        discord: DiscordClient,
-        bot_guilds: BotGuildRepository | None = None,
-        people: PeopleRepository | None = None,
-    ):
-        self._people = people
-        self._bot_guilds = bot_guilds
-        self._settings = settings
-        self._sessions = sessions
-        self._ledgers = ledgers
-        self._tokens = tokens
-        self._sealer = sealer
-        self._discord = discord
+    _settings: ApiSettings
+    _sessions: SessionStore
+    _ledgers: LedgerRepository
+    _tokens: TokenService
+    _sealer: Sealer
+    _discord: DiscordClient
+    _bot_guilds: BotGuildRepository | None = None
+    _people: PeopleRepository | None = None
 
     async def complete_login(self, code: str) -> Issued:
         now = utcnow()

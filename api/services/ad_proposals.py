@@ -31,11 +31,11 @@ from .writer import Change, GuildWriter
 log = logging.getLogger(__name__)
 
 
+@dataclasses.dataclass(frozen=True, eq=False, slots=True)
 class AdProposals:
-    def __init__(self, writer: GuildWriter, partnerships: PartnershipRepository, processed: ProcessedEvents):
-        self._writer = writer
-        self._partnerships = partnerships
-        self._processed = processed
+    _writer: GuildWriter
+    _partnerships: PartnershipRepository
+    _processed: ProcessedEvents
 
     async def propose(self, envelope: Envelope) -> None:
         """Handles `representative.ad`; the member is answered by ephemeral follow-up either way."""

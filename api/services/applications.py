@@ -43,22 +43,14 @@ class Decision:
     partnership: Partnership | None = None
 
 
+@dataclass(frozen=True, eq=False, slots=True)
 class ApplicationService:
-    def __init__(
-        self,
-        writer: GuildWriter,
-        applications: ApplicationRepository,
-        partnerships: PartnershipRepository,
-        processed: ProcessedEvents,
-        mutual: MutualService | None = None,
-        check_every: timedelta = timedelta(hours=24),
-    ):
-        self._check_every = check_every  # HEALTH_CHECK_HOURS: a new partnership's first check
-        self._writer = writer
-        self._apps = applications
-        self._partnerships = partnerships
-        self._processed = processed
-        self._mutual = mutual
+    _writer: GuildWriter
+    _apps: ApplicationRepository
+    _partnerships: PartnershipRepository
+    _processed: ProcessedEvents
+    _mutual: MutualService | None = None
+    check_every: timedelta = timedelta(hours=24)  # HEALTH_CHECK_HOURS: a new partnership's first check
 
     # --- from Discord ---------------------------------------------------------------------------
 
@@ -173,7 +165,7 @@ class ApplicationService:
                 ),
                 *effects.review_update(app, ReviewStatus.APPROVED, actor, None),
                 *effects.on_approval(app, partnership, ledger.settings, awaiting_until),
-                first_check_scheduled(partnership, now, self._check_every),
+                first_check_scheduled(partnership, now, self.check_every),
             ]  # fmt: skip
             if awaiting_until is not None:
                 items.append(ConfirmationDeadlineSet(app.guild_id, partnership_id, awaiting_until))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ..domain import ledger as rules
 from ..domain import text
 from ..domain.models import BlacklistEntry
@@ -11,10 +13,10 @@ from . import audit
 from .writer import Change, GuildWriter
 
 
+@dataclass(frozen=True, eq=False, slots=True)
 class BlacklistService:
-    def __init__(self, writer: GuildWriter, blacklist: BlacklistRepository):
-        self._writer = writer
-        self._blacklist = blacklist
+    _writer: GuildWriter
+    _blacklist: BlacklistRepository
 
     async def add(self, guild_id: int, partner_guild_id: int, reason: str | None, actor: int | None) -> BlacklistEntry:
         reason = text.reason(reason)

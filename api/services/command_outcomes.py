@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from bus import Envelope, Refused
 from bus.contracts import CommandCompleted, CommandRefs, ReviewStatus, parse_as
@@ -34,23 +35,18 @@ log = logging.getLogger(__name__)
 Handler = Callable[[Envelope, CommandCompleted], Awaitable[None]]
 
 
+@dataclass(frozen=True, eq=False, slots=True)
 class CommandOutcomes:
-    def __init__(
-        self,
-        writer: GuildWriter,
-        applications: ApplicationRepository,
-        partnership_records: PartnershipRepository,
-        partnerships: PartnershipService,
-        warnings: WarningRepository,
-        health: HealthService,
-    ):
-        self._health = health
-        self._writer = writer
-        self._apps = applications
-        self._partnership_records = partnership_records
-        self._partnerships = partnerships
-        self._warnings = warnings
-        self._handlers: dict[str, Handler] = {
+    _writer: GuildWriter
+    _apps: ApplicationRepository
+    _partnership_records: PartnershipRepository
+    _partnerships: PartnershipService
+    _warnings: WarningRepository
+    _health: HealthService
+
+    @property
+    def _handlers(self) -> dict[str, Handler]:
+        return {
             "review.post": self._review_posted,
             "showcase.post": self._showcase_posted,
             "invite.create": self._invite_created,

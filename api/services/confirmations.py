@@ -15,7 +15,7 @@ import logging
 from datetime import datetime
 
 from bus import Envelope
-from bus.contracts import InteractionFollowup, InteractionReply, PartnershipAnswer, parse_as
+from bus.contracts import PartnershipAnswer, parse_as
 
 from ..domain import ledger as rules
 from ..domain.enums import PartnershipStatus, QueueEventType
@@ -25,7 +25,7 @@ from ..domain.records import MutualLinkJoined, PartnershipConfirmed, Partnership
 from ..store.partnerships import PartnershipRepository
 from ..store.scheduled import Claim
 from . import audit, effects, journal, notices
-from .journal import Outgoing, command
+from .journal import Outgoing
 from .mutual import MutualService
 from .writer import Change, GuildWriter
 
@@ -46,17 +46,11 @@ def _already(p: Partnership) -> str:
     return "This partnership offer has ended" + (f" ({p.end_reason})." if p.end_reason else ".")
 
 
-def _reply(guild_id: int, reply: InteractionReply, content: str, partnership_id: str) -> Outgoing:
-    """The answer to the click (ephemeral). No refs: an expired token is no problem of the partnership."""
-    body = InteractionFollowup(application_id=reply.application_id, token=reply.token, content=content)
-    return command(guild_id, body)
-
-
+@dataclasses.dataclass(frozen=True, eq=False, slots=True)
 class Confirmations:
-    def __init__(self, writer: GuildWriter, partnerships: PartnershipRepository, mutual: MutualService | None = None):
-        self._writer = writer
-        self._partnerships = partnerships
-        self._mutual = mutual
+    _writer: GuildWriter
+    _partnerships: PartnershipRepository
+    _mutual: MutualService | None = None
 
     # --- the representative's click (partnership.answer) ------------------------------------------
 
@@ -65,23 +59,23 @@ class Confirmations:
         guild_id = int(envelope.guild_id)
         p = await self._partnerships.get(data.partnership_id)
         if p is None or p.guild_id != guild_id:  # touches only the guild the event names
-            await self._writer.send_unjournaled([_reply(guild_id, data.reply, GONE, data.partnership_id)])
+            await self._writer.send_unjournaled([effects.followup(guild_id, data.reply, GONE)])
             return
         if int(data.user_id) != p.representative_id:
-            await self._writer.send_unjournaled([_reply(guild_id, data.reply, NOT_YOURS, p.id)])
+            await self._writer.send_unjournaled([effects.followup(guild_id, data.reply, NOT_YOURS)])
             return
         if p.status is not PartnershipStatus.AWAITING_PARTNER:
-            await self._writer.send_unjournaled([_reply(guild_id, data.reply, _already(p), p.id)])
+            await self._writer.send_unjournaled([effects.followup(guild_id, data.reply, _already(p))])
             return
         try:
             if data.answer == "CONTINUE":
-                await self.confirm(p, _reply(guild_id, data.reply, CONTINUED, p.id))
+                await self.confirm(p, effects.followup(guild_id, data.reply, CONTINUED))
             else:
-                await self.decline(p, _reply(guild_id, data.reply, DECLINED_REPLY, p.id))
+                await self.decline(p, effects.followup(guild_id, data.reply, DECLINED_REPLY))
         except RuleViolation as violation:  # e.g. past the deadline, or ended by staff meanwhile
             fresh = await self._partnerships.get(p.id) or p
             text = _already(fresh) if fresh.status is not PartnershipStatus.AWAITING_PARTNER else violation.message
-            await self._writer.send_unjournaled([_reply(guild_id, data.reply, text, p.id)])
+            await self._writer.send_unjournaled([effects.followup(guild_id, data.reply, text)])
 
     async def confirm(self, p: Partnership, reply: Outgoing | None = None) -> None:
         # Read again: a tracked invite stored meanwhile is used, not made a second time.

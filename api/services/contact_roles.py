@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ..store.partnerships import PartnershipRepository
 from . import effects
 from .writer import GuildWriter
 
 
+@dataclass(frozen=True, eq=False, slots=True)
 class ContactRoles:
-    def __init__(self, writer: GuildWriter, partnerships: PartnershipRepository):
-        self._writer = writer
-        self._partnerships = partnerships
+    _writer: GuildWriter
+    _partnerships: PartnershipRepository
 
     async def representative_joined(self, guild_id: int, user_id: int) -> None:
         partnerships = await self._partnerships.active_for_representative(guild_id, user_id)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from bus import Envelope
@@ -15,11 +16,11 @@ from ..store.directory import GuildDirectory as StoredDirectory
 from ..store.people import PeopleRepository, Person
 
 
+@dataclass(frozen=True, eq=False, slots=True)
 class DirectoryService:
-    def __init__(self, directory: DirectoryRepository, people: PeopleRepository, bot_guilds: BotGuildRepository):
-        self._directory = directory
-        self._people = people
-        self._bot_guilds = bot_guilds
+    _directory: DirectoryRepository
+    _people: PeopleRepository
+    _bot_guilds: BotGuildRepository
 
     async def guild_directory(self, envelope: Envelope) -> None:
         """Stores the guild's directory unless a newer one is already stored (touches only that guild)."""

@@ -8,6 +8,7 @@ lists `*builder(...)` and never depends on what another builder returns.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from bus.contracts import ApplicationSource as WireSource
 from bus.contracts import (
@@ -37,6 +38,7 @@ from bus.contracts import PartnerServer as WirePartner
 from ..domain import advertising
 from ..domain.enums import ApplicationSource, ApprovalFlow, ReviewStyle, source_to_wire
 from ..domain.models import AdProposal, Application, GuildSettings, PartnerServer, Partnership, ShowcasePlacement
+from ..domain.models import ReviewPost as StoredReviewPost
 from . import notices
 from .journal import Outgoing, command
 
@@ -57,66 +59,58 @@ def settings_sync(guild_id: int, s: GuildSettings) -> Outgoing:
 
 
 def review_post(app: Application, s: GuildSettings) -> list[Outgoing]:
-    if s.review_channel_id is None:
-        return []  # dashboard-only review
-    body = ReviewPost(
-        application_id=app.id,
-        channel_id=s.review_channel_id,
-        ping_role_id=s.review_ping_role_id,
-        partner=wire_partner(app.partner),
-        representative_id=app.representative_id,
-        advertisement=app.advertisement,
-        source=source_to_wire(app.source),
-        buttons=s.review_style is ReviewStyle.BUTTONS,
-    )
-    return [command(app.guild_id, body)]
+    buttons = s.review_style is ReviewStyle.BUTTONS
+    return _review_post(app.guild_id, s, app.id, app, app.advertisement, source_to_wire(app.source), buttons=buttons)
 
 
 def review_proposal(p: Partnership, proposal: AdProposal, s: GuildSettings) -> list[Outgoing]:
     """A proposed new ad is reviewed like an application: the same post with 👍 / 👎."""
+    # The source is required on the wire; a proposal always comes from /ppartner ad.
+    return _review_post(p.guild_id, s, proposal.id, p, proposal.advertisement, WireSource.SLASH, proposal_for=p.id)
+
+
+def _review_post(guild_id: int, s: GuildSettings, item_id: str, of: Application | Partnership, advertisement: str,
+                 source: WireSource, **extra: Any) -> list[Outgoing]:  # fmt: skip
+    """The post staff review an application or a proposed ad on (`item_id`), for `of`'s partner."""
     if s.review_channel_id is None:
         return []  # dashboard-only review
     body = ReviewPost(
-        application_id=proposal.id,
+        application_id=item_id,
         channel_id=s.review_channel_id,
         ping_role_id=s.review_ping_role_id,
-        partner=wire_partner(p.partner),
-        representative_id=p.representative_id,
-        advertisement=proposal.advertisement,
-        source=WireSource.SLASH,  # required on the wire; a proposal always comes from /ppartner ad
-        proposal_for=p.id,
+        partner=wire_partner(of.partner),
+        representative_id=of.representative_id,
+        advertisement=advertisement,
+        source=source,
+        **extra,
     )
-    return [command(p.guild_id, body)]
+    return [command(guild_id, body)]
 
 
 def review_proposal_update(
     proposal: AdProposal, guild_id: int, status: ReviewStatus, decided_by: int | None, reason: str | None
 ) -> list[Outgoing]:
-    if proposal.review is None:
+    return _review_update(guild_id, proposal.id, proposal.review, status, decided_by, reason)
+
+
+def review_update(app: Application, status: ReviewStatus, decided_by: int | None, reason: str | None) -> list[Outgoing]:
+    return _review_update(app.guild_id, app.id, app.review, status, decided_by, reason)
+
+
+def _review_update(guild_id: int, item_id: str, review: StoredReviewPost | None, status: ReviewStatus,
+                   decided_by: int | None, reason: str | None) -> list[Outgoing]:  # fmt: skip
+    """Marks the review post of an application or a proposed ad as decided (nothing when none was posted)."""
+    if review is None:
         return []
     body = ReviewUpdate(
-        application_id=proposal.id,
-        channel_id=proposal.review.channel_id,
-        message_id=proposal.review.message_id,
+        application_id=item_id,
+        channel_id=review.channel_id,
+        message_id=review.message_id,
         status=status,
         decided_by=decided_by,
         reason=reason,
     )
     return [command(guild_id, body)]
-
-
-def review_update(app: Application, status: ReviewStatus, decided_by: int | None, reason: str | None) -> list[Outgoing]:
-    if app.review is None:
-        return []
-    body = ReviewUpdate(
-        application_id=app.id,
-        channel_id=app.review.channel_id,
-        message_id=app.review.message_id,
-        status=status,
-        decided_by=decided_by,
-        reason=reason,
-    )
-    return [command(app.guild_id, body)]
 
 
 def tell_applicant(app: Application, content: str, ticket_thread_id: int | None = None) -> list[Outgoing]:
@@ -136,6 +130,13 @@ def tell_representative(p: Partnership, content: str) -> list[Outgoing]:
     return [command(p.guild_id, DmSend(user_id=p.representative_id, content=content, refs=refs))]
 
 
+def followup(guild_id: int, reply: InteractionReply, content: str) -> Outgoing:
+    """The answer to a member's interaction (a click, a slash command), seen only by them. No refs: an
+    expired token is no problem of the record the interaction was about."""
+    body = InteractionFollowup(application_id=reply.application_id, token=reply.token, content=content)
+    return command(guild_id, body)
+
+
 def reply_to_submission(
     guild_id: int,
     reply: InteractionReply | None,
@@ -147,8 +148,7 @@ def reply_to_submission(
     """The answer to a fresh submission: the interaction follow-up when there is one, else the
     ticket thread, else a DM (the `$partnership` DM flow)."""
     if reply is not None:
-        body = InteractionFollowup(application_id=reply.application_id, token=reply.token, content=content)
-        return command(guild_id, body)
+        return followup(guild_id, reply, content)
     if ticket_channel_id is not None:
         # A fresh submission only gets a notice; the ticket stays open for questions until the decision.
         return command(guild_id, TicketClose(thread_id=ticket_channel_id, content=content, archive=closes))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from ..domain import ledger as rules
@@ -12,9 +13,9 @@ from . import audit, effects, journal
 from .writer import Change, GuildWriter
 
 
+@dataclass(frozen=True, eq=False, slots=True)
 class SettingsService:
-    def __init__(self, writer: GuildWriter):
-        self._writer = writer
+    _writer: GuildWriter
 
     async def get(self, guild_id: int) -> GuildSettings:
         return (await self._writer.load(guild_id)).settings  # settings live in the ledger itself

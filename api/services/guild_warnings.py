@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from bus import Envelope
 from bus.contracts import GuildWarning, parse_as
@@ -13,9 +14,9 @@ from ..store.warnings import WarningRepository
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True, eq=False, slots=True)
 class GuildWarnings:
-    def __init__(self, warnings: WarningRepository):
-        self._warnings = warnings
+    _warnings: WarningRepository
 
     async def handle(self, envelope: Envelope) -> None:
         data = parse_as(envelope, GuildWarning)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from bus import Envelope
 from bus.contracts import parse_as
 from bus.contracts.events import InviteDeleted
@@ -9,9 +11,9 @@ from bus.contracts.events import InviteDeleted
 from .partnerships import PartnershipService
 
 
+@dataclass(frozen=True, eq=False, slots=True)
 class InviteDeletions:
-    def __init__(self, partnerships: PartnershipService):
-        self._partnerships = partnerships
+    _partnerships: PartnershipService
 
     async def handle(self, envelope: Envelope) -> None:
         data = parse_as(envelope, InviteDeleted)

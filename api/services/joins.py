@@ -71,24 +71,15 @@ class _Known:
     done: set[str]  # of the events that may have been handled before, those marked processed
 
 
+@dataclass(frozen=True, eq=False, slots=True)
 class JoinService:
-    def __init__(
-        self,
-        partnerships: PartnershipRepository,
-        joins: JoinRepository,
-        days: JoinDayRepository,
-        processed: ProcessedEvents,
-        bus,
-        on_representative_join: Callable[[int, int], Awaitable[None]] | None = None,
-        count_join: Callable[[JoinType], None] | None = None,
-    ):
-        self._partnerships = partnerships
-        self._processed = processed
-        self._joins = joins
-        self._days = days
-        self._bus = bus
-        self._on_representative_join = on_representative_join
-        self._count_join = count_join  # the joins-by-type metric
+    _partnerships: PartnershipRepository
+    _joins: JoinRepository
+    _days: JoinDayRepository
+    _processed: ProcessedEvents
+    _bus: Any
+    on_representative_join: Callable[[int, int], Awaitable[None]] | None = None
+    count_join: Callable[[JoinType], None] | None = None  # the joins-by-type metric
 
     async def joined(self, envelope: Envelope) -> None:
         await self.handle_many([envelope])
@@ -157,9 +148,9 @@ class JoinService:
 
     async def _before_attribution(self, guild_id: int, joins: list) -> None:
         for data in joins:
-            if self._count_join is not None:
-                self._count_join(data.join_type)
-        if self._on_representative_join is None:
+            if self.count_join is not None:
+                self.count_join(data.join_type)
+        if self.on_representative_join is None:
             return
         # One read finds the run's members who represent a partner here (usually none); only they
         # go through the contact-role hook, in the order they joined.
@@ -167,7 +158,7 @@ class JoinService:
         representatives = await self._partnerships.representatives_among(guild_id, users)
         for user_id in users:
             if user_id in representatives:
-                await self._on_representative_join(guild_id, user_id)
+                await self.on_representative_join(guild_id, user_id)
 
     async def _tracked(self, guild_id: int, codes: set[str]) -> dict[str, Partnership]:
         found = {}

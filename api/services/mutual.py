@@ -10,6 +10,7 @@ the reverse request is refused, the partner's refusal in plain words: nothing el
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from ..clock import utcnow
 from ..domain import ledger as rules
@@ -33,26 +34,16 @@ from .writer import Change, GuildWriter
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True, eq=False, slots=True)
 class MutualService:
-    def __init__(
-        self,
-        writer: GuildWriter,
-        ledgers: LedgerRepository,
-        bot_guilds: BotGuildRepository,
-        directory: DirectoryRepository,
-        applications: ApplicationRepository,
-        partnerships: PartnershipRepository,
-        links: MutualLinkRepository,
-        warnings: WarningRepository,
-    ):
-        self._writer = writer
-        self._ledgers = ledgers
-        self._bot_guilds = bot_guilds
-        self._directory = directory
-        self._apps = applications
-        self._partnerships = partnerships
-        self._links = links
-        self._warnings = warnings
+    _writer: GuildWriter
+    _ledgers: LedgerRepository
+    _bot_guilds: BotGuildRepository
+    _directory: DirectoryRepository
+    _apps: ApplicationRepository
+    _partnerships: PartnershipRepository
+    _links: MutualLinkRepository
+    _warnings: WarningRepository
 
     async def runs_bot(self, guild_id: int) -> bool:
         ledger = await self._writer.load(guild_id)

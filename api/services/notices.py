@@ -7,6 +7,21 @@ from datetime import datetime
 from ..domain.models import Application, HealthProblem, PartnerServer, Partnership
 
 
+def when(at: datetime) -> str:
+    """A time as the bot writes it: UTC, to the minute."""
+    return at.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def reason_suffix(reason: str | None) -> str:
+    """The reason staff gave, as a sentence to end a notice with (nothing when none was given)."""
+    return f" Reason: {reason}" if reason else ""
+
+
+def _outcome(auto_end: bool) -> str:
+    """What an unfixed problem leads to, by the guild's setting."""
+    return "the partnership ends" if auto_end else "it counts as failing"
+
+
 def queued(partner: PartnerServer) -> str:
     return f"Thanks! The partnership application for **{partner.name}** is in the queue; staff will review it."
 
@@ -24,8 +39,7 @@ def approved(app: Application) -> str:
 
 
 def denied(app: Application, reason: str | None) -> str:
-    suffix = f" Reason: {reason}" if reason else ""
-    return f"The partnership application for **{app.partner.name}** was declined.{suffix}"
+    return f"The partnership application for **{app.partner.name}** was declined.{reason_suffix(reason)}"
 
 
 def our_advertisement(replaced: bool) -> str:
@@ -73,29 +87,24 @@ def partner_no_answer(partner: PartnerServer) -> str:
 # ---- health and reminders (staff in the log channel, the representative by DM) ---------------------
 
 
-def _when(at: datetime) -> str:
-    return at.strftime("%Y-%m-%d %H:%M UTC")
-
-
 def health_problem_opened(p: Partnership, problem: HealthProblem, auto_end: bool) -> str:
-    then = "the partnership ends" if auto_end else "it counts as failing"
+    then = _outcome(auto_end)
     return (
         f"Partnership with **{p.partner.name}**: {problem.message} "
-        f"If this is not fixed by {_when(problem.grace_ends_at)}, {then}."
+        f"If this is not fixed by {when(problem.grace_ends_at)}, {then}."
     )
 
 
 def health_grace_ending(p: Partnership, problem: HealthProblem, auto_end: bool) -> str:
-    then = "the partnership ends" if auto_end else "it counts as failing"
+    then = _outcome(auto_end)
     return (
         f"Reminder — partnership with **{p.partner.name}**: {problem.message} "
-        f"A day is left: on {_when(problem.grace_ends_at)} {then}."
+        f"A day is left: on {when(problem.grace_ends_at)} {then}."
     )
 
 
 def partnership_ended(p: Partnership, reason: str | None) -> str:
-    suffix = f" Reason: {reason}" if reason else ""
-    return f"The partnership with **{p.partner.name}** has ended.{suffix}"
+    return f"The partnership with **{p.partner.name}** has ended.{reason_suffix(reason)}"
 
 
 def stale_queue(count: int, oldest: datetime, now: datetime) -> str:
@@ -105,10 +114,10 @@ def stale_queue(count: int, oldest: datetime, now: datetime) -> str:
 
 
 def not_reciprocated_opened(p: Partnership, message: str, grace_ends_at: datetime, auto_end: bool) -> str:
-    then = "the partnership ends" if auto_end else "it counts as failing"
+    then = _outcome(auto_end)
     return (
         f"Mutual partnership with **{p.partner.name}**: {message} "
-        f"If they do not showcase us again by {_when(grace_ends_at)}, {then}."
+        f"If they do not showcase us again by {when(grace_ends_at)}, {then}."
     )
 
 

@@ -9,6 +9,7 @@ earlier than that, so the "once per interval" holds without remembering when the
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ..domain.health import next_stale_reminder, stale_queue
@@ -29,9 +30,9 @@ def stale_check_scheduled(guild_id: int, submitted_at: datetime, s: GuildSetting
     return [WorkScheduled(STALE, str(guild_id), due, guild_id=guild_id, keep_earlier=True)]
 
 
+@dataclass(frozen=True, eq=False, slots=True)
 class StaleQueueReminders:
-    def __init__(self, writer: GuildWriter):
-        self._writer = writer
+    _writer: GuildWriter
 
     async def due(self, guild_id: int, now: datetime) -> datetime | None:
         """Reminds when due; returns when to look again (None: nothing pending, or reminders off)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from ..domain.models import Application, Partnership
+from .notices import reason_suffix, when
 
 NOTHING_HERE = (
     "You have no pending application and no active partnership in this server. Use `/ppartner apply` to apply for one."
@@ -15,25 +16,21 @@ WHICH_APPLICATION = "You have several pending applications here: say which partn
 WHICH_PARTNERSHIP = "You represent several partnerships here: say which partner server (its id) with `partner`."
 
 
-def _when(at: datetime) -> str:
-    return at.strftime("%Y-%m-%d %H:%M UTC")
-
-
 def pending_line(app: Application, position: int | None, queue_length: int) -> str:
     where = f" (number {position} of {queue_length} in the queue)" if position else ""
     return (
-        f"**{app.partner.name}**: application pending since {_when(app.submitted_at)}{where}. "
+        f"**{app.partner.name}**: application pending since {when(app.submitted_at)}{where}. "
         "Staff will review it; you will get the answer by DM. `/ppartner withdraw` takes it back."
     )
 
 
 def active_line(p: Partnership, next_bump_at: datetime | None, has_showcase: bool) -> str:
-    text = f"**{p.partner.name}**: active partnership since {_when(p.started_at)}."
+    text = f"**{p.partner.name}**: active partnership since {when(p.started_at)}."
     if not has_showcase:
         return text
     if next_bump_at is None:
         return text + " Your ad is being posted; `/ppartner bump` re-posts it once it is up."
-    return text + f" You can re-post your ad with `/ppartner bump` from {_when(next_bump_at)}."
+    return text + f" You can re-post your ad with `/ppartner bump` from {when(next_bump_at)}."
 
 
 def withdrawn(app: Application) -> str:
@@ -63,5 +60,5 @@ def ad_approved(p: Partnership) -> str:
 
 
 def ad_denied(p: Partnership, reason: str | None) -> str:
-    suffix = f" Reason: {reason}" if reason else ""
+    suffix = reason_suffix(reason)
     return f"Your new advertisement for **{p.partner.name}** was declined; your current ad stays up.{suffix}"

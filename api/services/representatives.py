@@ -9,7 +9,9 @@ here, and nothing changes. A redelivered request is answered once (processed eve
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TypeVar
 
 from bus import Envelope
 from bus.contracts import InteractionReply, RepresentativeRequest, ReviewStatus, parse_as
@@ -29,21 +31,16 @@ from .writer import Change, GuildWriter
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
 
+
+@dataclass(frozen=True, eq=False, slots=True)
 class RepresentativeRequests:
-    def __init__(
-        self,
-        writer: GuildWriter,
-        applications: ApplicationRepository,
-        partnerships: PartnershipRepository,
-        partnership_service: PartnershipService,
-        processed: ProcessedEvents,
-    ):
-        self._writer = writer
-        self._apps = applications
-        self._partnerships = partnerships
-        self._partnership_service = partnership_service
-        self._processed = processed
+    _writer: GuildWriter
+    _apps: ApplicationRepository
+    _partnerships: PartnershipRepository
+    _partnership_service: PartnershipService
+    _processed: ProcessedEvents
 
     async def status(self, envelope: Envelope) -> None:
         data = parse_as(envelope, RepresentativeRequest)
@@ -71,11 +68,8 @@ class RepresentativeRequests:
             return False
         ledger = await self._writer.settle(guild_id)
         try:
-            app_id = _pick(rules.own_pending(ledger, user), lambda i: ledger.pending[i].partner_id, data.partner_id,
-                           say.NO_PENDING, say.WHICH_APPLICATION)  # fmt: skip
-            app = await self._apps.get(app_id)
-            if app is None:
-                raise RuleViolation(ErrorCode.NOT_FOUND, say.NO_PENDING)
+            app = await _own(rules.own_pending(ledger, user), lambda i: ledger.pending[i].partner_id, data.partner_id,
+                             self._apps.get, say.NO_PENDING, say.WHICH_APPLICATION)  # fmt: skip
             await self._writer.run(guild_id, self._withdrawal(app, user, data.reply))
         except RuleViolation as refusal:
             await self._answer(envelope, data.reply, refusal.message)
@@ -106,11 +100,9 @@ class RepresentativeRequests:
             return
         ledger = await self._writer.settle(guild_id)
         try:
-            pid = _pick(rules.own_active(ledger, user), lambda i: ledger.active[i].partner_id, data.partner_id,
-                        say.NO_ACTIVE, say.WHICH_PARTNERSHIP)  # fmt: skip
-            partnership = await self._partnerships.get(pid)
-            if partnership is None:
-                raise RuleViolation(ErrorCode.NOT_FOUND, say.NO_ACTIVE)
+            partnership = await _own(rules.own_active(ledger, user), lambda i: ledger.active[i].partner_id,
+                                     data.partner_id, self._partnerships.get,
+                                     say.NO_ACTIVE, say.WHICH_PARTNERSHIP)  # fmt: skip
             await self._partnership_service.bump(partnership, actor=user)
         except RuleViolation as refusal:
             await self._answer(envelope, data.reply, refusal.message)
@@ -120,17 +112,27 @@ class RepresentativeRequests:
     async def _answer(self, envelope: Envelope, reply: InteractionReply, content: str) -> None:
         """An answer that changes nothing (a status, a refusal): sent at once, and the event marked so a
         redelivery does not answer twice (a failure before the mark re-sends it, which is harmless)."""
-        item = effects.reply_to_submission(int(envelope.guild_id), reply, 0, None, content)
-        await self._writer.send_unjournaled([item])
+        await self._writer.send_unjournaled([effects.followup(int(envelope.guild_id), reply, content)])
         await self._processed.mark(envelope.id)
 
 
-def _pick(ids: list[str], partner_of: Callable[[str], int], partner_id: str | None, none: str, which: str) -> str:
-    """The one record a request is about: the representative's only one, or the one for `partner_id`."""
+async def _own(
+    ids: list[str],
+    partner_of: Callable[[str], int],
+    partner_id: str | None,
+    get: Callable[[str], Awaitable[T | None]],
+    none: str,
+    which: str,
+) -> T:
+    """The one record a request is about: the representative's only one, or the one for `partner_id`;
+    refused with `none` when there is none (or it is gone), with `which` when the choice is ambiguous."""
     if partner_id is not None:
         ids = [i for i in ids if str(partner_of(i)) == str(partner_id)]
     if not ids:
         raise RuleViolation(ErrorCode.NOT_FOUND, none)
     if len(ids) > 1:
         raise RuleViolation(ErrorCode.VALIDATION, which)
-    return ids[0]
+    record = await get(ids[0])
+    if record is None:
+        raise RuleViolation(ErrorCode.NOT_FOUND, none)
+    return record

@@ -7,36 +7,35 @@ clicker is always answered: what was done, or why nothing was.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from bus import Envelope
-from bus.contracts import InteractionFollowup, ReviewButton, parse_as
+from bus.contracts import ReviewButton, parse_as
 
 from ..domain.enums import ApplicationStatus, PartnershipStatus
 from ..domain.errors import RuleViolation
 from ..domain.reviewers import is_manager
 from ..store.applications import ApplicationRepository
+from . import effects
 from .applications import ApplicationService
-from .journal import command
 from .writer import GuildWriter
 
 NOT_A_MANAGER = "Only partnership managers can decide on applications; nothing was changed."
 GONE = "This application no longer exists."
 
 
+@dataclass(frozen=True, eq=False, slots=True)
 class ReviewButtons:
-    def __init__(self, writer: GuildWriter, applications: ApplicationRepository, decisions: ApplicationService):
-        self._writer = writer
-        self._apps = applications
-        self._decisions = decisions
+    _writer: GuildWriter
+    _apps: ApplicationRepository
+    _decisions: ApplicationService
 
     async def handle(self, envelope: Envelope) -> None:
         data = parse_as(envelope, ReviewButton)
         guild_id = int(envelope.guild_id)
 
         async def answer(content: str) -> None:
-            body = InteractionFollowup(
-                application_id=data.reply.application_id, token=data.reply.token, content=content
-            )
-            await self._writer.send_unjournaled([command(guild_id, body)])  # changes no ledger (see there)
+            await self._writer.send_unjournaled([effects.followup(guild_id, data.reply, content)])  # changes no ledger
 
         app = await self._apps.get(data.application_id)
         if app is None or app.guild_id != guild_id:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from bus import Envelope, Refused
 from bus.contracts import ReviewReaction, ReviewReactionRemove, parse_as
@@ -16,7 +17,7 @@ from ..store.partnerships import PartnershipRepository
 from ..store.warnings import WarningRepository
 from .ad_proposals import AdProposals
 from .applications import ApplicationService
-from .journal import command
+from .journal import Outgoing, command
 from .writer import GuildWriter
 
 log = logging.getLogger(__name__)
@@ -24,22 +25,14 @@ log = logging.getLogger(__name__)
 APPROVE = "👍"
 
 
+@dataclass(frozen=True, eq=False, slots=True)
 class ReviewReactions:
-    def __init__(
-        self,
-        writer: GuildWriter,
-        applications: ApplicationRepository,
-        warnings: WarningRepository,
-        decisions: ApplicationService,
-        partnerships: PartnershipRepository,
-        ad_proposals: AdProposals,
-    ):
-        self._partnerships = partnerships
-        self._ad_proposals = ad_proposals
-        self._writer = writer
-        self._apps = applications
-        self._warnings = warnings
-        self._decisions = decisions
+    _writer: GuildWriter
+    _apps: ApplicationRepository
+    _warnings: WarningRepository
+    _decisions: ApplicationService
+    _partnerships: PartnershipRepository
+    _ad_proposals: AdProposals
 
     async def handle(self, envelope: Envelope) -> None:
         data = parse_as(envelope, ReviewReaction)
@@ -48,16 +41,8 @@ class ReviewReactions:
         if app is None:
             await self._on_proposal(envelope, data, guild_id)
             return
-        if app.guild_id != guild_id:
-            _refuse(guild_id, data.message_id, app.guild_id)
-        ledger = await self._writer.load(guild_id)
-        body = ReviewReactionRemove(
-            channel_id=data.channel_id, message_id=data.message_id, user_id=data.user_id, emoji=data.emoji
-        )
-        remove = command(guild_id, body)
-        roles = {int(r) for r in data.member_role_ids}
-        if not is_manager(data.is_owner, data.member_permissions, roles, ledger.settings.manager_role_ids):
-            await self._writer.send_unjournaled([remove])  # changes no ledger (see there)
+        remove = await self._from_manager(data, guild_id, app.guild_id)
+        if remove is None:
             return
         if app.status is not ApplicationStatus.PENDING:
             return  # already decided (e.g. in the dashboard); the review post says so
@@ -79,21 +64,29 @@ class ReviewReactions:
         partnership = await self._partnerships.by_proposal_review_message(int(data.message_id))
         if partnership is None or partnership.proposed_ad is None:
             return
-        if partnership.guild_id != guild_id:
-            _refuse(guild_id, data.message_id, partnership.guild_id)
+        if await self._from_manager(data, guild_id, partnership.guild_id) is None:
+            return
+        try:
+            await self._ad_proposals.decide(partnership, data.emoji == APPROVE, int(data.user_id))
+        except RuleViolation:
+            return  # decided meanwhile (e.g. in the dashboard); the review post says so
+
+    async def _from_manager(self, data: ReviewReaction, guild_id: int, owner: int) -> Outgoing | None:
+        """Whether the reaction may decide: the post must be this guild's (else refused) and a manager
+        must have reacted. Returns the command taking the reaction back (a refused decision sends it);
+        None when someone else reacted: their reaction is taken back now and ignored."""
+        if owner != guild_id:
+            _refuse(guild_id, data.message_id, owner)
         ledger = await self._writer.load(guild_id)
         body = ReviewReactionRemove(
             channel_id=data.channel_id, message_id=data.message_id, user_id=data.user_id, emoji=data.emoji
         )
         remove = command(guild_id, body)
         roles = {int(r) for r in data.member_role_ids}
-        if not is_manager(data.is_owner, data.member_permissions, roles, ledger.settings.manager_role_ids):
-            await self._writer.send_unjournaled([remove])
-            return
-        try:
-            await self._ad_proposals.decide(partnership, data.emoji == APPROVE, int(data.user_id))
-        except RuleViolation:
-            return  # decided meanwhile (e.g. in the dashboard); the review post says so
+        if is_manager(data.is_owner, data.member_permissions, roles, ledger.settings.manager_role_ids):
+            return remove
+        await self._writer.send_unjournaled([remove])  # changes no ledger (see there)
+        return None
 
 
 def _refuse(guild_id: int, message_id: str, owner: int) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from bus import Envelope, shard_for
 from bus.contracts import ShardReady, parse_as
@@ -15,11 +16,11 @@ from .writer import GuildWriter
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True, eq=False, slots=True)
 class ShardReadiness:
-    def __init__(self, writer: GuildWriter, ledgers: LedgerRepository, bot_guilds: BotGuildRepository):
-        self._writer = writer
-        self._ledgers = ledgers
-        self._bot_guilds = bot_guilds
+    _writer: GuildWriter
+    _ledgers: LedgerRepository
+    _bot_guilds: BotGuildRepository
 
     async def handle(self, envelope: Envelope) -> None:
         data = parse_as(envelope, ShardReady)

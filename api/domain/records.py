@@ -174,6 +174,16 @@ class WorkScheduled:
     keep_earlier: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class BumpRemindersStopped:
+    """The representative pressed "Stop these reminders" on a bump reminder DM: no more reminders to
+    them about this guild's partnerships (kept per representative per guild, outside the ledger)."""
+
+    guild_id: int
+    representative_id: int
+    at: datetime
+
+
 RecordChange = (
     ApplicationRecorded
     | ApplicationDecided
@@ -192,5 +202,6 @@ RecordChange = (
     | AuditRecorded
     | HealthChecked
     | WorkScheduled
+    | BumpRemindersStopped
 )
 RECORD_CHANGES = RecordChange.__args__

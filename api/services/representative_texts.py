@@ -65,3 +65,20 @@ def ad_approved(p: Partnership) -> str:
 def ad_denied(p: Partnership, reason: str | None) -> str:
     suffix = f" Reason: {reason}" if reason else ""
     return f"Your new advertisement for **{p.partner.name}** was declined; your current ad stays up.{suffix}"
+
+
+def _server(guild_name: str | None) -> str:
+    """Our guild by name (never an id); a guild whose name the bot has not reported yet stays unnamed."""
+    return f"**{guild_name}**" if guild_name else "the server that showcases it"
+
+
+def bump_ready(p: Partnership, guild_name: str | None) -> str:
+    return (
+        f"Your ad for **{p.partner.name}** can be re-posted now: run `/ppartner bump` in {_server(guild_name)}. "
+        "You get this reminder once per bump interval; **Stop these reminders** turns it off."
+    )
+
+
+def bump_reminders_stopped(guild_name: str | None) -> str:
+    where = f"**{guild_name}**" if guild_name else "that server"
+    return f"You won't get these reminders from {where} any more."

@@ -20,6 +20,8 @@ from pymongo.errors import DuplicateKeyError
 from ..clock import as_utc
 from ..domain import records
 from ..domain.enums import ApplicationStatus, PartnershipStatus
+from .bump_reminder_opt_outs import COLLECTION as BUMP_REMINDERS_OFF
+from .bump_reminder_opt_outs import opt_out_doc
 from .database import Database
 from .documents import (
     application_to_doc,
@@ -147,6 +149,10 @@ def encode(change: records.RecordChange) -> dict[str, Any]:
                 change, "schedule", "scheduled_work", kind=change.kind, key=change.key, due_at=change.due_at,
                 guild_id=sid(change.guild_id), keep_earlier=change.keep_earlier,
             )  # fmt: skip
+        case records.BumpRemindersStopped():
+            # Inserted once: a replay, or a second click, finds it there (a duplicate key).
+            doc = opt_out_doc(change.guild_id, change.representative_id, change.at)
+            return _insert(change, BUMP_REMINDERS_OFF, doc)
     raise TypeError(f"not a record change: {change!r}")
 
 

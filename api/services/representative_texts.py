@@ -27,6 +27,22 @@ def pending_line(app: Application, position: int | None, queue_length: int) -> s
     )
 
 
+def confirm_dm_refused(p: Partnership) -> bool:
+    """The last offer DM could not be delivered: their DMs were closed when it was sent."""
+    asked = [x for x in p.problems if x.action == "partnership.confirm.ask"]
+    return bool(asked) and asked[-1].code == "FORBIDDEN_DM"
+
+
+def awaiting_line(p: Partnership, deadline: datetime, dm_refused: bool) -> str:
+    text = (
+        f"**{p.partner.name}**: accepted, waiting for your answer. Answer the DM: **Continue** or **No thanks**, "
+        f"before {_when(deadline)}; without an answer the offer ends then."
+    )
+    if dm_refused:
+        return text + " The DM could not reach you (your DMs are closed): open them and ask staff to send it again."
+    return text + " No DM? If your DMs are closed, open them and ask staff to send it again."
+
+
 def active_line(p: Partnership, next_bump_at: datetime | None, has_showcase: bool) -> str:
     text = f"**{p.partner.name}**: active partnership since {_when(p.started_at)}."
     if not has_showcase:

@@ -14,7 +14,6 @@ is published.
 
 from __future__ import annotations
 
-import logging
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -22,16 +21,15 @@ from discord.ext import commands
 
 from bus import Envelope, parse
 from bus.contracts.commands import DmSend
-from bus.contracts.common import DmButton, InteractionReply
+from bus.contracts.common import DmButton
 from bus.contracts.events import RepresentativeBumpRemindersOff
 from cluster.command_handlers import command_handler
+from cluster.discord_helpers import deferred_reply, forward_deferred
 from cluster.message_text import NO_MENTIONS, split_whole
 from cluster.stop_reminders import NOT_YOURS, SEND_FAILED, StopRemindersButton, stop_reminders_view
 
 if TYPE_CHECKING:
     from cluster.bot import PartnersBot
-
-log = logging.getLogger(__name__)
 
 
 class DirectMessages(commands.Cog):
@@ -63,15 +61,8 @@ class DirectMessages(commands.Cog):
             await interaction.response.send_message(NOT_YOURS, ephemeral=True)
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
-        body = RepresentativeBumpRemindersOff(
-            user_id=str(interaction.user.id),
-            reply=InteractionReply(application_id=str(interaction.application_id), token=interaction.token),
-        )
-        try:
-            await self.bot.bus.publish_event(Envelope.new(body.TYPE, button.guild_id, body))
-        except Exception:
-            log.exception("guild %s: could not publish %s", button.guild_id, body.TYPE)
-            await interaction.edit_original_response(content=SEND_FAILED)
+        body = RepresentativeBumpRemindersOff(user_id=str(interaction.user.id), reply=deferred_reply(interaction))
+        await forward_deferred(self.bot, interaction, Envelope.new(body.TYPE, button.guild_id, body), SEND_FAILED)
 
 
 async def setup(bot: PartnersBot) -> None:

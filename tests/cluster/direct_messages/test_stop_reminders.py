@@ -61,6 +61,26 @@ async def test_a_click_by_someone_else_is_refused_and_publishes_nothing(fake_dis
     assert home.bus.events("representative.bump_reminders_off") == []
 
 
+class DownBus(LocalBus):
+    """A broker that cannot take events."""
+
+    async def publish_event(self, env) -> None:
+        raise ConnectionError("broker down")
+
+
+async def test_when_the_click_cannot_be_passed_on_the_member_is_told_to_try_again(
+    fake_discord: FakeDiscord, start_node, home: Home
+) -> None:
+    await home.ok("dm.send", reminder(home))
+    (dm,) = home.world.dms_to(home.rep)
+    await home.bot.close()
+    await start_node(bus=DownBus(), extensions=("cluster.cogs.direct_messages",))
+    click = await fake_discord.button_click(dm, buttons(dm)["Stop these reminders"], user=home.rep)
+    await click.wait_response()
+    told = "That could not be passed on right now; please try again in a moment."
+    await eventually(lambda: home.world.messages[click.original_message_id].content == told)
+
+
 async def test_the_button_sits_under_the_last_message_and_a_plain_dm_has_none(home: Home) -> None:
     await home.ok("dm.send", reminder(home, messages=["A second part"]))
     first, last = home.world.dms_to(home.rep)

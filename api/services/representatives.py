@@ -61,7 +61,6 @@ class RepresentativeRequests:
         lines += [
             say.awaiting_line(p, ledger.active[p.id].awaiting_until, say.confirm_dm_refused(p))
             for p in sorted(awaiting.values(), key=lambda p: p.started_at)
-            if p.id in ledger.active
         ]
         lines += [
             say.active_line(p, ledger.next_bump_at(p.id), ledger.settings.showcase_target_id is not None)

@@ -20,6 +20,7 @@ from .metrics import ApiMetrics
 from .services.ad_proposals import AdProposals
 from .services.applications import ApplicationService
 from .services.blacklist import BlacklistService
+from .services.bump_reminders import BumpReminders
 from .services.command_outcomes import CommandOutcomes
 from .services.confirmations import Confirmations
 from .services.contact_roles import ContactRoles
@@ -43,6 +44,7 @@ from .store.applications import ApplicationRepository
 from .store.audit import AuditRepository
 from .store.blacklist import BlacklistRepository
 from .store.bot_guilds import BotGuildRepository
+from .store.bump_reminder_opt_outs import BumpReminderOptOuts
 from .store.directory import DirectoryRepository
 from .store.join_days import JoinDayRepository
 from .store.joins import JoinRepository
@@ -88,6 +90,7 @@ class Container:
     scheduled: ScheduledWork | MemoryScheduledWork
     health: HealthService
     reminders: StaleQueueReminders
+    bump_reminders: BumpReminders  # the representative's DM when a bump becomes possible
     hub: LiveHub
     directory_repo: DirectoryRepository  # guilds' names, channels and roles (guild.directory)
     people: PeopleRepository  # users' display names and avatars
@@ -191,6 +194,9 @@ class Container:
             scheduled=scheduled,
             health=health,
             reminders=StaleQueueReminders(writer),
+            bump_reminders=BumpReminders(
+                writer, partnerships, BumpReminderOptOuts(database), DirectoryRepository(database)
+            ),
             guild_warnings=GuildWarnings(warnings),
             shard_readiness=ShardReadiness(writer, ledgers, bot_guilds),
             hub=hub,

@@ -44,6 +44,7 @@ class EventWorker:
             "representative.withdraw": c.representatives.withdraw,
             "representative.bump": c.representatives.bump,
             "representative.ad": c.ad_proposals.propose,
+            "representative.bump_reminders_off": c.bump_reminders.stop,
         }
 
     async def handle(self, envelope: Envelope) -> None:

@@ -3,18 +3,23 @@
 A lookup that cannot succeed becomes a plain-words ``CommandRefused`` (reported to staff, not retried);
 Discord's own refusals propagate to the ``CommandRunner``. The permission helpers word the guild
 warnings: which permission the bot lacks, named as staff see it in Discord's settings, and where.
+``forward_deferred`` hands a member's deferred click or command to the api, which answers it.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import discord
 
-from bus.contracts.common import CommandErrorCode
+from bus import Envelope
+from bus.contracts.common import CommandErrorCode, InteractionReply
 from cluster.command_runner import CommandRefused
+
+log = logging.getLogger(__name__)
 
 # Names staff see in Discord's settings, where they differ from the attribute name.
 _PERMISSION_NAMES = {
@@ -106,3 +111,18 @@ async def text_channel_in(bot: discord.Client, guild: discord.Guild, channel_id:
             CommandErrorCode.INVALID_COMMAND, f"The {named} {where(channel, channel_id)} is not a text channel."
         )
     return channel
+
+
+def deferred_reply(interaction: discord.Interaction) -> InteractionReply:
+    """What the api needs to answer a deferred interaction (interaction.followup)."""
+    return InteractionReply(application_id=str(interaction.application_id), token=interaction.token)
+
+
+async def forward_deferred(bot: Any, interaction: discord.Interaction, env: Envelope, failed: str) -> None:
+    """Publishes the event of a deferred interaction; the api answers it. When the broker cannot take
+    it, the member is told `failed` instead of waiting for an answer that will not come."""
+    try:
+        await bot.bus.publish_event(env)
+    except Exception:
+        log.exception("guild %s: could not publish %s %s", env.guild_id, env.type, env.id)
+        await interaction.edit_original_response(content=failed)

@@ -48,6 +48,8 @@ class ActiveSlot:
     # The slot counts against the active cap all the same, so an offer never outruns the cap.
     awaiting_until: datetime | None = None
     proposal_id: str | None = None  # a new advertisement the representative proposed, awaiting review
+    # The next bump time the representative was told of by DM ("a bump is possible"): one DM per interval.
+    bump_reminded_for: datetime | None = None
 
 
 def _frozen(mapping: Mapping | None = None) -> Mapping:
@@ -322,13 +324,22 @@ def own_pending(ledger: Ledger, representative_id: int) -> list[str]:
     return [app_id for _, app_id in sorted(mine)]
 
 
+def own_awaiting(ledger: Ledger, representative_id: int) -> list[str]:
+    """The representative's offers still waiting for their Continue / No thanks (CONFIRM), oldest first."""
+    return _own_slots(ledger, representative_id, awaiting=True)
+
+
 def own_active(ledger: Ledger, representative_id: int) -> list[str]:
     """The representative's ACTIVE partnerships, oldest first (not those still waiting for their answer:
     there is nothing to bump or re-advertise before they said yes)."""
+    return _own_slots(ledger, representative_id, awaiting=False)
+
+
+def _own_slots(ledger: Ledger, representative_id: int, awaiting: bool) -> list[str]:
     mine = [
         (s.started_at, pid)
         for pid, s in ledger.active.items()
-        if s.representative_id == representative_id and s.awaiting_until is None
+        if s.representative_id == representative_id and (s.awaiting_until is not None) is awaiting
     ]
     return [pid for _, pid in sorted(mine)]
 
@@ -406,6 +417,21 @@ def bump(ledger: Ledger, partnership_id: str, now: datetime) -> Ledger:
             ErrorCode.BUMP_TOO_SOON, f"This partner may bump again after {next_at.strftime('%Y-%m-%d %H:%M UTC')}."
         )
     return _replace_active(ledger, partnership_id, post_requested_at=now)
+
+
+def remind_bump(ledger: Ledger, partnership_id: str, now: datetime) -> Ledger | None:
+    """The representative's one DM when a bump becomes possible, remembered with the next bump time it
+    is about, so a repeated reminder for the same interval changes nothing. None when there is nothing
+    to tell: not ACTIVE, no showcase, not possible yet, a post on its way (they are bumping), or told."""
+    slot = ledger.active.get(partnership_id)
+    next_at = ledger.next_bump_at(partnership_id)
+    if slot is None or next_at is None or now < next_at or ledger.settings.showcase_target_id is None:
+        return None
+    if slot.post_requested_at is not None and now < slot.post_requested_at + POST_IN_FLIGHT_TIMEOUT:
+        return None
+    if slot.bump_reminded_for == next_at:
+        return None
+    return _replace_active(ledger, partnership_id, bump_reminded_for=next_at)
 
 
 def edit(ledger: Ledger, partnership_id: str, representative_id: int) -> Ledger:

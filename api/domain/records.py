@@ -198,6 +198,15 @@ class MutualLinkLeft:
     rev: int
 
 
+class BumpRemindersStopped:
+    """The representative pressed "Stop these reminders" on a bump reminder DM: no more reminders to
+    them about this guild's partnerships (kept per representative per guild, outside the ledger)."""
+
+    guild_id: int
+    representative_id: int
+    at: datetime
+
+
 RecordChange = (
     ApplicationRecorded
     | ApplicationDecided
@@ -218,5 +227,6 @@ RecordChange = (
     | WorkScheduled
     | MutualLinkJoined
     | MutualLinkLeft
+    | BumpRemindersStopped
 )
 RECORD_CHANGES = RecordChange.__args__

@@ -14,6 +14,7 @@ from bus.contracts import ApplicationSource as WireSource
 from bus.contracts import (
     CommandRefs,
     ConfirmAsk,
+    DmButton,
     DmSend,
     InteractionFollowup,
     InteractionReply,
@@ -274,9 +275,9 @@ def showcase_edit(p: Partnership, s: GuildSettings) -> list[Outgoing]:
     return [command(p.guild_id, body)]
 
 
-def tell(p: Partnership, user_id: int, content: str) -> Outgoing:
+def tell(p: Partnership, user_id: int, content: str, button: DmButton | None = None) -> Outgoing:
     refs = CommandRefs(partnership_id=p.id)
-    return command(p.guild_id, DmSend(user_id=user_id, content=content, refs=refs))
+    return command(p.guild_id, DmSend(user_id=user_id, content=content, refs=refs, button=button))
 
 
 def end_effects(p: Partnership, s: GuildSettings) -> list[Outgoing]:

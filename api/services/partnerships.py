@@ -28,6 +28,7 @@ from ..domain.snowflake import parse_snowflake
 from ..store.partnerships import PartnershipRepository
 from ..store.warnings import WarningRepository
 from . import audit, effects, journal, notices
+from .bump_reminders import bump_ready_scheduled
 from .health import first_check_scheduled
 from .ids import new_id
 from .mutual import MutualService
@@ -264,6 +265,7 @@ class PartnershipService:
                     journal.live(
                         QueueEventType.SHOWCASE_POSTED, guild_id, new.version, now, partnership_id=partnership_id
                     ),
+                    *bump_ready_scheduled(guild_id, partnership_id, new),  # the representative's one DM
                 ]
             return Change(new, items)
 

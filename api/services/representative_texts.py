@@ -24,6 +24,22 @@ def pending_line(app: Application, position: int | None, queue_length: int) -> s
     )
 
 
+def confirm_dm_refused(p: Partnership) -> bool:
+    """The last offer DM could not be delivered: their DMs were closed when it was sent."""
+    asked = [x for x in p.problems if x.action == "partnership.confirm.ask"]
+    return bool(asked) and asked[-1].code == "FORBIDDEN_DM"
+
+
+def awaiting_line(p: Partnership, deadline: datetime, dm_refused: bool) -> str:
+    text = (
+        f"**{p.partner.name}**: accepted, waiting for your answer. Answer the DM: **Continue** or **No thanks**, "
+        f"before {when(deadline)}; without an answer the offer ends then."
+    )
+    if dm_refused:
+        return text + " The DM could not reach you (your DMs are closed): open them and ask staff to send it again."
+    return text + " No DM? If your DMs are closed, open them and ask staff to send it again."
+
+
 def active_line(p: Partnership, next_bump_at: datetime | None, has_showcase: bool) -> str:
     text = f"**{p.partner.name}**: active partnership since {when(p.started_at)}."
     if not has_showcase:
@@ -62,3 +78,20 @@ def ad_approved(p: Partnership) -> str:
 def ad_denied(p: Partnership, reason: str | None) -> str:
     suffix = reason_suffix(reason)
     return f"Your new advertisement for **{p.partner.name}** was declined; your current ad stays up.{suffix}"
+
+
+def _server(guild_name: str | None) -> str:
+    """Our guild by name (never an id); a guild whose name the bot has not reported yet stays unnamed."""
+    return f"**{guild_name}**" if guild_name else "the server that showcases it"
+
+
+def bump_ready(p: Partnership, guild_name: str | None) -> str:
+    return (
+        f"Your ad for **{p.partner.name}** can be re-posted now: run `/ppartner bump` in {_server(guild_name)}. "
+        "You get this reminder once per bump interval; **Stop these reminders** turns it off."
+    )
+
+
+def bump_reminders_stopped(guild_name: str | None) -> str:
+    where = f"**{guild_name}**" if guild_name else "that server"
+    return f"You won't get these reminders from {where} any more."

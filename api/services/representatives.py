@@ -54,6 +54,11 @@ class RepresentativeRequests:
             say.pending_line(app, rules.queue_position(ledger, app.id), len(ledger.pending))
             for app in sorted(apps.values(), key=lambda a: a.submitted_at)
         ]
+        awaiting = await self._partnerships.get_many(rules.own_awaiting(ledger, user))
+        lines += [
+            say.awaiting_line(p, ledger.active[p.id].awaiting_until, say.confirm_dm_refused(p))
+            for p in sorted(awaiting.values(), key=lambda p: p.started_at)
+        ]
         lines += [
             say.active_line(p, ledger.next_bump_at(p.id), ledger.settings.showcase_target_id is not None)
             for p in sorted(active.values(), key=lambda p: p.started_at)

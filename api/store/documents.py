@@ -72,7 +72,8 @@ def ledger_fields_to_doc(ledger: Ledger) -> dict[str, Any]:
             {"partnership_id": k, "partner_id": str(s.partner_id), "application_id": s.application_id,
              "representative_id": str(s.representative_id), "started_at": s.started_at,
              "last_posted_at": s.last_posted_at, "post_requested_at": s.post_requested_at,
-             "awaiting_until": s.awaiting_until, "proposal_id": s.proposal_id}
+             "awaiting_until": s.awaiting_until, "proposal_id": s.proposal_id,
+             "bump_reminded_for": s.bump_reminded_for}
             for k, s in ledger.active.items()
         ],
         "blacklisted": sorted(str(p) for p in ledger.blacklisted),
@@ -98,6 +99,7 @@ def ledger_from_doc(guild_id: int, doc: dict[str, Any] | None) -> Ledger:
             as_utc(a.get("post_requested_at")),
             as_utc(a.get("awaiting_until")),
             a.get("proposal_id"),
+            as_utc(a.get("bump_reminded_for")),
         )
         for a in doc.get("active", [])
     }

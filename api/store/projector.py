@@ -22,6 +22,8 @@ from ..clock import as_utc
 from ..domain import records
 from ..domain.enums import ApplicationStatus, PartnershipStatus
 from ..domain.mutual import pair_key
+from .bump_reminder_opt_outs import COLLECTION as BUMP_REMINDERS_OFF
+from .bump_reminder_opt_outs import opt_out_doc
 from .database import Database
 from .documents import (
     application_to_doc,
@@ -154,6 +156,10 @@ def encode(change: records.RecordChange) -> dict[str, Any]:
         case records.MutualLinkLeft():
             # Only while our side is still this partnership: a later one with the same partner keeps its side.
             return _link(change, None, expect=change.partnership_id)
+        case records.BumpRemindersStopped():
+            # Inserted once: a replay, or a second click, finds it there (a duplicate key).
+            doc = opt_out_doc(change.guild_id, change.representative_id, change.at)
+            return _insert(change, BUMP_REMINDERS_OFF, doc)
     raise TypeError(f"not a record change: {change!r}")
 
 

@@ -15,6 +15,7 @@ from bus.contracts.common import (
     ApplicationSource,
     ChannelMode,
     CommandRefs,
+    DmButton,
     PartnerServer,
     Placement,
     ReviewStatus,
@@ -161,12 +162,15 @@ class DmSend(Command):
     messages: further messages sent after content, in order (e.g. our advertisement after its
     header, so the ad can be copied on its own). Nothing is ever cut: a text over Discord's 2,000
     characters goes out as several messages split at line breaks. Result: {"channel_id",
-    "message_id"} (the first message)."""
+    "message_id"} (the first message).
+
+    button: an optional persistent button under the last message (additive: older producers omit it)."""
 
     user_id: Snowflake
     content: str
     messages: list[str] = Field(default_factory=list)
     refs: CommandRefs = Field(default_factory=CommandRefs)
+    button: DmButton | None = None
 
 
 @register("interaction.followup", kind=Kind.COMMAND)

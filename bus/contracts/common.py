@@ -49,6 +49,14 @@ class ReviewStatus(StrEnum):
     WITHDRAWN = "WITHDRAWN"  # the representative withdrew the application before staff decided
 
 
+class DmButton(StrEnum):
+    """A persistent button under a dm.send message. The cluster builds it (its custom_id carries the
+    envelope's guild and the DM's user, so a click works after any node restarted) and turns the click
+    into the event named here."""
+
+    STOP_BUMP_REMINDERS = "STOP_BUMP_REMINDERS"  # "Stop these reminders": representative.bump_reminders_off
+
+
 class CommandErrorCode(StrEnum):
     """Known values of command.completed's error_code.
 

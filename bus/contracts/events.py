@@ -86,6 +86,17 @@ class RepresentativeAd(RepresentativeRequest):
     advertisement: str
 
 
+@register("representative.bump_reminders_off", kind=Kind.EVENT)
+class RepresentativeBumpRemindersOff(Contract):
+    """ "Stop these reminders" clicked on a bump reminder DM (dm.send with button STOP_BUMP_REMINDERS) by
+    the representative it was sent to (the cluster refuses anyone else's click). The envelope's
+    guild_id is the guild the reminders come from (from the button's custom_id); reply is the click,
+    deferred ephemerally, which the api answers."""
+
+    user_id: Snowflake
+    reply: InteractionReply
+
+
 @register("member.joined", kind=Kind.EVENT)
 class MemberJoined(Contract):
     """A member joined the guild, with the invite the cluster attributed the join to.

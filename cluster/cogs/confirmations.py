@@ -8,23 +8,20 @@ again (the representative, the offer still open) and answers it with ``interacti
 
 from __future__ import annotations
 
-import logging
 from typing import TYPE_CHECKING, Any
 
 import discord
 
 from bus import Envelope, parse
 from bus.contracts.commands import ConfirmAsk
-from bus.contracts.common import InteractionReply
 from bus.contracts.events import PartnershipAnswer
 from cluster.command_handlers import CommandCog, command_handler
 from cluster.confirm.views import NOT_YOURS, SEND_FAILED, ConfirmButton, offer_text, offer_view
+from cluster.discord_helpers import deferred_reply, forward_deferred
 from cluster.message_text import NO_MENTIONS
 
 if TYPE_CHECKING:
     from cluster.bot import PartnersBot
-
-log = logging.getLogger(__name__)
 
 
 class Confirmations(CommandCog):
@@ -52,13 +49,9 @@ class Confirmations(CommandCog):
             partnership_id=button.partnership_id,
             user_id=str(interaction.user.id),
             answer=button.answer,
-            reply=InteractionReply(application_id=str(interaction.application_id), token=interaction.token),
+            reply=deferred_reply(interaction),
         )
-        try:
-            await self.bot.bus.publish_event(Envelope.new("partnership.answer", button.guild_id, body))
-        except Exception:
-            log.exception("guild %s: could not publish partnership.answer", button.guild_id)
-            await interaction.edit_original_response(content=SEND_FAILED)
+        await forward_deferred(self.bot, interaction, Envelope.new(body.TYPE, button.guild_id, body), SEND_FAILED)
 
 
 async def setup(bot: PartnersBot) -> None:

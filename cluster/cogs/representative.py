@@ -20,13 +20,13 @@ from discord.ext import commands
 
 from bus import Envelope
 from bus.contracts import (
-    InteractionReply,
     RepresentativeAd,
     RepresentativeBump,
     RepresentativeStatus,
     RepresentativeWithdraw,
 )
 from bus.contracts.events import RepresentativeRequest
+from cluster.discord_helpers import deferred_reply, forward_deferred
 from cluster.intake.views import AD_FIELD, advertisement_input, modal_values, submitted_form
 
 if TYPE_CHECKING:
@@ -135,16 +135,11 @@ class Representative(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         body = model(
             user_id=str(interaction.user.id),
-            reply=InteractionReply(application_id=str(interaction.application_id), token=interaction.token),
+            reply=deferred_reply(interaction),
             partner_id=partner_id,
             **extra,
         )
-        env = Envelope.new(model.TYPE, guild_id, body)
-        try:
-            await self.bot.bus.publish_event(env)
-        except Exception:
-            log.exception("guild %s: could not publish %s %s", guild_id, env.type, env.id)
-            await interaction.edit_original_response(content=SEND_FAILED)
+        await forward_deferred(self.bot, interaction, Envelope.new(model.TYPE, guild_id, body), SEND_FAILED)
 
 
 def _partner_id(partner: str | None) -> str | bool | None:

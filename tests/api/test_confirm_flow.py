@@ -14,6 +14,7 @@ from api.scheduler import Scheduler
 from api.store.projector import CONFIRM_DEADLINE
 from bus import Envelope
 from tests.api.factories import GUILD, OTHER_GUILD, completed, next_user_id, submitted
+from tests.api.test_representatives import answer_to, request
 
 LOG_CHANNEL = 555
 REPLY = {"application_id": "99", "token": "tok"}
@@ -202,6 +203,27 @@ async def test_closed_dms_show_on_the_partnership_and_staff_can_send_again(api, 
     assert again["userErrors"][0]["code"] == "INVALID_STATE"
     assert len(commands.of("partnership.confirm.ask")) == 2
     assert commands.of("role.revoke") == [] and commands.of("showcase.remove") == []
+
+
+async def test_status_lists_the_offer_awaiting_the_answer_with_what_happens_next(worker, container, commands, offer):
+    gid, rep = offer
+    pid = _raw_id(gid)
+    deadline = (await container.writer.load(GUILD)).active[pid].awaiting_until.strftime("%Y-%m-%d %H:%M UTC")
+    asked = request("status", rep)
+    await worker.handle(asked)
+    text = await answer_to(commands, asked)
+    assert text.startswith("**Lo-fi Lounge**: accepted, waiting for your answer.")
+    assert f"Answer the DM: **Continue** or **No thanks**, before {deadline}" in text
+    assert "If your DMs are closed, open them and ask staff to send it again." in text
+
+    failed = completed(GUILD, "partnership.confirm.ask", ok=False, refs={"partnership_id": pid},
+                       error_code="FORBIDDEN_DM", error="the user does not accept direct messages")  # fmt: skip
+    await worker.handle(failed)  # the DM never reached them: the status says so
+    asked = request("status", rep)
+    await worker.handle(asked)
+    assert "The DM could not reach you (your DMs are closed): open them and ask staff to send it again." in (
+        await answer_to(commands, asked)
+    )
 
 
 async def test_direct_stays_the_default(api, worker, commands):

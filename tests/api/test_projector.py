@@ -223,6 +223,7 @@ def test_every_record_change_has_a_projector_branch():
         records.AdDecided: records.AdDecided("p", "ad1", None),
         records.MutualLinkJoined: records.MutualLinkJoined(GUILD, PARTNER, "p", 3),
         records.MutualLinkLeft: records.MutualLinkLeft(GUILD, PARTNER, "p", 4),
+        records.BumpRemindersStopped: records.BumpRemindersStopped(GUILD, 8, T0),
     }
     assert set(samples) == set(records.RECORD_CHANGES)
     for kind, change in samples.items():
@@ -243,6 +244,17 @@ async def test_a_health_check_is_stored_on_an_active_partnership_only_and_refres
         projector, records.PartnershipEnded("p1", T0, "done"), records.HealthChecked("p1", Health(), fresh)
     )
     assert (await partnerships.get("p1")).health == health  # an ended partnership keeps its last health
+
+
+async def test_bump_reminders_stopped_is_stored_once_per_representative_and_guild(database):
+    from api.store.bump_reminder_opt_outs import BumpReminderOptOuts
+
+    opt_outs, projector = BumpReminderOptOuts(database), Projector(database)
+    await _apply_twice(
+        projector, records.BumpRemindersStopped(GUILD, 8, T0), records.BumpRemindersStopped(GUILD, 8, T0)
+    )
+    assert await opt_outs.stopped(GUILD, 8)
+    assert not await opt_outs.stopped(GUILD, 9) and not await opt_outs.stopped(GUILD + 1, 8)
 
 
 async def test_scheduled_work_is_projected_into_the_scheduled_store_and_a_replay_keeps_it_once(database):

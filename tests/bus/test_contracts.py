@@ -164,6 +164,27 @@ def test_command_completed_echoes_the_commands_refs() -> None:
     assert parse_as(command_completed(review), c.CommandCompleted).refs.application_id == "a2"
 
 
+def test_dm_send_takes_an_optional_button_and_older_bodies_still_parse() -> None:
+    # The fields before the button, exactly as older producers send them: still valid, no button.
+    older = {"user_id": "2", "content": "hi", "messages": [], "refs": {"application_id": None, "partnership_id": "p"}}
+    assert parse(Envelope.new("dm.send", 1, older)).button is None
+    with_button = dict(older, button="STOP_BUMP_REMINDERS")
+    cmd = parse_as(Envelope.new("dm.send", 1, with_button), c.DmSend)
+    assert cmd.button is c.DmButton.STOP_BUMP_REMINDERS
+    assert cmd.model_dump(mode="json") == with_button
+    with pytest.raises(MalformedMessage, match="button"):
+        parse(Envelope.new("dm.send", 1, dict(older, button="SELF_DESTRUCT")))
+
+
+def test_a_stop_reminders_click_is_a_representative_event() -> None:
+    data = {"user_id": "80351110224678912", "reply": {"application_id": "1100000000000000001", "token": "tok"}}
+    click = parse_as(env("representative.bump_reminders_off", data), c.RepresentativeBumpRemindersOff)
+    assert click.model_dump(mode="json") == data
+    assert c.RepresentativeBumpRemindersOff.KIND is c.Kind.EVENT and c.RepresentativeBumpRemindersOff.VERSION == 1
+    with pytest.raises(MalformedMessage, match="reply"):
+        parse(env("representative.bump_reminders_off", {"user_id": "1"}))
+
+
 def test_every_contract_is_documented_and_listed_in_the_readme() -> None:
     readme = README.read_text()
     kinds = set()

@@ -161,3 +161,33 @@ def test_a_showcase_result_for_a_partnership_that_is_not_active_changes_nothing(
     before = state(ended)
     assert rules.showcase_result(ended, "ps-1", T0 + MINUTE) is None
     assert state(ended) == before
+
+
+# ---- the representative's one DM when a bump becomes possible ------------------------------------------
+
+
+def test_the_bump_reminder_is_due_at_next_bump_at_and_told_once_per_interval():
+    ledger = active(last_posted_at=T0)
+    assert rules.remind_bump(ledger, "ps-1", T0 + WEEK - TICK) is None  # not possible yet
+    before = state(ledger)
+    told = rules.remind_bump(ledger, "ps-1", T0 + WEEK)
+    assert state(ledger) == before and told.version == ledger.version + 1
+    assert told.active["ps-1"] == replace(ledger.active["ps-1"], bump_reminded_for=T0 + WEEK)
+    assert rules.remind_bump(told, "ps-1", T0 + WEEK + DAY) is None  # the same interval: told already
+    bumped(told, T0 + WEEK + DAY)  # the reminder blocks nothing
+
+    reposted = result(told, T0 + WEEK + DAY)  # a new interval: one more reminder
+    assert rules.remind_bump(reposted, "ps-1", T0 + 2 * WEEK + DAY - TICK) is None
+    again = rules.remind_bump(reposted, "ps-1", T0 + 2 * WEEK + DAY)
+    assert again.active["ps-1"].bump_reminded_for == T0 + 2 * WEEK + DAY
+
+
+def test_no_bump_reminder_without_a_possible_bump():
+    assert rules.remind_bump(active(), "ps-1", T0) is None  # never posted
+    assert rules.remind_bump(active(last_posted_at=T0), "ps-unknown", T0 + WEEK) is None  # ended or unknown
+    no_showcase = active(replace(SHOWCASED, showcase_channel_id=None), last_posted_at=T0)
+    assert rules.remind_bump(no_showcase, "ps-1", T0 + WEEK) is None
+    in_flight = active(last_posted_at=T0, post_requested_at=T0 + WEEK)  # they are bumping right now
+    assert rules.remind_bump(in_flight, "ps-1", T0 + WEEK + MINUTE) is None
+    awaiting = make_ledger(SHOWCASED, active={"ps-1": replace(slot(last_posted_at=T0), awaiting_until=T0 + WEEK)})
+    assert rules.remind_bump(awaiting, "ps-1", T0 + WEEK) is None

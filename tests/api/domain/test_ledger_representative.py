@@ -42,7 +42,15 @@ def test_own_records_and_queue_position():
         active={"p": ActiveSlot(PARTNER + 4, "x", REP, T0), "q": ActiveSlot(PARTNER + 5, "y", REP + 1, T0)},
     )
     assert rules.own_pending(ledger, REP) == ["c", "b"] and rules.own_active(ledger, REP) == ["p"]
+    assert rules.own_awaiting(ledger, REP) == []
     assert [rules.queue_position(ledger, i) for i in ("c", "a", "b", "gone")] == [1, 2, 3, None]
+
+
+def test_an_offer_awaiting_the_answer_is_the_representatives_but_not_active():
+    waiting = ActiveSlot(PARTNER + 6, "z", REP, T0, awaiting_until=T0 + HOUR)
+    ledger = make_ledger(active={"p": ActiveSlot(PARTNER + 4, "x", REP, T0), "w": waiting})
+    assert rules.own_awaiting(ledger, REP) == ["w"] and rules.own_active(ledger, REP) == ["p"]
+    assert rules.own_awaiting(ledger, REP + 1) == []
 
 
 def test_one_proposed_ad_at_a_time_only_from_the_representative_decided_once():

@@ -13,6 +13,8 @@ import re
 
 import discord
 
+from cluster.persistent_buttons import PersistentButton, persistent_view
+
 TEMPLATE = r"partners:reminders:off:(?P<guild_id>[0-9]{1,20}):(?P<user_id>[0-9]{1,20})"
 
 NOT_YOURS = "These reminders are sent to the partnership's representative; only they can turn them off."
@@ -23,8 +25,10 @@ def button_id(guild_id: int, user_id: int) -> str:
     return f"partners:reminders:off:{guild_id}:{user_id}"
 
 
-class StopRemindersButton(discord.ui.DynamicItem[discord.ui.Button], template=TEMPLATE):
+class StopRemindersButton(PersistentButton, template=TEMPLATE):
     """The DirectMessages cog's ``stop_reminders(interaction, button)`` runs on a click."""
+
+    handler = ("DirectMessages", "stop_reminders")
 
     def __init__(self, guild_id: int, user_id: int) -> None:
         super().__init__(
@@ -38,18 +42,9 @@ class StopRemindersButton(discord.ui.DynamicItem[discord.ui.Button], template=TE
         self.user_id = user_id
 
     @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
-    ) -> StopRemindersButton:
+    def from_match(cls, match: re.Match[str]) -> StopRemindersButton:
         return cls(int(match["guild_id"]), int(match["user_id"]))
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        cog = interaction.client.get_cog("DirectMessages")  # type: ignore[attr-defined]
-        if cog is not None:
-            await cog.stop_reminders(interaction, self)
 
 
 def stop_reminders_view(guild_id: int, user_id: int) -> discord.ui.View:
-    view = discord.ui.View(timeout=None)
-    view.add_item(StopRemindersButton(guild_id, user_id))
-    return view
+    return persistent_view(StopRemindersButton(guild_id, user_id))

@@ -194,8 +194,9 @@ class Review(CommandCog):
 
     # ---- buttons (reviewStyle BUTTONS) ----------------------------------------------------------------
 
-    async def review_clicked(self, interaction: discord.Interaction, action: str, application_id: str) -> None:
+    async def review_clicked(self, interaction: discord.Interaction, button: ReviewButton) -> None:
         """Approve is forwarded at once; Deny and Deny + blacklist open the reason form first."""
+        action, application_id = button.action, button.application_id
         member = interaction.user
         guild = interaction.guild
         if guild is None or not isinstance(member, discord.Member):

@@ -14,6 +14,7 @@ from datetime import datetime
 import discord
 
 from cluster.message_text import clip
+from cluster.persistent_buttons import PersistentButton, persistent_view
 
 TEMPLATE = (
     r"partners:confirm:(?P<answer>yes|no):(?P<guild_id>[0-9]{1,20}):(?P<partnership_id>[0-9a-f]{1,32}):"
@@ -39,8 +40,10 @@ def offer_text(guild_name: str, partner_name: str, expires_at: datetime) -> str:
     )
 
 
-class ConfirmButton(discord.ui.DynamicItem[discord.ui.Button], template=TEMPLATE):
+class ConfirmButton(PersistentButton, template=TEMPLATE):
     """Continue / No thanks; the Confirmations cog's ``answered(interaction, button)`` runs."""
+
+    handler = ("Confirmations", "answered")
 
     def __init__(self, answer: str, guild_id: int, partnership_id: str, user_id: int) -> None:
         yes = answer == "yes"
@@ -57,19 +60,9 @@ class ConfirmButton(discord.ui.DynamicItem[discord.ui.Button], template=TEMPLATE
         self.user_id = user_id
 
     @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
-    ) -> ConfirmButton:
+    def from_match(cls, match: re.Match[str]) -> ConfirmButton:
         return cls(match["answer"], int(match["guild_id"]), match["partnership_id"], int(match["user_id"]))
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        cog = interaction.client.get_cog("Confirmations")  # type: ignore[attr-defined]
-        if cog is not None:
-            await cog.answered(interaction, self)
 
 
 def offer_view(guild_id: int, partnership_id: str, user_id: int) -> discord.ui.View:
-    view = discord.ui.View(timeout=None)
-    for answer in ("yes", "no"):
-        view.add_item(ConfirmButton(answer, guild_id, partnership_id, user_id))
-    return view
+    return persistent_view(*(ConfirmButton(answer, guild_id, partnership_id, user_id) for answer in ("yes", "no")))

@@ -19,6 +19,7 @@ import discord
 
 from bus.contracts.common import ApplicationSource
 from cluster.intake import texts
+from cluster.persistent_buttons import PersistentButton, persistent_view
 
 MODAL_PREFIX = "partners:apply:"
 PANEL_BUTTON_ID = "partners:panel:apply"
@@ -108,7 +109,7 @@ class PanelView(discord.ui.View):
         await self._on_apply(interaction)
 
 
-class TicketFormButton(discord.ui.DynamicItem[discord.ui.Button], template=TICKET_BUTTON_TEMPLATE):
+class TicketFormButton(PersistentButton, template=TICKET_BUTTON_TEMPLATE):
     """A ticket's button: opens the application form, for the applicant the ticket is for only."""
 
     def __init__(self, user_id: int) -> None:
@@ -122,9 +123,7 @@ class TicketFormButton(discord.ui.DynamicItem[discord.ui.Button], template=TICKE
         self.user_id = user_id
 
     @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
-    ) -> TicketFormButton:
+    def from_match(cls, match: re.Match[str]) -> TicketFormButton:
         return cls(int(match["user_id"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
@@ -138,6 +137,4 @@ class TicketFormButton(discord.ui.DynamicItem[discord.ui.Button], template=TICKE
 
 
 def ticket_view(user_id: int) -> discord.ui.View:
-    view = discord.ui.View(timeout=None)
-    view.add_item(TicketFormButton(user_id))
-    return view
+    return persistent_view(TicketFormButton(user_id))

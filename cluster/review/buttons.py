@@ -13,6 +13,8 @@ import re
 
 import discord
 
+from cluster.persistent_buttons import PersistentButton, persistent_view
+
 APPROVE = "approve"
 DENY = "deny"
 DENY_BLACKLIST = "denybl"
@@ -36,8 +38,10 @@ def button_id(action: str, application_id: str) -> str:
     return f"partners:review:{action}:{application_id}"
 
 
-class ReviewButton(discord.ui.DynamicItem[discord.ui.Button], template=BUTTON_TEMPLATE):
-    """One of the three buttons; the Review cog's ``review_clicked(interaction, action, application_id)`` runs."""
+class ReviewButton(PersistentButton, template=BUTTON_TEMPLATE):
+    """One of the three buttons; the Review cog's ``review_clicked(interaction, button)`` runs."""
+
+    handler = ("Review", "review_clicked")
 
     def __init__(self, action: str, application_id: str) -> None:
         super().__init__(
@@ -47,22 +51,12 @@ class ReviewButton(discord.ui.DynamicItem[discord.ui.Button], template=BUTTON_TE
         self.application_id = application_id
 
     @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
-    ) -> ReviewButton:
+    def from_match(cls, match: re.Match[str]) -> ReviewButton:
         return cls(match["action"], match["application_id"])
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        cog = interaction.client.get_cog("Review")  # type: ignore[attr-defined]
-        if cog is not None:
-            await cog.review_clicked(interaction, self.action, self.application_id)
 
 
 def review_view(application_id: str) -> discord.ui.View:
-    view = discord.ui.View(timeout=None)
-    for action in ACTIONS:
-        view.add_item(ReviewButton(action, application_id))
-    return view
+    return persistent_view(*(ReviewButton(action, application_id) for action in ACTIONS))
 
 
 class DenyForm(discord.ui.Modal):

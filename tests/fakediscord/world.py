@@ -286,6 +286,11 @@ class Message:
         return bool(self.flags & MessageFlags.EPHEMERAL)
 
     @property
+    def buttons(self) -> dict[str, str]:
+        """The message's buttons, label -> custom_id (what a test clicks by name)."""
+        return {b["label"]: b["custom_id"] for row in self.components for b in row["components"] if "label" in b}
+
+    @property
     def pings_nobody(self) -> bool:
         return not (self.pings["everyone"] or self.pings["users"] or self.pings["roles"])
 

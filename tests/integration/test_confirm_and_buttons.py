@@ -41,10 +41,6 @@ async def apps(sys_: System, home: Home) -> list[dict]:
     return [e["node"] for e in data["guild"]["applications"]["edges"]]
 
 
-def buttons(message: Any) -> dict[str, str]:
-    return {b["label"]: b["custom_id"] for row in message.components for b in row["components"]}
-
-
 async def followup_text(fake: FakeDiscord, click: Any) -> str:
     ids = await eventually(lambda: click.followup_ids, timeout=15)
     return fake.world.messages[ids[0]].content
@@ -75,11 +71,11 @@ async def test_continue_after_a_restart_exchanges_the_ads(system: System) -> Non
     await system.stop_node("a")  # the node that would get the click restarts
     await system.start_node("a2", "0-1")
 
-    stranger = await fake.button_click(offer, buttons(offer)["Continue"], user=home.member)
+    stranger = await fake.button_click(offer, offer.buttons["Continue"], user=home.member)
     refused = await stranger.wait_response()
     assert refused["type"] == 4 and refused["data"]["flags"] & EPHEMERAL
 
-    click = await fake.button_click(offer, buttons(offer)["Continue"], user=home.rep)
+    click = await fake.button_click(offer, offer.buttons["Continue"], user=home.rep)
     assert (await click.wait_response())["type"] == 5
     assert (await followup_text(fake, click)).startswith("Thanks! The partnership is on")
 
@@ -106,11 +102,11 @@ async def test_a_reviewers_deny_form_reaches_the_applicant(system: System) -> No
     review = (await eventually(lambda: [m for m in bot_messages(fake, home.review) if m.components], timeout=10))[0]
     assert review.reactions == {}
 
-    nope = await fake.button_click(review, buttons(review)["Deny"], user=home.member)
+    nope = await fake.button_click(review, review.buttons["Deny"], user=home.member)
     assert (await nope.wait_response())["data"]["content"].startswith("Only partnership managers")
     assert (await apps(system, home))[0]["status"] == "PENDING"
 
-    click = await fake.button_click(review, buttons(review)["Deny"], user=home.staff)
+    click = await fake.button_click(review, review.buttons["Deny"], user=home.staff)
     await click.wait_response()
     submit = await fake.modal_submit(click, {"reason": "Your server is too new for us"})
     assert (await followup_text(fake, submit)).startswith("Denied **Partner Place**")

@@ -31,10 +31,6 @@ def ask(home: Home, user: int | None = None) -> dict:
     }
 
 
-def buttons(message) -> dict[str, str]:
-    return {b["label"]: b["custom_id"] for row in message.components for b in row["components"]}
-
-
 async def test_the_offer_names_the_server_and_its_buttons_work_after_a_restart(
     fake_discord: FakeDiscord, start_node, home: Home
 ) -> None:
@@ -43,7 +39,7 @@ async def test_the_offer_names_the_server_and_its_buttons_work_after_a_restart(
     assert result == {"channel_id": str(dm.channel_id), "message_id": str(dm.id)}
     assert "**Home** accepted your partnership request for **Cool Partner**" in dm.content
     assert f"<t:{int(EXPIRES.timestamp())}:f>" in dm.content and dm.pings_nobody
-    ids = buttons(dm)
+    ids = dm.buttons
     assert list(ids) == ["Continue", "No thanks"]
     assert ids["Continue"] == f"partners:confirm:yes:{home.guild.id}:{PID}:{home.rep}"
 
@@ -68,11 +64,7 @@ async def test_the_offer_names_the_server_and_its_buttons_work_after_a_restart(
 async def test_a_click_by_someone_else_is_refused_and_forwards_nothing(fake_discord: FakeDiscord, home: Home) -> None:
     await home.ok("partnership.confirm.ask", ask(home))
     (dm,) = home.world.dms_to(home.rep)
-    stranger = home.world.add_member(home.guild, username="stranger").user_id
-    click = await fake_discord.button_click(dm, buttons(dm)["Continue"], user=stranger)
-    response = await click.wait_response()
-    assert response["type"] == 4 and response["data"]["flags"] & EPHEMERAL
-    assert response["data"]["content"] == (
+    assert await home.refusal_to_a_stranger(dm, "Continue") == (
         "Only the representative this offer was sent to can answer it; nothing was changed."
     )
     assert home.bus.events("partnership.answer") == []

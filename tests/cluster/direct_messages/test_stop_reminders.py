@@ -24,10 +24,6 @@ def reminder(home: Home, **extra) -> dict:
     return {"user_id": str(home.rep), "content": REMINDER, "button": "STOP_BUMP_REMINDERS", **extra}
 
 
-def buttons(message) -> dict[str, str]:
-    return {b["label"]: b["custom_id"] for row in message.components for b in row["components"]}
-
-
 async def test_the_stop_button_works_after_a_restart_and_tells_the_api(
     fake_discord: FakeDiscord, start_node, home: Home
 ) -> None:
@@ -35,12 +31,12 @@ async def test_the_stop_button_works_after_a_restart_and_tells_the_api(
     (dm,) = home.world.dms_to(home.rep)
     assert result == {"channel_id": str(dm.channel_id), "message_id": str(dm.id)}
     assert dm.content == REMINDER and dm.pings_nobody
-    assert buttons(dm) == {"Stop these reminders": f"partners:reminders:off:{home.guild.id}:{home.rep}"}
+    assert dm.buttons == {"Stop these reminders": f"partners:reminders:off:{home.guild.id}:{home.rep}"}
 
     await home.bot.close()  # a restart: the new node never saw the DM
     bus = LocalBus()
     await start_node(bus=bus, extensions=("cluster.cogs.direct_messages",))
-    click = await fake_discord.button_click(dm, buttons(dm)["Stop these reminders"], user=home.rep)
+    click = await fake_discord.button_click(dm, dm.buttons["Stop these reminders"], user=home.rep)
     response = await click.wait_response()
     assert response["type"] == 5 and response["data"]["flags"] & EPHEMERAL  # deferred: the api answers
     (event,) = await eventually(lambda: bus.events("representative.bump_reminders_off"))
@@ -51,11 +47,7 @@ async def test_the_stop_button_works_after_a_restart_and_tells_the_api(
 async def test_a_click_by_someone_else_is_refused_and_publishes_nothing(fake_discord: FakeDiscord, home: Home) -> None:
     await home.ok("dm.send", reminder(home))
     (dm,) = home.world.dms_to(home.rep)
-    stranger = home.world.add_member(home.guild, username="stranger").user_id
-    click = await fake_discord.button_click(dm, buttons(dm)["Stop these reminders"], user=stranger)
-    response = await click.wait_response()
-    assert response["type"] == 4 and response["data"]["flags"] & EPHEMERAL
-    assert response["data"]["content"] == (
+    assert await home.refusal_to_a_stranger(dm, "Stop these reminders") == (
         "These reminders are sent to the partnership's representative; only they can turn them off."
     )
     assert home.bus.events("representative.bump_reminders_off") == []
@@ -75,7 +67,7 @@ async def test_when_the_click_cannot_be_passed_on_the_member_is_told_to_try_agai
     (dm,) = home.world.dms_to(home.rep)
     await home.bot.close()
     await start_node(bus=DownBus(), extensions=("cluster.cogs.direct_messages",))
-    click = await fake_discord.button_click(dm, buttons(dm)["Stop these reminders"], user=home.rep)
+    click = await fake_discord.button_click(dm, dm.buttons["Stop these reminders"], user=home.rep)
     await click.wait_response()
     told = "That could not be passed on right now; please try again in a moment."
     await eventually(lambda: home.world.messages[click.original_message_id].content == told)
@@ -85,7 +77,7 @@ async def test_the_button_sits_under_the_last_message_and_a_plain_dm_has_none(ho
     await home.ok("dm.send", reminder(home, messages=["A second part"]))
     first, last = home.world.dms_to(home.rep)
     assert (first.content, last.content) == (REMINDER, "A second part")
-    assert not first.components and list(buttons(last)) == ["Stop these reminders"]
+    assert not first.components and list(last.buttons) == ["Stop these reminders"]
 
     await home.ok("dm.send", {"user_id": str(home.rep), "content": "No button here"})
     assert not home.world.dms_to(home.rep)[-1].components

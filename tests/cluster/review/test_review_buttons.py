@@ -24,10 +24,6 @@ async def home(fake_discord: FakeDiscord, start_node) -> Home:
     return home
 
 
-def buttons(message) -> dict[str, str]:
-    return {b["label"]: b["custom_id"] for row in message.components for b in row["components"]}
-
-
 async def post(home: Home):
     data = {**home.review_post(), "application_id": APP, "buttons": True}
     result = await home.ok("review.post", data)
@@ -36,7 +32,7 @@ async def post(home: Home):
 
 async def test_a_buttons_post_has_three_buttons_and_no_reactions(home: Home) -> None:
     m = await post(home)
-    assert buttons(m) == {
+    assert m.buttons == {
         "Approve": f"partners:review:approve:{APP}",
         "Deny": f"partners:review:deny:{APP}",
         "Deny + blacklist": f"partners:review:denybl:{APP}",
@@ -68,7 +64,7 @@ async def test_a_managers_approve_is_forwarded_after_a_restart(
              "review_channel_id": str(home.review.id), "manager_role_ids": [str(home.team.id)]},
         ),
     )  # fmt: skip
-    click = await fake_discord.button_click(m, buttons(m)["Approve"], user=member)
+    click = await fake_discord.button_click(m, m.buttons["Approve"], user=member)
     response = await click.wait_response()
     assert response["type"] == 5 and response["data"]["flags"] & EPHEMERAL
     (event,) = await eventually(lambda: bus.events("review.button"))
@@ -82,7 +78,7 @@ async def test_a_managers_approve_is_forwarded_after_a_restart(
 async def test_others_are_refused_at_the_click_and_nothing_is_forwarded(fake_discord: FakeDiscord, home: Home) -> None:
     m = await post(home)
     for label in ("Approve", "Deny", "Deny + blacklist"):
-        click = await fake_discord.button_click(m, buttons(m)[label], user=home.rep)
+        click = await fake_discord.button_click(m, m.buttons[label], user=home.rep)
         response = await click.wait_response()
         assert response["type"] == 4 and response["data"]["flags"] & EPHEMERAL, label
         assert response["data"]["content"] == REFUSAL
@@ -93,7 +89,7 @@ async def test_others_are_refused_at_the_click_and_nothing_is_forwarded(fake_dis
 async def test_deny_asks_for_the_reason_and_forwards_it(fake_discord: FakeDiscord, home: Home) -> None:
     m = await post(home)
     staff = home.world.add_member(home.guild, username="staff", roles=[home.manager_role]).user_id
-    click = await fake_discord.button_click(m, buttons(m)["Deny + blacklist"], user=staff)
+    click = await fake_discord.button_click(m, m.buttons["Deny + blacklist"], user=staff)
     await click.wait_response()
     assert click.modal["custom_id"] == f"partners:review-form:denybl:{APP}"
     submit = await fake_discord.modal_submit(click, {"reason": "  Not our audience  "})

@@ -16,6 +16,7 @@ from bus import Envelope
 from cluster.bot import PartnersBot
 from cluster.bus_link import LocalBus
 from tests.fakediscord import Channel, FakeDiscord, Guild, Message, Role, World
+from tests.fakediscord.constants import MessageFlags
 
 EXTENSIONS = (
     "cluster.cogs.guild_config",
@@ -64,6 +65,14 @@ class Home:
         done = await self.command(type_, data)
         assert done.data["ok"] is True, done.data
         return done.data["result"]
+
+    async def refusal_to_a_stranger(self, message: Message, label: str) -> str:
+        """A member who is not the one the button is for clicks it: the ephemeral answer they get."""
+        stranger = self.world.add_member(self.guild, username="stranger").user_id
+        click = await self.fake.button_click(message, message.buttons[label], user=stranger)
+        response = await click.wait_response()
+        assert response["type"] == 4 and response["data"]["flags"] & MessageFlags.EPHEMERAL, response
+        return response["data"]["content"]
 
     async def sync(self, **settings: Any) -> None:
         data = {"application_mode": "SLASH", "channel_mode": "SINGLE_CHANNEL", "track_joins": False, **settings}

@@ -140,7 +140,7 @@ class HealthService:
         if self._mutual is not None:
             # NOT_RECIPROCATED follows the partner's side even when a crash lost the follow-up of its
             # start or end (`MutualService.follow`): opened or closed here if it disagrees.
-            await self._mutual.review(p)
+            await self._mutual.heal(p)
         again = now + self.cadence
         if not ledger.settings.health_checks:
             return again

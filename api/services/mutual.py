@@ -108,6 +108,13 @@ class MutualService:
                 if theirs is not None:
                     await self.review(theirs)
 
+    async def heal(self, partnership: Partnership) -> None:
+        """A health check's reconcile (`HealthService.check_due`): compared first without the lock
+        (three reads); only a disagreement, a follow-up a crash lost, is reviewed under it."""
+        seen = await self.reciprocity(partnership.guild_id, partnership.partner.id)
+        if mutual.not_reciprocated_change(seen, mutual.open_since(partnership) is not None) is not None:
+            await self.review(partnership)
+
     async def review(self, partnership: Partnership) -> None:
         """Opens or closes NOT_RECIPROCATED on `partnership` as the partner's side stands now: the
         partnership and its reciprocity are read again under our guild's lock, and the problem is

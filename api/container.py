@@ -154,7 +154,7 @@ class Container:
             MutualLinkRepository(database), warnings,
         )  # fmt: skip
         application_service = ApplicationService(writer, apps, partnerships, processed, mutual, check_every=every)
-        health = HealthService(writer, partnerships, every)
+        health = HealthService(writer, partnerships, every, mutual=mutual)
         partnership_service = PartnershipService(writer, partnerships, warnings, mutual, check_every=every)
         contact_roles = ContactRoles(writer, partnerships)
         ad_proposals = AdProposals(writer, partnerships, processed)

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from .enums import ApplicationStatus
-from .models import AdProposal, Application, Health, PartnerServer, Partnership, ShowcasePlacement
+from .models import AdProposal, Application, Health, PartnerServer, Partnership, Problem, ShowcasePlacement
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +198,7 @@ class MutualLinkLeft:
     rev: int
 
 
+@dataclass(frozen=True, slots=True)
 class BumpRemindersStopped:
     """The representative pressed "Stop these reminders" on a bump reminder DM: no more reminders to
     them about this guild's partnerships (kept per representative per guild, outside the ledger)."""
@@ -205,6 +206,26 @@ class BumpRemindersStopped:
     guild_id: int
     representative_id: int
     at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ProblemRaised:
+    """A problem shown on a partnership and among its guild's warnings (NOT_RECIPROCATED), journaled
+    with the change that decides it, so a crash after the commit still shows it. Raised once per code:
+    a replay, or a second raise while it is open, keeps the first (its grace counts from then)."""
+
+    guild_id: int
+    partnership_id: str
+    problem: Problem
+
+
+@dataclass(frozen=True, slots=True)
+class ProblemCleared:
+    """The partnership's problems with `code` are solved: gone from it and from its guild's warnings."""
+
+    guild_id: int
+    partnership_id: str
+    code: str
 
 
 RecordChange = (
@@ -228,5 +249,7 @@ RecordChange = (
     | MutualLinkJoined
     | MutualLinkLeft
     | BumpRemindersStopped
+    | ProblemRaised
+    | ProblemCleared
 )
 RECORD_CHANGES = RecordChange.__args__

@@ -173,13 +173,12 @@ class ApplicationService:
                 items.append(MutualLinkJoined(app.guild_id, app.partner.id, partnership_id, new.version))
             return Change(new, items, partnership)
 
-        await self._writer.run(app.guild_id, decide)
-        started = await self._partnerships.get(partnership_id)
-        if self._mutual is not None and started is not None and started.status is PartnershipStatus.ACTIVE:
+        change = await self._writer.run(app.guild_id, decide)
+        if self._mutual is not None:
             # The partner's NOT_RECIPROCATED closes. An offer awaiting the partner's answer is not
-            # showcased yet: Continue does this (api/services/confirmations.py).
-            await self._mutual.started(started)
-        return Decision(await self._apps.get(app.id), started)
+            # showcased yet (not linked): Continue does this (api/services/confirmations.py).
+            await self._mutual.follow(change)
+        return Decision(await self._apps.get(app.id), await self._partnerships.get(partnership_id))
 
     async def deny(self, app: Application, actor: int | None, reason: str | None, blacklist: bool) -> Decision:
         reason = text.reason(reason)

@@ -21,10 +21,10 @@ from ..domain import ledger as rules
 from ..domain.enums import PartnershipStatus, QueueEventType
 from ..domain.errors import ErrorCode, RuleViolation
 from ..domain.models import Partnership
-from ..domain.records import MutualLinkJoined, PartnershipConfirmed, PartnershipEnded
+from ..domain.records import MutualLinkJoined, PartnershipConfirmed
 from ..store.partnerships import PartnershipRepository
 from ..store.scheduled import Claim
-from . import audit, effects, journal, notices
+from . import audit, effects, endings, journal, notices
 from .journal import Outgoing
 from .mutual import MutualService
 from .writer import Change, GuildWriter
@@ -99,11 +99,10 @@ class Confirmations:
             ]  # fmt: skip
             return Change(new, items)
 
-        await self._writer.run(p.guild_id, decide)
+        await self._follow(await self._writer.run(p.guild_id, decide))  # what approval does when ACTIVE
         if self._mutual is not None:
             confirmed = await self._partnerships.get(p.id)
             if confirmed is not None and confirmed.status is PartnershipStatus.ACTIVE:
-                await self._mutual.started(confirmed)  # what approval does for an ACTIVE partnership
                 if p.tracked_invite_code is not None:  # else the invite's completion files the request
                     await self._mutual.offer(confirmed, p.tracked_invite_code)
 
@@ -112,13 +111,13 @@ class Confirmations:
             new = rules.decline(ledger, p.id)
             content = notices.partner_declined(p.partner, p.representative_id)
             items = [
-                *_ended(p, new, now, p.representative_id, DECLINED),
+                *endings.partnership_ended(p, new, now, p.representative_id, DECLINED),
                 *([reply] if reply else []),
                 *effects.tell_staff(p.guild_id, ledger.settings, content, p.id),
             ]
             return Change(new, items)
 
-        await self._writer.run(p.guild_id, decide)
+        await self._follow(await self._writer.run(p.guild_id, decide))
 
     # --- the deadline (scheduled work `confirm.deadline`) -----------------------------------------
 
@@ -134,13 +133,19 @@ class Confirmations:
             if new is None:
                 return Change(None)
             items = [
-                *_ended(p, new, now, None, NO_ANSWER),
+                *endings.partnership_ended(p, new, now, None, NO_ANSWER),
                 *effects.tell_staff(p.guild_id, ledger.settings, notices.partner_no_answer(p.partner), p.id),
             ]
             return Change(new, items)
 
-        await self._writer.run(p.guild_id, decide)
+        await self._follow(await self._writer.run(p.guild_id, decide))
         return None
+
+    async def _follow(self, change: Change) -> None:
+        """The partner's side is told of a confirmed or ended offer as of every start and end
+        (`MutualService.follow`)."""
+        if self._mutual is not None:
+            await self._mutual.follow(change)
 
     # --- staff: send the question again -----------------------------------------------------------
 
@@ -157,13 +162,3 @@ class Confirmations:
             raise RuleViolation(ErrorCode.INVALID_STATE, "This partnership is not waiting for the partner's answer.")
         await self._writer.run(p.guild_id, decide)
         return await self._partnerships.get(p.id) or p
-
-
-def _ended(p: Partnership, new: rules.Ledger, now: datetime, actor: int | None, reason: str) -> list:
-    return [
-        PartnershipEnded(p.id, now, reason),
-        journal.live(QueueEventType.PARTNERSHIP_ENDED, p.guild_id, new.version, now, partnership_id=p.id),
-        audit.entry(
-            p.guild_id, now, actor, "partnership.end", p.id, {"status": "AWAITING_PARTNER"}, {"status": "ENDED"}, reason
-        ),
-    ]

@@ -19,11 +19,11 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..clock import utcnow
 from ..domain import ledger as rules
-from ..domain.enums import HealthIssue, PartnershipStatus, QueueEventType
+from ..domain.enums import HealthIssue, PartnershipStatus, QueueEventType, Reciprocity
 from ..domain.health import (
     CheckFacts,
     Verdict,
@@ -36,10 +36,14 @@ from ..domain.health import (
 )
 from ..domain.ledger import Ledger
 from ..domain.models import Health, PartnerServer, Partnership
-from ..domain.records import HealthChecked, MutualLinkLeft, PartnershipEnded, WorkScheduled
+from ..domain.mutual import open_since
+from ..domain.records import HealthChecked, WorkScheduled
 from ..store.partnerships import PartnershipRepository
-from . import audit, effects, journal, notices
+from . import effects, endings, journal, notices
 from .writer import Change, GuildWriter
+
+if TYPE_CHECKING:
+    from .mutual import MutualService  # which imports DEADLINE from here
 
 log = logging.getLogger(__name__)
 
@@ -111,12 +115,15 @@ class HealthService:
         partnerships: PartnershipRepository,
         cadence: timedelta,
         clock: Callable[[], datetime] = utcnow,
+        mutual: MutualService | None = None,
     ):
         self._writer = writer
         self._partnerships = partnerships
         self.cadence = cadence
         self.invites = InviteFacts(ttl=cadence)
         self._clock = clock
+        # NOT_RECIPROCATED's truth (the partner's side) and the partner's follow-up of an auto-end.
+        self._mutual = mutual
 
     # ---- scheduled work ------------------------------------------------------------------------
 
@@ -130,6 +137,10 @@ class HealthService:
         ledger = await self._writer.load(p.guild_id)
         if partnership_id not in ledger.active:
             return None
+        if self._mutual is not None:
+            # NOT_RECIPROCATED follows the partner's side even when a crash lost the follow-up of its
+            # start or end (`MutualService.follow`): opened or closed here if it disagrees.
+            await self._mutual.heal(p)
         again = now + self.cadence
         if not ledger.settings.health_checks:
             return again
@@ -152,7 +163,14 @@ class HealthService:
         if first is None or first.status is not PartnershipStatus.ACTIVE:
             return None
 
-        def decide(ledger: Ledger, at: datetime, p: Partnership | None) -> Change[None]:
+        async def read() -> tuple[Partnership | None, Reciprocity | None]:
+            p = await self._partnerships.get(partnership_id)
+            if p is None or self._mutual is None or open_since(p) is None:
+                return p, None
+            return p, await self._mutual.reciprocity(p.guild_id, p.partner.id)
+
+        def decide(ledger: Ledger, at: datetime, seen: tuple[Partnership | None, Reciprocity | None]) -> Change[None]:
+            p, reciprocity = seen
             if p is None or p.status is not PartnershipStatus.ACTIVE or p.id not in ledger.active:
                 return Change(None)
             s = ledger.settings
@@ -164,16 +182,26 @@ class HealthService:
                 for x in shown(p, s.health_grace_hours).problems
                 if x.issue is HealthIssue.NOT_RECIPROCATED and x.grace_ends_at <= at
             ]
+            closing = []
+            if unreciprocated and reciprocity is not None and self._mutual is not None:
+                # Decided on the partner's side as it is now, not on the problem alone: a problem left
+                # open by a lost follow-up closes here instead of ending a reciprocated partnership.
+                closing = self._mutual.reconcile(ledger, p, reciprocity, at)
+                if closing:
+                    unreciprocated = []
             if s.auto_end_unhealthy and verdict.end_for is None and unreciprocated:
                 verdict = dataclasses.replace(verdict, end_for=unreciprocated[0])
             now_failing = any(problem.grace_ends_at <= at for problem in p.health.problems) or bool(unreciprocated)
-            if not (verdict.reminders or verdict.end_for or now_failing):
+            if not (verdict.reminders or verdict.end_for or now_failing or closing):
                 return Change(None)
-            return self._change(ledger, p, verdict, p.partner, at, p.health, announce=True)
+            change = self._change(ledger, p, verdict, p.partner, at, p.health, announce=True)
+            if verdict.end_for is None:
+                change.items += closing
+            return change
 
-        # Its problems are read again under the guild's lock: a problem closed since the read above
-        # (the partner showcasing us again closes NOT_RECIPROCATED) ends nothing.
-        await self._writer.run_reading(first.guild_id, lambda: self._partnerships.get(partnership_id), decide)
+        # Its problems and the partner's side are read again under the guild's lock: a problem closed
+        # since the read above (the partner showcasing us again closes NOT_RECIPROCATED) ends nothing.
+        await self._follow(await self._writer.run_reading(first.guild_id, read, decide))
         return None
 
     # ---- facts from the cluster ----------------------------------------------------------------
@@ -210,7 +238,12 @@ class HealthService:
             # Nothing a rule or a person needs to hear about: record the check, no ledger change.
             await self._partnerships.record_check(p.id, quiet.health, refreshed_partner(p.partner, facts))
             return
-        await self._writer.run(p.guild_id, decide)
+        await self._follow(await self._writer.run(p.guild_id, decide))
+
+    async def _follow(self, change: Change) -> None:
+        """An auto-end tells the partner's side as every end does (`MutualService.follow`)."""
+        if self._mutual is not None:
+            await self._mutual.follow(change)
 
     def _change(
         self,
@@ -230,14 +263,11 @@ class HealthService:
             new = rules.end(ledger, p.id)
             told = notices.partnership_ended(seen, reason)
             items += [
-                PartnershipEnded(p.id, now, reason),
-                journal.live(QueueEventType.PARTNERSHIP_ENDED, p.guild_id, new.version, now, partnership_id=p.id),
-                audit.entry(p.guild_id, now, None, "partnership.end", p.id, {"status": "ACTIVE"}, {"status": "ENDED"}, reason),
+                *endings.partnership_ended(p, new, now, None, reason),
                 *effects.end_effects(p, s),
                 *effects.staff_notice(p.guild_id, s, told, partnership_id=p.id),
                 *effects.tell_representative(p, told),
-                MutualLinkLeft(p.guild_id, p.partner.id, p.id, new.version),
-            ]  # fmt: skip
+            ]
             return Change(new, items)
         new = ledger.next_version()
         for problem in verdict.opened:

@@ -11,14 +11,22 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 
 from ..clock import utcnow
 from ..domain import ledger as rules
 from ..domain import mutual
-from ..domain.enums import ApplicationSource, ApplicationStatus, QueueEventType
+from ..domain.enums import ApplicationSource, ApplicationStatus, PartnershipStatus, QueueEventType, Reciprocity
 from ..domain.errors import RuleViolation
-from ..domain.models import Application, Partnership, Problem, Submission
-from ..domain.records import ApplicationRecorded, WorkScheduled
+from ..domain.models import Application, Partnership, Submission
+from ..domain.records import (
+    ApplicationRecorded,
+    MutualLinkJoined,
+    MutualLinkLeft,
+    ProblemCleared,
+    ProblemRaised,
+    WorkScheduled,
+)
 from ..store.applications import ApplicationRepository
 from ..store.bot_guilds import BotGuildRepository
 from ..store.directory import DirectoryRepository
@@ -29,9 +37,32 @@ from ..store.warnings import WarningRepository
 from . import audit, effects, journal, notices
 from .health import DEADLINE
 from .ids import id_for_event
+from .journal import JournalEntry
 from .writer import Change, GuildWriter
 
 log = logging.getLogger(__name__)
+
+
+async def reciprocities(
+    bot_guilds: BotGuildRepository,
+    ledgers: LedgerRepository,
+    partnerships: PartnershipRepository,
+    pairs: list[tuple[int, int]],
+) -> list[Reciprocity]:
+    """Whether each partner showcases its guild, for (guild, partner) pairs: three reads for them all,
+    the partners' presence, their settings, and (indexed on guild_id, partner.id, status) which
+    partners have an ACTIVE partnership with the guild. GraphQL's reciprocity and NOT_RECIPROCATED
+    both read it here, so what staff see and what the rules decide on agree."""
+    partners = list({p for _, p in pairs})
+    present = await bot_guilds.present(partners)
+    found = await ledgers.load_many(partners)
+    showcasing = await partnerships.showcasing([(p, g) for g, p in pairs])
+    return [
+        mutual.reciprocity(
+            mutual.runs_bot(p in present, found[p].settings if found[p].version else None), (p, g) in showcasing
+        )
+        for g, p in pairs
+    ]
 
 
 @dataclass(frozen=True, eq=False, slots=True)
@@ -50,63 +81,83 @@ class MutualService:
         present = guild_id in await self._bot_guilds.present([guild_id])
         return mutual.runs_bot(present, ledger.settings if ledger.version else None)  # version 0: no settings
 
-    async def started(self, partnership: Partnership) -> None:
-        """Our partnership with the partner is ACTIVE (its change set our side of the pair's link, see
-        `records.MutualLinkJoined`): the partner's partnership with us, if it showed NOT_RECIPROCATED,
-        no longer does."""
-        theirs = await self._partnerships.active_with(partnership.partner.id, partnership.guild_id)
-        if theirs is not None:
-            await self._review(theirs)
+    async def reciprocity(self, guild_id: int, partner_id: int) -> Reciprocity:
+        """Whether the partner showcases us, as GraphQL shows it (the same look-ups)."""
+        (seen,) = await reciprocities(self._bot_guilds, self._ledgers, self._partnerships, [(guild_id, partner_id)])
+        return seen
 
-    async def ended(self, partnership: Partnership) -> None:
-        """Our partnership ended (its change cleared our side of the link): the partner's partnership with
-        us shows reciprocity NO at once (it is computed) and NOT_RECIPROCATED opens on it, its grace
-        counting from now."""
-        theirs = await self._partnerships.active_with(partnership.partner.id, partnership.guild_id)
-        if theirs is not None:
-            await self._review(theirs)
+    async def follow(self, change: Change) -> None:
+        """The one follow-up of a committed change that started or ended partnerships (its journal set
+        or cleared our side of a pair's link, see `records.MutualLinkJoined`/`MutualLinkLeft`): the
+        partner's partnership with us, if ACTIVE, opens or closes NOT_RECIPROCATED. A crash before this
+        runs is healed by that partnership's next health check (`HealthService.check_due`)."""
+        if change.ledger is None:
+            return
+        for item in change.items:
+            if isinstance(item, MutualLinkJoined | MutualLinkLeft):
+                theirs = await self._partnerships.active_with(item.partner_id, item.guild_id)
+                if theirs is not None:
+                    await self.review(theirs)
 
-    async def _review(self, partnership: Partnership) -> None:
-        """Opens or closes NOT_RECIPROCATED on `partnership` as its partner's side now stands."""
-        partner_id = partnership.partner.id
-        showcases = await self._partnerships.active_with(partner_id, partnership.guild_id) is not None
-        seen = mutual.reciprocity(await self.runs_bot(partner_id), showcases)
-        is_open = mutual.open_since(partnership) is not None
-        change = mutual.not_reciprocated_change(seen, is_open)
+    async def heal(self, partnership: Partnership) -> None:
+        """A health check's reconcile (`HealthService.check_due`): compared first without the lock
+        (three reads); only a disagreement, a follow-up a crash lost, is reviewed under it."""
+        seen = await self.reciprocity(partnership.guild_id, partnership.partner.id)
+        if mutual.not_reciprocated_change(seen, mutual.open_since(partnership) is not None) is not None:
+            await self.review(partnership)
+
+    async def review(self, partnership: Partnership) -> None:
+        """Opens or closes NOT_RECIPROCATED on `partnership` as the partner's side stands now: the
+        partnership and its reciprocity are read again under our guild's lock, and the problem is
+        journaled with its notice (and its grace end)."""
+
+        async def read() -> tuple[Partnership | None, Reciprocity | None]:
+            p = await self._partnerships.get(partnership.id)
+            return p, None if p is None else await self.reciprocity(p.guild_id, p.partner.id)
+
+        def decide(ledger: rules.Ledger, now, seen: tuple[Partnership | None, Reciprocity | None]) -> Change[None]:
+            p, reciprocity = seen
+            if p is None or reciprocity is None or p.id not in ledger.active:
+                return Change(None)
+            if p.status is not PartnershipStatus.ACTIVE:
+                return Change(None)  # an offer awaiting its answer showcases nobody yet
+            items = self.reconcile(ledger, p, reciprocity, now)
+            return Change(ledger.next_version(), items) if items else Change(None)
+
+        await self._writer.run_reading(partnership.guild_id, read, decide)
+
+    @staticmethod
+    def reconcile(ledger: rules.Ledger, p: Partnership, seen: Reciprocity, now: datetime) -> list[JournalEntry]:
+        """What NOT_RECIPROCATED on `p` owes when its partner's side reads `seen`: opened (with its
+        grace end, `health.deadline`, which ends the partnership then when autoEndUnhealthy is on),
+        closed, or nothing; each told in our log channel."""
+        s = ledger.settings
+        change = mutual.not_reciprocated_change(seen, mutual.open_since(p) is not None)
         if change is mutual.ProblemChange.OPEN:
-            now = utcnow()
-            problem = mutual.not_reciprocated(partnership.partner.name, now)
-            await self._warnings.add_partnership_problem(partnership.id, problem)
-            await self._warnings.set_guild_warning(
-                partnership.guild_id, f"{mutual.NOT_RECIPROCATED}:{partnership.id}", problem.message, now
-            )
-            await self._tell(partnership, opened=problem)
-        elif change is mutual.ProblemChange.CLOSE:
-            await self._warnings.clear_partnership_problem(partnership.id, mutual.NOT_RECIPROCATED)
-            await self._warnings.clear_guild_warning(
-                partnership.guild_id, f"{mutual.NOT_RECIPROCATED}:{partnership.id}"
-            )
-            await self._tell(partnership, text=notices.not_reciprocated_closed(partnership, showcases))
+            problem = mutual.not_reciprocated(p.partner.name, now)
+            ends = mutual.grace_ends_at(problem, s)
+            told = notices.not_reciprocated_opened(p, problem.message, ends, s.auto_end_unhealthy)
+            return [
+                ProblemRaised(p.guild_id, p.id, problem),
+                # keep_earlier: a check's problem due sooner keeps its turn; its handler reschedules ours.
+                WorkScheduled(DEADLINE, p.id, ends, guild_id=p.guild_id, keep_earlier=True),
+                *effects.staff_notice(p.guild_id, s, told, partnership_id=p.id),
+            ]
+        if change is mutual.ProblemChange.CLOSE:
+            told = notices.not_reciprocated_closed(p, seen is Reciprocity.YES)
+            return [
+                ProblemCleared(p.guild_id, p.id, mutual.NOT_RECIPROCATED),
+                *effects.staff_notice(p.guild_id, s, told, partnership_id=p.id),
+            ]
+        return []
 
-    async def _tell(self, partnership: Partnership, *, text: str | None = None, opened: Problem | None = None) -> None:
-        """One notice in our log channel, journaled through our writer like the health notices; an opened
-        NOT_RECIPROCATED also schedules its grace end (`health.deadline`, which ends the partnership
-        then when autoEndUnhealthy is on)."""
+    async def _tell(self, partnership: Partnership, text: str) -> None:
+        """One notice in our log channel, journaled through our writer like the health notices."""
 
         def decide(ledger: rules.Ledger, now) -> Change[None]:
             if partnership.id not in ledger.active:
                 return Change(None)
-            s = ledger.settings
-            items: list = []
-            content = text
-            if opened is not None:
-                ends = mutual.grace_ends_at(opened, s)
-                content = notices.not_reciprocated_opened(partnership, opened.message, ends, s.auto_end_unhealthy)
-                # keep_earlier: a check's problem due sooner keeps its turn; its handler reschedules ours.
-                items.append(
-                    WorkScheduled(DEADLINE, partnership.id, ends, guild_id=partnership.guild_id, keep_earlier=True)
-                )
-            items += effects.staff_notice(partnership.guild_id, s, content or "", partnership_id=partnership.id)
+            items = effects.staff_notice(partnership.guild_id, ledger.settings, text, partnership_id=partnership.id)
             return Change(ledger.next_version(), items) if items else Change(None)
 
         await self._writer.run(partnership.guild_id, decide)
@@ -188,4 +239,4 @@ class MutualService:
         await self._warnings.set_guild_warning(
             partnership.guild_id, f"{mutual.MUTUAL_REQUEST_REFUSED}:{partnership.id}", problem.message, now
         )
-        await self._tell(partnership, text=problem.message)
+        await self._tell(partnership, problem.message)

@@ -16,9 +16,7 @@ from ..domain.models import Application, PartnerServer, Partnership, ShowcasePla
 from ..domain.records import (
     ApplicationRecorded,
     MutualLinkJoined,
-    MutualLinkLeft,
     PartnershipEdited,
-    PartnershipEnded,
     PartnershipPlaced,
     PartnershipStarted,
     ShowcaseFailed,
@@ -27,7 +25,7 @@ from ..domain.records import (
 from ..domain.snowflake import parse_snowflake
 from ..store.partnerships import PartnershipRepository
 from ..store.warnings import WarningRepository
-from . import audit, effects, journal, notices
+from . import audit, effects, endings, journal, notices
 from .bump_reminders import bump_ready_scheduled
 from .health import first_check_scheduled
 from .ids import new_id
@@ -179,11 +177,10 @@ class PartnershipService:
             ]  # fmt: skip
             return Change(new, items)
 
-        await self._writer.run(guild_id, decide)
-        started = await self._partnerships.get(partnership_id)
-        if self._mutual is not None and started is not None:
-            await self._mutual.started(started)
-        return started
+        change = await self._writer.run(guild_id, decide)
+        if self._mutual is not None:
+            await self._mutual.follow(change)
+        return await self._partnerships.get(partnership_id)
 
     async def bump(self, partnership: Partnership, actor: int | None = None) -> Partnership:
         def decide(ledger: rules.Ledger, now) -> Change[None]:
@@ -210,34 +207,16 @@ class PartnershipService:
         def decide(ledger: rules.Ledger, now) -> Change[None]:
             new = rules.end(ledger, partnership.id)
             items = [
-                PartnershipEnded(partnership.id, now, reason),
-                journal.live(
-                    QueueEventType.PARTNERSHIP_ENDED,
-                    partnership.guild_id,
-                    new.version,
-                    now,
-                    partnership_id=partnership.id,
-                ),
-                audit.entry(
-                    partnership.guild_id,
-                    now,
-                    actor,
-                    "partnership.end",
-                    partnership.id,
-                    {"status": partnership.status.value},
-                    {"status": "ENDED"},
-                    reason,
-                ),
+                *endings.partnership_ended(partnership, new, now, actor, reason),
                 # An offer still awaiting the partner's answer has nothing posted and no role granted.
                 *([] if partnership.id in ledger.awaiting_ids() else effects.end_effects(partnership, ledger.settings)),
                 *effects.tell_representative(partnership, notices.partnership_ended(partnership, reason)),
-                MutualLinkLeft(partnership.guild_id, partnership.partner.id, partnership.id, new.version),
             ]
             return Change(new, items)
 
-        await self._writer.run(partnership.guild_id, decide)
+        change = await self._writer.run(partnership.guild_id, decide)
         if self._mutual is not None:
-            await self._mutual.ended(partnership)
+            await self._mutual.follow(change)
         return await self._partnerships.get(partnership.id)
 
     async def showcase_result(

@@ -225,6 +225,14 @@ def partnership_to_doc(p: Partnership) -> dict[str, Any]:
     }
 
 
+def problem_to_doc(p: Problem) -> dict[str, Any]:
+    return {"action": p.action, "code": p.code, "message": p.message, "at": p.at}
+
+
+def problem_from_doc(doc: dict[str, Any]) -> Problem:
+    return Problem(doc["action"], doc["code"], doc["message"], as_utc(doc["at"]))
+
+
 def proposal_to_doc(p: AdProposal | None) -> dict[str, Any] | None:
     if p is None:
         return None
@@ -298,7 +306,7 @@ def partnership_from_doc(doc: dict[str, Any]) -> Partnership:
         join_count=doc.get("join_count", 0),
         retained_count=doc.get("retained_count", 0),
         fake_count=doc.get("fake_count", 0),
-        problems=tuple(Problem(p["action"], p["code"], p["message"], as_utc(p["at"])) for p in doc.get("problems", [])),
+        problems=tuple(problem_from_doc(p) for p in doc.get("problems", [])),
         health=health_from_doc(doc.get("health")),
         proposed_ad=proposal_from_doc(doc.get("proposed_ad")),
     )

@@ -7,6 +7,7 @@ writes, so a replay after a crash changes nothing twice:
 - `update`: guarded by `expect` (the status it moves from), a no-op once the document moved on.
 - `put_versioned`: an upsert guarded by `rev`, so a newer version wins over a late older one.
 - `link`: one guild's side of a mutual pair's link, set or cleared, guarded the same way by `rev`.
+- `problem`: a partnership's problem (and its guild warning) raised once per code, or cleared.
 Items store the write itself (plus the change's name, for readers of a stuck journal), so items
 journaled by earlier releases, which had the same three shapes, replay unchanged.
 """
@@ -33,12 +34,15 @@ from .documents import (
     partner_to_doc,
     partnership_to_doc,
     placement_to_doc,
+    problem_from_doc,
+    problem_to_doc,
     proposal_to_doc,
     sid,
 )
+from .warnings import WarningRepository
 
 # Journal items with these ops are database writes; the others (`command`, `live`) go to the bus.
-DB_OPS = frozenset({"insert", "update", "put_versioned", "schedule", "link"})
+DB_OPS = frozenset({"insert", "update", "put_versioned", "schedule", "link", "problem"})
 
 PENDING = {"status": ApplicationStatus.PENDING.value}
 ACTIVE = {"status": PartnershipStatus.ACTIVE.value}
@@ -160,6 +164,10 @@ def encode(change: records.RecordChange) -> dict[str, Any]:
             # Inserted once: a replay, or a second click, finds it there (a duplicate key).
             doc = opt_out_doc(change.guild_id, change.representative_id, change.at)
             return _insert(change, BUMP_REMINDERS_OFF, doc)
+        case records.ProblemRaised(problem=problem):
+            return _problem(change, change.partnership_id, problem.code, problem_to_doc(problem))
+        case records.ProblemCleared():
+            return _problem(change, change.partnership_id, change.code, None)
     raise TypeError(f"not a record change: {change!r}")
 
 
@@ -190,11 +198,20 @@ def _link(
     )  # fmt: skip
 
 
+def _problem(
+    change: records.ProblemRaised | records.ProblemCleared, partnership_id: str, code: str, doc: dict | None
+) -> dict[str, Any]:
+    return _item(
+        change, "problem", "partnerships", _id=partnership_id, guild_id=sid(change.guild_id), code=code, doc=doc
+    )
+
+
 class Projector:
     """Applies the database items of a guild's journal. Each one is idempotent (see above)."""
 
     def __init__(self, database: Database, scheduled: Any = None):
         self._db = database.db
+        self._warnings = WarningRepository(database)
         # ScheduledWork or its in-memory twin: `schedule` items go through it (idempotent: a replay
         # sets the same due time again).
         self._scheduled = scheduled
@@ -229,6 +246,12 @@ class Projector:
                 pass  # a newer version is stored
         elif op == "link":
             await _apply_link(collection, item)
+        elif op == "problem":
+            guild_id, doc = int(item["guild_id"]), item["doc"]
+            if doc is None:
+                await self._warnings.clear_problem(guild_id, item["_id"], item["code"])
+            else:
+                await self._warnings.raise_problem(guild_id, item["_id"], problem_from_doc(doc))
         else:
             raise ValueError(f"not a database journal op: {op}")
 

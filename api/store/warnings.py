@@ -9,6 +9,7 @@ from typing import Any
 from ..clock import as_utc
 from ..domain.models import Problem
 from .database import Database
+from .documents import problem_to_doc
 
 MAX_PROBLEMS_PER_PARTNERSHIP = 20
 
@@ -32,12 +33,24 @@ class WarningRepository:
         cursor = self._guild.find({"guild_id": str(guild_id)}).sort([("at", -1)])
         return [{**d, "at": as_utc(d["at"])} async for d in cursor]
 
-    async def add_partnership_problem(self, partnership_id: str, problem: Problem) -> None:
-        doc = {"action": problem.action, "code": problem.code, "message": problem.message, "at": problem.at}
+    async def add_partnership_problem(self, partnership_id: str, problem: Problem, *, once: bool = False) -> None:
+        """Adds the problem; with `once`, only when none with its code is there (a replay adds nothing)."""
+        doc = problem_to_doc(problem)
+        absent = {"problems.code": {"$ne": problem.code}} if once else {}
         await self._partnerships.update_one(
-            {"_id": partnership_id},
+            {"_id": partnership_id, **absent},
             {"$push": {"problems": {"$each": [doc], "$slice": -MAX_PROBLEMS_PER_PARTNERSHIP}}},
         )
+
+    async def raise_problem(self, guild_id: int, partnership_id: str, problem: Problem) -> None:
+        """The problem on the partnership (once per code) and among its guild's warnings. Idempotent."""
+        await self.add_partnership_problem(partnership_id, problem, once=True)
+        await self.set_guild_warning(guild_id, f"{problem.code}:{partnership_id}", problem.message, problem.at)
+
+    async def clear_problem(self, guild_id: int, partnership_id: str, code: str) -> None:
+        """`raise_problem` undone. Idempotent."""
+        await self.clear_partnership_problem(partnership_id, code)
+        await self.clear_guild_warning(guild_id, f"{code}:{partnership_id}")
 
     async def clear_partnership_problem(self, partnership_id: str, code: str) -> None:
         """The problem is solved (e.g. a new tracked invite is stored): it no longer shows."""

@@ -47,17 +47,23 @@ async def partnerships(api, guild: int) -> list[dict]:
     return [e["node"] for e in data["guild"]["partnerships"]["edges"]]
 
 
-async def a_approves_b(api, container, worker) -> str:
-    """B applied to A and A's staff approved; returns A's partnership record id once its tracked invite exists."""
+async def a_approves_bs_application(api, worker) -> str:
+    """B applied to A and A's staff member STAFF_A approved; returns A's partnership's global id."""
     await worker.handle(submitted(A, partner_id=B, name="Beta Den"))
     app_id = (await queue(api, A))["applications"]["edges"][0]["node"]["id"]
     approved = await api.data(APPROVE, {"id": app_id}, token=api.token({A: [VIEW, EDIT]}, user_id=STAFF_A))
     assert approved["approveApplication"]["userErrors"] == []
+    return approved["approveApplication"]["partnership"]["id"]
+
+
+async def a_approves_b(api, container, worker) -> str:
+    """B applied to A and A's staff approved; returns A's partnership record id once its tracked invite exists."""
+    approved = await a_approves_bs_application(api, worker)
     pid = (await container.partnership_repo.list_for_guild(A))[0].id
     await container.command_outcomes.handle(
         completed(A, "invite.create", refs={"partnership_id": pid}, result={"code": "trkAlpha"})
     )
-    return approved["approveApplication"]["partnership"]["id"]
+    return approved
 
 
 async def b_partners_a_again(api) -> None:
@@ -204,10 +210,7 @@ async def test_under_confirm_the_request_waits_for_continue_and_b_approving_it_n
     confirm = {"approval_flow": "CONFIRM"}
     await both_run_the_bot(container, confirm)
     await container.guild_settings.update(A, confirm)
-    await worker.handle(submitted(A, partner_id=B, name="Beta Den"))
-    app_id = (await queue(api, A))["applications"]["edges"][0]["node"]["id"]
-    approved = await api.data(APPROVE, {"id": app_id}, token=api.token({A: [VIEW, EDIT]}, user_id=STAFF_A))
-    assert approved["approveApplication"]["userErrors"] == []
+    await a_approves_bs_application(api, worker)
     (offer,) = await container.partnership_repo.list_for_guild(A)
     assert offer.status.value == "AWAITING_PARTNER"
     assert (await queue(api, B))["applications"]["edges"] == []  # nothing filed before B's side said yes

@@ -15,6 +15,7 @@ from api.domain.models import (
     Health,
     HealthProblem,
     PartnerServer,
+    Problem,
     ShowcasePlacement,
     partnership_from,
 )
@@ -26,6 +27,7 @@ from api.store.mutual_links import MutualLinkRepository
 from api.store.partnerships import PartnershipRepository
 from api.store.projector import Projector, encode
 from api.store.scheduled_memory import MemoryScheduledWork
+from api.store.warnings import WarningRepository
 
 GUILD, PARTNER = 1100000000000000000, 1234500000000000000
 T0 = datetime(2026, 1, 1, 12, tzinfo=UTC)
@@ -202,6 +204,26 @@ async def test_a_mutual_link_holds_each_sides_partnership_and_a_late_replay_chan
     assert await database.db["mutual_links"].count_documents({}) == 1  # one link per pair, whoever wrote first
 
 
+async def test_a_problem_is_raised_once_with_its_guild_warning_and_cleared_with_it(database):
+    partnerships, warnings, projector = (
+        PartnershipRepository(database),
+        WarningRepository(database),
+        Projector(database),
+    )
+    await _apply_twice(projector, records.PartnershipStarted(partnership_from(_application(), "p1", T0)))
+    first = Problem("mutual", "NOT_RECIPROCATED", "Chess no longer showcases us.", T0)
+    later = Problem("mutual", "NOT_RECIPROCATED", "Chess no longer showcases us.", T0 + timedelta(hours=1))
+    await _apply_twice(projector, records.ProblemRaised(GUILD, "p1", first), records.ProblemRaised(GUILD, "p1", later))
+    assert (await partnerships.get("p1")).problems == (first,)  # once: its grace counts from the first
+    assert [(w["code"], w["message"]) for w in await warnings.guild_warnings(GUILD)] == [
+        ("NOT_RECIPROCATED:p1", "Chess no longer showcases us.")
+    ]
+
+    await _apply_twice(projector, records.ProblemCleared(GUILD, "p1", "NOT_RECIPROCATED"))
+    assert (await partnerships.get("p1")).problems == ()
+    assert await warnings.guild_warnings(GUILD) == []
+
+
 def test_every_record_change_has_a_projector_branch():
     samples = {
         records.ApplicationRecorded: records.ApplicationRecorded(_application()),
@@ -224,6 +246,8 @@ def test_every_record_change_has_a_projector_branch():
         records.MutualLinkJoined: records.MutualLinkJoined(GUILD, PARTNER, "p", 3),
         records.MutualLinkLeft: records.MutualLinkLeft(GUILD, PARTNER, "p", 4),
         records.BumpRemindersStopped: records.BumpRemindersStopped(GUILD, 8, T0),
+        records.ProblemRaised: records.ProblemRaised(GUILD, "p", Problem("mutual", "NOT_RECIPROCATED", "x", T0)),
+        records.ProblemCleared: records.ProblemCleared(GUILD, "p", "NOT_RECIPROCATED"),
     }
     assert set(samples) == set(records.RECORD_CHANGES)
     for kind, change in samples.items():

@@ -103,7 +103,17 @@ class MutualService:
         """A health check's reconcile (`HealthService.check_due`): compared first without the lock
         (three reads); only a disagreement, a follow-up a crash lost, is reviewed under it."""
         seen = await self.reciprocity(partnership.guild_id, partnership.partner.id)
-        if mutual.not_reciprocated_change(seen, mutual.open_since(partnership) is not None) is not None:
+        change = mutual.not_reciprocated_change(seen, mutual.open_since(partnership) is not None)
+        if change is mutual.ProblemChange.OPEN:
+            # Only a partner that showcased us during this partnership and stopped "no longer showcases" us:
+            # one whose reverse request waits in its queue, or that denied it, never did (its reciprocity
+            # reads NO, but there is nothing to heal and nothing to end the partnership for).
+            ended = await self._partnerships.ended_with_since(
+                partnership.partner.id, partnership.guild_id, partnership.started_at
+            )
+            if not ended:
+                return
+        if change is not None:
             await self.review(partnership)
 
     async def review(self, partnership: Partnership) -> None:

@@ -81,6 +81,17 @@ class PartnershipRepository:
         )
         return None if doc is None else partnership_from_doc(doc)
 
+    async def ended_with_since(self, guild_id: int, partner_id: int, since: datetime) -> bool:
+        """Whether the guild had a partnership with the partner server that ended at `since` or later
+        (index guild_id, partner.id, status)."""
+        query = {
+            "guild_id": str(guild_id),
+            "partner.id": str(partner_id),
+            "status": "ENDED",
+            "ended_at": {"$gte": since},
+        }
+        return await self._coll.find_one(query, {"_id": 1}) is not None
+
     async def showcasing(self, pairs: list[tuple[int, int]]) -> set[tuple[int, int]]:
         """Of these (guild, partner) pairs, those where the guild has an ACTIVE partnership with the
         partner: one indexed read for a whole page of partnerships (the reciprocity dataloader)."""

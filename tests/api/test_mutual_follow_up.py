@@ -182,3 +182,18 @@ async def test_a_health_check_heals_a_not_reciprocated_a_crash_left_missing_or_o
     version = (await container.writer.load(A)).version
     await container.health.check_due(ours.id, utcnow())  # the truth already shown: nothing to change or say
     assert (await container.writer.load(A)).version == version
+
+
+async def test_a_health_check_holds_nothing_against_a_partner_still_deciding_our_request(api, container, worker):
+    """B's queue still holds A's reverse request: reciprocity reads NO, but B never showcased A, so a
+    check opens no problem (with auto-end on, it would end A's partnership before B could decide)."""
+    await both_run_the_bot(container)
+    await container.guild_settings.update(A, {"health_grace_hours": 0, "auto_end_unhealthy": True})
+    await a_approves_b(api, container, worker)
+    assert [e["node"]["source"] for e in (await queue(api, B))["applications"]["edges"]] == ["MUTUAL"]
+    (ours,) = await container.partnership_repo.list_for_guild(A)
+
+    await container.health.check_due(ours.id, utcnow())
+    (a_side,) = await partnerships(api, A)
+    assert a_side["reciprocity"] == "NO" and unreciprocated(a_side) == []
+    assert a_side["status"] == "ACTIVE"

@@ -23,6 +23,7 @@ from .services.journal import LIVE_JOIN, LIVE_JOINS, LIVE_QUEUE
 log = logging.getLogger(__name__)
 SUBSCRIBER_BUFFER = 1000
 RECENT_KEYS = 512
+_ENDED = object()  # put in a subscriber's queue when its subscription's time is up
 
 
 class LiveEvent:
@@ -107,28 +108,38 @@ class LiveHub:
             return
         event = LiveEvent(envelope, self._load)
         for queue in list(subscribers):
-            try:
-                queue.put_nowait(event)
-            except asyncio.QueueFull:
+            if queue.qsize() >= SUBSCRIBER_BUFFER:  # (the queue keeps one more place, for the end mark)
                 subscribers.discard(queue)  # its reader drains what it has, then ends with an error
                 log.warning("closing a slow %s subscription for guild %s", *topic)
+            else:
+                queue.put_nowait(event)
 
     @asynccontextmanager
-    async def subscribe(self, kind: str, guild_id: int) -> AsyncIterator[AsyncIterator[LiveEvent]]:
-        queue: asyncio.Queue = asyncio.Queue(SUBSCRIBER_BUFFER)
+    async def subscribe(
+        self, kind: str, guild_id: int, until: float | None = None
+    ) -> AsyncIterator[AsyncIterator[LiveEvent]]:
+        """The guild's events of `kind`, in order. With `until` (a time of the event loop's clock), the
+        events end then, even while none is coming: one timer per subscription, nothing per event."""
+        queue: asyncio.Queue = asyncio.Queue(SUBSCRIBER_BUFFER + 1)  # + 1: room for the end mark
         topic = (kind, guild_id)
         self._subscribers[topic].add(queue)
+        timer = None if until is None else asyncio.get_running_loop().call_at(until, queue.put_nowait, _ENDED)
 
         async def events() -> AsyncIterator[LiveEvent]:
             while True:
                 if topic not in self._subscribers or queue not in self._subscribers[topic]:
                     if queue.empty():
                         raise SubscriptionOverflow("The subscription fell behind and was closed; subscribe again.")
-                yield await queue.get()
+                event = await queue.get()
+                if event is _ENDED:
+                    return
+                yield event
 
         try:
             yield events()
         finally:
+            if timer is not None:
+                timer.cancel()
             self._subscribers[topic].discard(queue)
             if not self._subscribers[topic]:
                 del self._subscribers[topic]

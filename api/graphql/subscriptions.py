@@ -41,21 +41,17 @@ TOKEN_EXPIRED = 4401  # graphql-transport-ws "Unauthorized"
 async def _until_token_expiry(info: Info, kind: str, guild_id: int) -> AsyncIterator:
     """The hub's events for this guild, while the caller's token is valid. At expiry the websocket is
     closed with 4401 (the client signs in again and resubscribes), so a revoked or expired session
-    stops receiving data at once, not at the next event."""
+    stops receiving data at once, not at the next event. One timer per subscription (the hub's
+    `until`): with a thousand subscribers, a timeout around every wait cost more than the wait."""
     principal = info.context.require_view(guild_id)
-    async with info.context.container.hub.subscribe(kind, guild_id) as events:
-        iterator = aiter(events)
-        while True:
-            remaining = (principal.expires_at - datetime.now(UTC)).total_seconds()
-            try:
-                async with asyncio.timeout(max(remaining, 0.0)):
-                    event = await anext(iterator)
-            except TimeoutError:
-                websocket = info.context.request
-                with contextlib.suppress(Exception):  # already closing: nothing more to do
-                    await websocket.close(code=TOKEN_EXPIRED, reason="Token expired")
-                return
+    loop = asyncio.get_running_loop()
+    until = loop.time() + max((principal.expires_at - datetime.now(UTC)).total_seconds(), 0.0)
+    async with info.context.container.hub.subscribe(kind, guild_id, until=until) as events:
+        async for event in events:
             yield event
+    websocket = info.context.request
+    with contextlib.suppress(Exception):  # already closing: nothing more to do
+        await websocket.close(code=TOKEN_EXPIRED, reason="Token expired")
 
 
 @strawberry.type

@@ -38,15 +38,18 @@ class LiveEvent:
     async def records(self) -> Any:
         if self._loaded is None:
             self._loaded = asyncio.ensure_future(self._load(self.envelope))
+        elif self._loaded.done():  # most subscribers come after the load: no shield to build for them
+            return self._loaded.result()
         return await asyncio.shield(self._loaded)
 
     async def shared(self, key: str, build: Callable[[Any], Any]) -> Any:
         """`build(records)`, made once per event and shared by every subscriber that asks (the
         GraphQL object of the event: only each subscriber's selection is then resolved per subscriber)."""
-        if key not in self._shared:
-            records = await self.records()
-            if key not in self._shared:  # subscribers await the records together: the first one back builds
-                self._shared[key] = build(records)
+        if key in self._shared:
+            return self._shared[key]
+        records = await self.records()
+        if key not in self._shared:  # subscribers await the records together: the first one back builds
+            self._shared[key] = build(records)
         return self._shared[key]
 
 

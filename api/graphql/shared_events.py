@@ -46,8 +46,11 @@ class SharedEventExecutor(StrawberryGraphQLCoreExecutionContext):
             done.set_result(result)
             return done
 
+        found = shared.get_or_start(key, start)
+        if found.done() and not found.cancelled() and found.exception() is None:
+            return found.result()  # executed already (for most subscribers): the result as it is
         # Shielded: one subscriber leaving must not cancel the execution the others wait for.
-        return asyncio.shield(shared.get_or_start(key, start))
+        return asyncio.shield(found)
 
     def _shape_key(self) -> tuple | None:
         if self.operation.operation is not OperationType.SUBSCRIPTION or self.operation.loc is None:

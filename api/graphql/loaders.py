@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from strawberry.dataloader import DataLoader
 
 from ..container import Container
-from ..domain import mutual
 from ..domain.enums import Reciprocity
 from ..domain.ledger import Ledger
 from ..domain.models import Application, Partnership
+from ..services.mutual import reciprocities
 from ..store.directory import GuildDirectory
 from ..store.people import Person
 
@@ -51,20 +51,9 @@ class Loaders:
             found = await container.people.get_many(list(user_ids))
             return [found.get(u) for u in user_ids]
 
-        async def reciprocities(pairs: list[tuple[int, int]]) -> list[Reciprocity]:
-            # Three reads for a whole page: the partners' presence, their settings, and (indexed on
-            # guild_id, partner.id, status) which partners have an ACTIVE partnership with us.
-            partners = list({p for _, p in pairs})
-            present = await container.bot_guilds.present(partners)
-            ledgers = await container.ledgers.load_many(partners)
-            showcasing = await container.partnership_repo.showcasing([(p, g) for g, p in pairs])
-            return [
-                mutual.reciprocity(
-                    mutual.runs_bot(p in present, ledgers[p].settings if ledgers[p].version else None),
-                    (p, g) in showcasing,
-                )
-                for g, p in pairs
-            ]
+        async def reciprocity(pairs: list[tuple[int, int]]) -> list[Reciprocity]:
+            c = container
+            return await reciprocities(c.bot_guilds, c.ledgers, c.partnership_repo, list(pairs))
 
         return cls(
             DataLoader(applications),
@@ -73,5 +62,5 @@ class Loaders:
             DataLoader(bot_present),
             DataLoader(directories),
             DataLoader(people),
-            DataLoader(reciprocities),
+            DataLoader(reciprocity),
         )

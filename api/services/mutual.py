@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from ..clock import utcnow
 from ..domain import ledger as rules
 from ..domain import mutual
-from ..domain.enums import ApplicationSource, ApplicationStatus, QueueEventType
+from ..domain.enums import ApplicationSource, ApplicationStatus, QueueEventType, Reciprocity
 from ..domain.errors import RuleViolation
 from ..domain.models import Application, Partnership, Problem, Submission
 from ..domain.records import ApplicationRecorded, WorkScheduled
@@ -32,6 +32,30 @@ from .ids import id_for_event
 from .writer import Change, GuildWriter
 
 log = logging.getLogger(__name__)
+
+
+async def reciprocities(
+    bot_guilds: BotGuildRepository,
+    ledgers: LedgerRepository,
+    partnerships: PartnershipRepository,
+    pairs: list[tuple[int, int]],
+) -> list[Reciprocity]:
+    """What each (our guild, partner guild) pair's side sees, for GraphQL's `Partnership.reciprocity` and
+    the CSV export alike. Three reads for any number of pairs: the partners' presence, their settings,
+    and (indexed on guild_id, partner.id, status) which partners have an ACTIVE partnership with us."""
+    if not pairs:
+        return []
+    partners = list({p for _, p in pairs})
+    present = await bot_guilds.present(partners)
+    found = await ledgers.load_many(partners)
+    showcasing = await partnerships.showcasing([(p, g) for g, p in pairs])
+    return [
+        mutual.reciprocity(
+            mutual.runs_bot(p in present, found[p].settings if found[p].version else None),  # version 0: no settings
+            (p, g) in showcasing,
+        )
+        for g, p in pairs
+    ]
 
 
 @dataclass(frozen=True, eq=False, slots=True)

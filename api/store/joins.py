@@ -25,6 +25,7 @@ from ..domain.models import GuildSettings
 from .database import Database
 
 _DUPLICATE_KEY = 11000
+_CLAIM_FIELDS = {"guild_id": 1, "partnership_id": 1, "user_id": 1, "joined_at": 1, "rejoin": 1}
 
 
 class JoinRepository:
@@ -55,11 +56,12 @@ class JoinRepository:
         return [i not in failed for i in range(len(claims))]
 
     async def claim_first_joins(self, joins: list[dict[str, Any]]) -> int:
-        """Claims for stored joins (documents with _id, guild_id, partnership_id, user_id, joined_at):
-        per (partnership, member), its earliest join among them. A claim already stored stays as it is
-        (it names the first join, or a live join claimed it first). Returns how many were added."""
+        """Claims for stored joins (documents with _id, guild_id, partnership_id, user_id, joined_at,
+        rejoin): per (partnership, member), the join counted as its first (not a rejoin), the earliest
+        of them. A claim already stored stays as it is (it names the first join, or a live join claimed
+        it first). Returns how many were added."""
         first: dict[str, dict[str, Any]] = {}
-        for d in sorted(joins, key=lambda d: (d["joined_at"], d["_id"])):
+        for d in sorted(joins, key=lambda d: (d.get("rejoin") is True, d["joined_at"], d["_id"])):
             first.setdefault(f"{d['partnership_id']}:{d['user_id']}", d)
         docs = [{"_id": k, "guild_id": d["guild_id"], "first_event": d["_id"]} for k, d in first.items()]
         return len(docs) - len(await self._insert_claims(docs))
@@ -95,8 +97,7 @@ class JoinRepository:
     async def page_after(self, last_id: str | None, limit: int) -> list[dict[str, Any]]:
         """Up to `limit` stored joins in _id order after `last_id` (the backfill's pass over them)."""
         query = {} if last_id is None else {"_id": {"$gt": last_id}}
-        fields = {"guild_id": 1, "partnership_id": 1, "user_id": 1, "joined_at": 1}
-        return [d async for d in self._coll.find(query, fields).sort("_id", 1).limit(limit)]
+        return [d async for d in self._coll.find(query, _CLAIM_FIELDS).sort("_id", 1).limit(limit)]
 
     async def of_members(self, joins: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Every stored join of these joins' members in their guilds: one read, on guild_id + user_id."""
@@ -106,8 +107,7 @@ class JoinRepository:
         if not users:
             return []
         query = {"$or": [{"guild_id": g, "user_id": {"$in": sorted(u)}} for g, u in sorted(users.items())]}
-        fields = {"guild_id": 1, "partnership_id": 1, "user_id": 1, "joined_at": 1}
-        return [d async for d in self._coll.find(query, fields)]
+        return [d async for d in self._coll.find(query, _CLAIM_FIELDS)]
 
     async def by_ids(self, event_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
         ids = list(event_ids)

@@ -28,6 +28,7 @@ from .services.directory import DirectoryService
 from .services.guild_settings import SettingsService
 from .services.guild_warnings import GuildWarnings
 from .services.health import HealthService
+from .services.join_claims import JoinClaimBackfill
 from .services.joins import JoinService
 from .services.journal import LIVE_JOIN
 from .services.mutual import MutualService
@@ -49,6 +50,7 @@ from .store.directory import DirectoryRepository
 from .store.join_days import JoinDayRepository
 from .store.joins import JoinRepository
 from .store.ledgers import LedgerRepository
+from .store.migrations import MigrationMarkers
 from .store.mutual_links import MutualLinkRepository
 from .store.partnerships import PartnershipRepository
 from .store.people import PeopleRepository
@@ -81,6 +83,7 @@ class Container:
     blacklist: BlacklistService
     guild_settings: SettingsService
     joins: JoinService
+    join_claims: JoinClaimBackfill  # started by the worker (api/worker.py)
     review_reactions: ReviewReactions
     review_buttons: ReviewButtons
     confirmations: Confirmations
@@ -124,6 +127,7 @@ class Container:
         bot_guilds = BotGuildRepository(database)
         processed = ProcessedEvents(database)
         join_days = JoinDayRepository(database)
+        join_claims = JoinClaimBackfill(joins, MigrationMarkers(database))
 
         async def load_records(envelope: Envelope) -> dict[str, Any]:
             data = envelope.data
@@ -186,7 +190,9 @@ class Container:
                 bus,
                 on_representative_join=contact_roles.representative_joined,
                 count_join=metrics.join_attributed,
+                claims_backfill=join_claims,
             ),
+            join_claims=join_claims,
             review_reactions=ReviewReactions(writer, apps, warnings, application_service, partnerships, ad_proposals),
             review_buttons=ReviewButtons(writer, apps, application_service),
             confirmations=Confirmations(writer, partnerships, mutual),

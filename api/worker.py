@@ -73,9 +73,11 @@ async def journal_relay(ledgers: LedgerRepository, writer: GuildWriter, every: f
 
 
 async def start_worker(container: Container) -> None:
-    """Consumes cluster events into the container's services and runs the journal relay and the
-    scheduled work (until `container.close()`)."""
+    """Consumes cluster events into the container's services and runs the journal relay, the
+    scheduled work and, once per process, the backfill of member claims (until `container.close()`)."""
     worker = EventWorker(container)
+    # Before consuming: joins handled while the backfill is under way claim their members' history first.
+    container.background.append(container.join_claims.start())
     await container.bus.consume_events(worker.handle, worker.handle_batch)
     container.expected_consumers += 1
     relay = journal_relay(container.ledgers, container.writer, container.settings.journal_relay_seconds)

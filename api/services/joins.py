@@ -36,6 +36,7 @@ from ..store.join_days import JoinDayRepository, guild_scope
 from ..store.joins import JoinRepository
 from ..store.partnerships import PartnershipRepository
 from ..store.processed import ProcessedEvents
+from .join_claims import JoinClaimBackfill
 from .journal import LIVE_JOINS
 
 log = logging.getLogger(__name__)
@@ -80,6 +81,7 @@ class JoinService:
     _bus: Any
     on_representative_join: Callable[[int, int], Awaitable[None]] | None = None
     count_join: Callable[[JoinType], None] | None = None  # the joins-by-type metric
+    claims_backfill: JoinClaimBackfill | None = None  # joins stored before member claims existed
 
     async def joined(self, envelope: Envelope) -> None:
         await self.handle_many([envelope])
@@ -129,6 +131,8 @@ class JoinService:
         Only joins whose claim fails (a rejoin, or a redelivery) and leaves read the members' earlier
         joins and the processed marks."""
         joins = [(env, int(data.user_id), p.id) for env, data, p in steps if p is not None]
+        if self.claims_backfill is not None:
+            await self.claims_backfill.claim_history(guild_id, {user for _, user, _ in joins})
         claimed = await self._joins.claim_members(guild_id, [(p, user, env.id) for env, user, p in joins])
         first = {env.id for (env, _, _), ok in zip(joins, claimed, strict=True) if ok}
         doubtful = [(env, user, p) for env, user, p in joins if env.id not in first]

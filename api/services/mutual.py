@@ -49,17 +49,19 @@ async def reciprocities(
     partnerships: PartnershipRepository,
     pairs: list[tuple[int, int]],
 ) -> list[Reciprocity]:
-    """Whether each partner showcases its guild, for (guild, partner) pairs: three reads for them all,
-    the partners' presence, their settings, and (indexed on guild_id, partner.id, status) which
-    partners have an ACTIVE partnership with the guild. GraphQL's reciprocity and NOT_RECIPROCATED
-    both read it here, so what staff see and what the rules decide on agree."""
+    """What each (our guild, partner guild) pair's side sees, for GraphQL's `Partnership.reciprocity` and
+    the CSV export alike. Three reads for any number of pairs: the partners' presence, their settings,
+    and (indexed on guild_id, partner.id, status) which partners have an ACTIVE partnership with us."""
+    if not pairs:
+        return []
     partners = list({p for _, p in pairs})
     present = await bot_guilds.present(partners)
     found = await ledgers.load_many(partners)
     showcasing = await partnerships.showcasing([(p, g) for g, p in pairs])
     return [
         mutual.reciprocity(
-            mutual.runs_bot(p in present, found[p].settings if found[p].version else None), (p, g) in showcasing
+            mutual.runs_bot(p in present, found[p].settings if found[p].version else None),  # version 0: no settings
+            (p, g) in showcasing,
         )
         for g, p in pairs
     ]

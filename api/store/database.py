@@ -43,6 +43,11 @@ class Database:
         return self.db["join_members"]
 
     @property
+    def migrations(self):
+        """One marker per one-off data migration: how far it got (api/store/migrations.py)."""
+        return self.db["migrations"]
+
+    @property
     def join_days(self):
         """Daily join buckets per partnership and per guild (api/store/join_days.py)."""
         return self.db["join_days"]

@@ -7,7 +7,8 @@ added to the counters), and once the member left: left_event (the member.left ev
 left_counts. Whether an event's counts were added is the processed mark of its id.
 
 `join_members` holds one claim per (partnership, member): `<partnership id>:<user id>`, with the
-event id of the member's first join through it.
+event id of the member's first join through it. Joins stored before claims existed get theirs from
+the backfill (api/services/join_claims.py): the pair's earliest stored join, never replacing a claim.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from ..domain.models import GuildSettings
 from .database import Database
 
 _DUPLICATE_KEY = 11000
+_CLAIM_FIELDS = {"guild_id": 1, "partnership_id": 1, "user_id": 1, "joined_at": 1, "rejoin": 1}
 
 
 class JoinRepository:
@@ -50,15 +52,32 @@ class JoinRepository:
         if not claims:
             return []
         docs = [{"_id": f"{p}:{u}", "guild_id": str(guild_id), "first_event": e} for p, u, e in claims]
+        failed = await self._insert_claims(docs)
+        return [i not in failed for i in range(len(claims))]
+
+    async def claim_first_joins(self, joins: list[dict[str, Any]]) -> int:
+        """Claims for stored joins (documents with _id, guild_id, partnership_id, user_id, joined_at,
+        rejoin): per (partnership, member), the join counted as its first (not a rejoin), the earliest
+        of them. A claim already stored stays as it is (it names the first join, or a live join claimed
+        it first). Returns how many were added."""
+        first: dict[str, dict[str, Any]] = {}
+        for d in sorted(joins, key=lambda d: (d.get("rejoin") is True, d["joined_at"], d["_id"])):
+            first.setdefault(f"{d['partnership_id']}:{d['user_id']}", d)
+        docs = [{"_id": k, "guild_id": d["guild_id"], "first_event": d["_id"]} for k, d in first.items()]
+        return len(docs) - len(await self._insert_claims(docs))
+
+    async def _insert_claims(self, docs: list[dict[str, Any]]) -> set[int]:
+        """Inserts the claims in one unordered write; the indexes of those already stored."""
+        if not docs:
+            return set()
         try:
             await self._members.insert_many(docs, ordered=False)
         except BulkWriteError as exc:
             errors = exc.details.get("writeErrors", [])
             if any(e.get("code") != _DUPLICATE_KEY for e in errors):
                 raise
-            failed = {e["index"] for e in errors}
-            return [i not in failed for i in range(len(claims))]
-        return [True] * len(claims)
+            return {e["index"] for e in errors}
+        return set()
 
     async def first_events(self, pairs: list[tuple[str, int]]) -> dict[tuple[str, str], str]:
         """(partnership id, member) -> the event id of the member's first join through it."""
@@ -74,6 +93,21 @@ class JoinRepository:
         if not users:
             return []
         return [d async for d in self._coll.find({"guild_id": str(guild_id), "user_id": {"$in": users}})]
+
+    async def page_after(self, last_id: str | None, limit: int) -> list[dict[str, Any]]:
+        """Up to `limit` stored joins in _id order after `last_id` (the backfill's pass over them)."""
+        query = {} if last_id is None else {"_id": {"$gt": last_id}}
+        return [d async for d in self._coll.find(query, _CLAIM_FIELDS).sort("_id", 1).limit(limit)]
+
+    async def of_members(self, joins: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Every stored join of these joins' members in their guilds: one read, on guild_id + user_id."""
+        users: dict[str, set[str]] = {}
+        for d in joins:
+            users.setdefault(d["guild_id"], set()).add(d["user_id"])
+        if not users:
+            return []
+        query = {"$or": [{"guild_id": g, "user_id": {"$in": sorted(u)}} for g, u in sorted(users.items())]}
+        return [d async for d in self._coll.find(query, _CLAIM_FIELDS)]
 
     async def by_ids(self, event_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
         ids = list(event_ids)

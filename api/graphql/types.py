@@ -16,6 +16,7 @@ from .context import Info
 from .ids import to_global_id
 from .join_series import DailyJoins, join_series
 from .scalars import Snowflake
+from .views import view_of
 
 ApplicationMode = strawberry.enum(enums.ApplicationMode)
 ChannelMode = strawberry.enum(enums.ChannelMode)
@@ -96,7 +97,7 @@ class PartnerServer:
 
     @classmethod
     def of(cls, p: models.PartnerServer) -> PartnerServer:
-        return cls(id=p.id, name=p.name, icon_url=p.icon_url, member_count=p.member_count, invite_code=p.invite_code)
+        return view_of(cls, p)
 
 
 @strawberry.type
@@ -178,36 +179,7 @@ class PartnershipSettings:
 
     @classmethod
     def of(cls, s: models.GuildSettings) -> PartnershipSettings:
-        return cls(
-            application_mode=s.application_mode,
-            channel_mode=s.channel_mode,
-            showcase_channel_id=s.showcase_channel_id,
-            showcase_category_id=s.showcase_category_id,
-            showcase_forum_id=s.showcase_forum_id,
-            review_channel_id=s.review_channel_id,
-            review_ping_role_id=s.review_ping_role_id,
-            ticket_channel_id=s.ticket_channel_id,
-            manager_role_ids=list(s.manager_role_ids),
-            viewer_role_ids=list(s.viewer_role_ids),
-            partner_contact_role_id=s.partner_contact_role_id,
-            min_partner_member_count=s.min_partner_member_count,
-            application_cooldown_hours=s.application_cooldown_hours,
-            max_active=s.max_active,
-            bump_interval_days=s.bump_interval_days,
-            track_joins=s.track_joins,
-            advertisement=s.advertisement,
-            approval_flow=s.approval_flow,
-            review_style=s.review_style,
-            confirm_hours=s.confirm_hours,
-            log_channel_id=s.log_channel_id,
-            health_checks=s.health_checks,
-            health_grace_hours=s.health_grace_hours,
-            auto_end_unhealthy=s.auto_end_unhealthy,
-            stale_queue_hours=s.stale_queue_hours,
-            mutual_partnerships=s.mutual_partnerships,
-            fake_join_seconds=s.fake_join_seconds,
-            min_account_age_days=s.min_account_age_days,
-        )
+        return view_of(cls, s, manager_role_ids=list(s.manager_role_ids), viewer_role_ids=list(s.viewer_role_ids))
 
 
 @strawberry.type
@@ -222,8 +194,6 @@ class Limits:
 
 @strawberry.type
 class Application(Node):
-    # Plain attributes, filled once from the record: far cheaper per field than method resolvers
-    # when a page of applications is resolved.
     id: strawberry.ID
     guild_id: Snowflake
     partner: PartnerServer
@@ -241,20 +211,8 @@ class Application(Node):
 
     @classmethod
     def of(cls, r: models.Application) -> Application:
-        return cls(
-            id=strawberry.ID(to_global_id("Application", r.id)),
-            guild_id=r.guild_id,
-            partner=PartnerServer.of(r.partner),
-            representative_id=r.representative_id,
-            advertisement=r.advertisement,
-            source=r.source,
-            status=r.status,
-            submitted_at=r.submitted_at,
-            decided_at=r.decided_at,
-            decided_by=r.decided_by,
-            reason=r.reason,
-            record=r,
-        )
+        global_id = strawberry.ID(to_global_id("Application", r.id))
+        return view_of(cls, r, id=global_id, partner=PartnerServer.of(r.partner), record=r)
 
     @strawberry.field(
         description="The representative's Discord display name and avatar, as the bot saw them; null when unknown."
@@ -316,13 +274,7 @@ class PartnershipHealth:
 
     @classmethod
     def of(cls, h: models.Health, now: datetime) -> PartnershipHealth:
-        return cls(
-            status=h.status(now),
-            problems=[HealthProblem(issue=p.issue, message=p.message, since=p.since, grace_ends_at=p.grace_ends_at)
-                      for p in h.problems],
-            last_checked_at=h.last_checked_at,
-            next_check_at=h.next_check_at,
-        )  # fmt: skip
+        return view_of(cls, h, status=h.status(now), problems=[view_of(HealthProblem, p) for p in h.problems])
 
 
 @strawberry.type
@@ -348,19 +300,8 @@ class Partnership(Node):
 
     @classmethod
     def of(cls, r: models.Partnership) -> Partnership:
-        return cls(
-            id=strawberry.ID(to_global_id("Partnership", r.id)),
-            guild_id=r.guild_id,
-            partner=PartnerServer.of(r.partner),
-            representative_id=r.representative_id,
-            advertisement=r.advertisement,
-            status=r.status,
-            started_at=r.started_at,
-            ended_at=r.ended_at,
-            end_reason=r.end_reason,
-            last_bumped_at=r.last_bumped_at,
-            record=r,
-        )
+        global_id = strawberry.ID(to_global_id("Partnership", r.id))
+        return view_of(cls, r, id=global_id, partner=PartnerServer.of(r.partner), record=r)
 
     @strawberry.field(description="The representative's Discord display name as the bot saw it; null when unknown.")
     async def representative_name(self, info: Info) -> str | None:
@@ -383,11 +324,7 @@ class Partnership(Node):
     @strawberry.field(description="Null until the cluster has posted the ad.")
     def showcase(self) -> ShowcasePlacement | None:
         s = self.record.showcase
-        if s is None:
-            return None
-        return ShowcasePlacement(
-            channel_id=s.channel_id, message_id=s.message_id, thread_id=s.thread_id, posted_at=s.posted_at
-        )
+        return None if s is None else view_of(ShowcasePlacement, s)
 
     @strawberry.field(
         description="A new advertisement the representative proposed (`/ppartner ad`), waiting for review: the "
@@ -397,7 +334,7 @@ class Partnership(Node):
         p = self.record.proposed_ad
         if p is None or self.record.status is not enums.PartnershipStatus.ACTIVE:
             return None
-        return ProposedAdvertisement(id=strawberry.ID(p.id), advertisement=p.advertisement, submitted_at=p.submitted_at)
+        return view_of(ProposedAdvertisement, p)
 
     @strawberry.field(description="Why the last showcase post failed, in plain words; null when it did not.")
     def showcase_error(self) -> str | None:
@@ -412,7 +349,7 @@ class Partnership(Node):
 
     @strawberry.field(description="Recent things the bot could not do for this partnership (newest last).")
     def problems(self) -> list[Problem]:
-        return [Problem(action=p.action, code=p.code, message=p.message, at=p.at) for p in self.record.problems]
+        return [view_of(Problem, p) for p in self.record.problems]
 
     @strawberry.field(
         description="The latest health check: the partner's invite, server, member count and our tracked invite."
@@ -457,7 +394,7 @@ class BlacklistEntry:
 
     @classmethod
     def of(cls, e: models.BlacklistEntry) -> BlacklistEntry:
-        return cls(partner_guild_id=e.partner_guild_id, reason=e.reason, added_by=e.added_by, added_at=e.added_at)
+        return view_of(cls, e)
 
     @strawberry.field(
         description="Who added it, by display name as last seen (their dashboard login); null when unknown."

@@ -15,6 +15,7 @@ from ..domain.errors import ErrorCode, RuleViolation
 from .context import Info
 from .ids import to_global_id
 from .join_series import DailyJoins, join_series
+from .loaders import field_of
 from .scalars import Snowflake
 from .views import view_of
 
@@ -218,20 +219,15 @@ class Application(Node):
         description="The representative's Discord display name and avatar, as the bot saw them; null when unknown."
     )
     async def representative_name(self, info: Info) -> str | None:
-        found = await info.context.loaders.person.load(self.record.representative_id)
-        return None if found is None else found.name
+        return await field_of(info.context.loaders.person, self.record.representative_id, "name")
 
     @strawberry.field(description="The decider's display name as last seen (their dashboard login); null when unknown.")
     async def decided_by_name(self, info: Info) -> str | None:
-        if self.record.decided_by is None:
-            return None
-        found = await info.context.loaders.person.load(self.record.decided_by)
-        return None if found is None else found.name
+        return await field_of(info.context.loaders.person, self.record.decided_by, "name")
 
     @strawberry.field
     async def representative_avatar_url(self, info: Info) -> str | None:
-        found = await info.context.loaders.person.load(self.record.representative_id)
-        return None if found is None else found.avatar_url
+        return await field_of(info.context.loaders.person, self.record.representative_id, "avatar_url")
 
     @strawberry.field(description="Set once the application is approved.")
     async def partnership(self, info: Info) -> Partnership | None:
@@ -305,8 +301,7 @@ class Partnership(Node):
 
     @strawberry.field(description="The representative's Discord display name as the bot saw it; null when unknown.")
     async def representative_name(self, info: Info) -> str | None:
-        found = await info.context.loaders.person.load(self.record.representative_id)
-        return None if found is None else found.name
+        return await field_of(info.context.loaders.person, self.record.representative_id, "name")
 
     @strawberry.field(description="When the partner may bump next.")
     async def next_bump_at(self, info: Info) -> datetime | None:
@@ -400,10 +395,7 @@ class BlacklistEntry:
         description="Who added it, by display name as last seen (their dashboard login); null when unknown."
     )
     async def added_by_name(self, info: Info) -> str | None:
-        if self.added_by is None:
-            return None
-        found = await info.context.loaders.person.load(int(self.added_by))
-        return None if found is None else found.name
+        return await field_of(info.context.loaders.person, self.added_by, "name")
 
 
 @strawberry.type(description="One staff action or automatic decision, with the state before and after.")
@@ -435,10 +427,7 @@ class AuditEntry:
 
     @strawberry.field(description="The actor's Discord display name as last seen (their login); null when unknown.")
     async def actor_name(self, info: Info) -> str | None:
-        if self.actor_id is None:
-            return None
-        found = await info.context.loaders.person.load(int(self.actor_id))
-        return None if found is None else found.name
+        return await field_of(info.context.loaders.person, self.actor_id, "name")
 
     @strawberry.field(description="The partner server the entry is about, when there is one.")
     async def partner_server(self, info: Info) -> PartnerServer | None:

@@ -10,11 +10,8 @@ from .listing import GuildListing
 
 
 class ApplicationRepository(GuildListing[Application, ApplicationStatus]):
-    _time_field = "submitted_at"
-    _from_doc = staticmethod(application_from_doc)
-
     def __init__(self, database: Database):
-        self._coll = database.applications
+        super().__init__(database.applications, "submitted_at", application_from_doc)
 
     async def get(self, application_id: str) -> Application | None:
         doc = await self._coll.find_one({"_id": application_id})

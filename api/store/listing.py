@@ -23,12 +23,13 @@ def _listed(guild_id: int, status: Enum | None, search: str | None) -> dict[str,
 
 
 class GuildListing(Generic[Record, Status]):
-    """Base of a repository whose documents a guild lists: `_coll` holds them, `_time_field` orders
-    them and `_from_doc` reads one."""
+    """Base of a repository whose documents a guild lists: `coll` holds them, `time_field` orders
+    them and `from_doc` reads one."""
 
-    _coll: Any
-    _time_field: str
-    _from_doc: Callable[[dict[str, Any]], Record]
+    def __init__(self, coll: Any, time_field: str, from_doc: Callable[[dict[str, Any]], Record]):
+        self._coll = coll
+        self._time_field = time_field
+        self._from_doc = from_doc
 
     async def page(
         self,

@@ -20,11 +20,8 @@ RECENT_EVENTS_WINDOW = 500
 
 
 class PartnershipRepository(GuildListing[Partnership, PartnershipStatus]):
-    _time_field = "started_at"
-    _from_doc = staticmethod(partnership_from_doc)
-
     def __init__(self, database: Database):
-        self._coll = database.partnerships
+        super().__init__(database.partnerships, "started_at", partnership_from_doc)
 
     async def get(self, partnership_id: str) -> Partnership | None:
         doc = await self._coll.find_one({"_id": partnership_id}, {"recent_events": 0})

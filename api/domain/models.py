@@ -208,6 +208,41 @@ class Partnership:
     proposed_ad: AdProposal | None = None  # the pending change, until staff decide
 
 
+# What a partner offers, carried unchanged from the submission to its application and partnership.
+_OFFER = ("guild_id", "partner", "representative_id", "advertisement")
+
+
+def _offer(of: Submission | Application) -> dict:
+    return {name: getattr(of, name) for name in _OFFER}
+
+
+def application_from(
+    submission: Submission,
+    application_id: str,
+    filed_at: datetime,
+    status: ApplicationStatus = ApplicationStatus.PENDING,
+    *,
+    decided_by: int | None = None,
+    reason: str | None = None,
+    partnership_id: str | None = None,
+    ticket_thread_id: int | None = None,
+) -> Application:
+    """The application a submission files once the ledger admitted it at `filed_at`: PENDING, or
+    decided at once (DENIED for a blacklisted partner, APPROVED when staff add the partner)."""
+    return Application(
+        id=application_id,
+        source=submission.source,
+        status=status,
+        submitted_at=filed_at,
+        decided_at=None if status is ApplicationStatus.PENDING else filed_at,
+        decided_by=decided_by,
+        reason=reason,
+        partnership_id=partnership_id,
+        ticket_thread_id=ticket_thread_id,
+        **_offer(submission),
+    )
+
+
 def partnership_from(
     application: Application,
     partnership_id: str,
@@ -217,14 +252,7 @@ def partnership_from(
     """The partnership an approved (or staff-added) application starts: ACTIVE, or AWAITING_PARTNER
     under the CONFIRM flow."""
     return Partnership(
-        id=partnership_id,
-        guild_id=application.guild_id,
-        application_id=application.id,
-        partner=application.partner,
-        representative_id=application.representative_id,
-        advertisement=application.advertisement,
-        status=status,
-        started_at=started_at,
+        id=partnership_id, application_id=application.id, status=status, started_at=started_at, **_offer(application)
     )
 
 

@@ -13,6 +13,7 @@ from enum import Enum
 import strawberry
 
 from ..domain.errors import ErrorCode, RuleViolation
+from ..services.applications import Decision as DecisionMade
 from ..services.bulk_decisions import decide_each
 from .context import Info
 from .queries import visible_node
@@ -32,6 +33,15 @@ class DecisionPayload:
     application: Application | None
     partnership: Partnership | None
     user_errors: list[UserError]
+
+    @classmethod
+    def of(cls, decision: DecisionMade) -> DecisionPayload:
+        partnership = Partnership.of(decision.partnership) if decision.partnership else None
+        return cls(application=Application.of(decision.application), partnership=partnership, user_errors=[])
+
+    @classmethod
+    def refused(cls, node: Application | None, errors: list[UserError]) -> DecisionPayload:
+        return cls(application=node, partnership=None, user_errors=errors)
 
 
 @strawberry.type
@@ -82,17 +92,11 @@ async def decide_applications(
     for index, node in enumerate(nodes):
         if not isinstance(node, Application) or node.record.guild_id != guild_id:
             error = _error(ErrorCode.NOT_FOUND, "No such application.", ("ids", str(index)))
-            results.append(DecisionPayload(application=None, partnership=None, user_errors=error))
+            results.append(DecisionPayload.refused(None, error))
             continue
         outcome = next(outcomes)
         if isinstance(outcome, RuleViolation):
-            results.append(DecisionPayload(application=node, partnership=None, user_errors=[UserError.of(outcome)]))
+            results.append(DecisionPayload.refused(node, [UserError.of(outcome)]))
         else:
-            results.append(
-                DecisionPayload(
-                    application=Application.of(outcome.application),
-                    partnership=Partnership.of(outcome.partnership) if outcome.partnership else None,
-                    user_errors=[],
-                )
-            )
+            results.append(DecisionPayload.of(outcome))
     return BulkDecisionPayload(results=results, user_errors=[])

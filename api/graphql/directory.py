@@ -8,6 +8,7 @@ import strawberry
 
 from ..store import directory as D
 from .scalars import Snowflake
+from .views import view_of
 
 
 @strawberry.enum
@@ -30,7 +31,7 @@ class GuildChannel:
     @classmethod
     def of(cls, c: D.DirectoryChannel) -> GuildChannel:
         kind = GuildChannelType(c.type) if c.type in GuildChannelType.__members__ else GuildChannelType.OTHER
-        return cls(id=c.id, name=c.name, type=kind, parent_id=c.parent_id, position=c.position)
+        return view_of(cls, c, type=kind)
 
 
 @strawberry.type
@@ -43,7 +44,7 @@ class GuildRole:
 
     @classmethod
     def of(cls, r: D.DirectoryRole) -> GuildRole:
-        return cls(id=r.id, name=r.name, color=r.color, position=r.position, managed=r.managed)
+        return view_of(cls, r)
 
 
 def channels_of(directory: D.GuildDirectory | None) -> list[GuildChannel]:

@@ -23,6 +23,7 @@ from .context import Info
 from .directory import GuildChannel, GuildRole, channels_of, roles_of
 from .ids import check_first, decode_cursor, encode_cursor
 from .join_series import DailyJoins, join_series
+from .loaders import field_of
 from .scalars import Snowflake
 from .search import check_search, search_scope
 from .types import (
@@ -63,13 +64,11 @@ class Guild:
 
     @strawberry.field(description="As the bot last saw it; null when the bot has never seen this server.")
     async def name(self, info: Info) -> str | None:
-        found = await info.context.loaders.directory.load(self.id)
-        return None if found is None else found.name
+        return await field_of(info.context.loaders.directory, self.id, "name")
 
     @strawberry.field
     async def icon_url(self, info: Info) -> str | None:
-        found = await info.context.loaders.directory.load(self.id)
-        return None if found is None else found.icon_url
+        return await field_of(info.context.loaders.directory, self.id, "icon_url")
 
     @strawberry.field(description="The server's channels as the bot last saw them, for pickers.")
     async def channels(self, info: Info) -> list[GuildChannel]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Hashable, Mapping
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from strawberry.dataloader import DataLoader
 
@@ -13,6 +15,26 @@ from ..domain.models import Application, Partnership
 from ..services import mutual as mutual_service
 from ..store.directory import GuildDirectory
 from ..store.people import Person
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+def _each(get_many: Callable[[list[K]], Awaitable[Mapping[K, V]]]) -> DataLoader[K, V | None]:
+    """A loader over a store's batch read (keys -> what was found, by key); a key not found loads None."""
+
+    async def load(keys: list[K]) -> list[V | None]:
+        found = await get_many(list(keys))
+        return [found.get(k) for k in keys]
+
+    return DataLoader(load)
+
+
+async def field_of(loader: DataLoader[K, Any], key: K | None, field: str) -> Any:
+    """`field` of what `loader` finds for `key` (a person's name, a guild's icon): None when there is
+    no key or nothing was found."""
+    found = None if key is None else await loader.load(key)
+    return None if found is None else getattr(found, field)
 
 
 @dataclass
@@ -27,14 +49,6 @@ class Loaders:
 
     @classmethod
     def create(cls, container: Container) -> Loaders:
-        async def applications(ids: list[str]) -> list[Application | None]:
-            found = await container.application_repo.get_many(list(ids))
-            return [found.get(i) for i in ids]
-
-        async def partnerships(ids: list[str]) -> list[Partnership | None]:
-            found = await container.partnership_repo.get_many(list(ids))
-            return [found.get(i) for i in ids]
-
         async def ledgers(guild_ids: list[int]) -> list[Ledger]:
             found = await container.ledgers.load_many(list(guild_ids))
             return [found[g] for g in guild_ids]
@@ -43,24 +57,16 @@ class Loaders:
             present = await container.bot_guilds.present(list(guild_ids))
             return [g in present for g in guild_ids]
 
-        async def directories(guild_ids: list[int]) -> list[GuildDirectory | None]:
-            found = await container.directory_repo.get_many(list(guild_ids))
-            return [found.get(g) for g in guild_ids]
-
-        async def people(user_ids: list[int]) -> list[Person | None]:
-            found = await container.people.get_many(list(user_ids))
-            return [found.get(u) for u in user_ids]
-
         async def reciprocities(pairs: list[tuple[int, int]]) -> list[Reciprocity]:
             c = container
             return await mutual_service.reciprocities(c.bot_guilds, c.ledgers, c.partnership_repo, list(pairs))
 
         return cls(
-            DataLoader(applications),
-            DataLoader(partnerships),
+            _each(container.application_repo.get_many),
+            _each(container.partnership_repo.get_many),
             DataLoader(ledgers),
             DataLoader(bot_present),
-            DataLoader(directories),
-            DataLoader(people),
+            _each(container.directory_repo.get_many),
+            _each(container.people.get_many),
             DataLoader(reciprocities),
         )

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol, TypeVar
 
 import strawberry
 
+from ..domain import models
 from ..domain.enums import PartnershipStatus
 from ..domain.errors import ErrorCode, RuleViolation, ValidationErrors
 from ..services.partnerships import ManualPartner, PartnershipEdit
@@ -88,17 +90,55 @@ class SettingsPayload:
     settings: PartnershipSettings | None
     user_errors: list[UserError]
 
+    @classmethod
+    def of(cls, settings: models.GuildSettings) -> SettingsPayload:
+        return cls(settings=PartnershipSettings.of(settings), user_errors=[])
+
+    @classmethod
+    def refused(cls, node: None, errors: list[UserError]) -> SettingsPayload:
+        return cls(settings=node, user_errors=errors)
+
 
 @strawberry.type
 class PartnershipPayload:
     partnership: Partnership | None
     user_errors: list[UserError]
 
+    @classmethod
+    def of(cls, record: models.Partnership) -> PartnershipPayload:
+        return cls(partnership=Partnership.of(record), user_errors=[])
+
+    @classmethod
+    def refused(cls, node: Partnership | None, errors: list[UserError]) -> PartnershipPayload:
+        return cls(partnership=node, user_errors=errors)
+
 
 @strawberry.type
 class BlacklistPayload:
     entry: BlacklistEntry | None
     user_errors: list[UserError]
+
+    @classmethod
+    def of(cls, entry: models.BlacklistEntry | None) -> BlacklistPayload:
+        return cls(entry=BlacklistEntry.of(entry) if entry else None, user_errors=[])
+
+    @classmethod
+    def refused(cls, node: None, errors: list[UserError]) -> BlacklistPayload:
+        return cls(entry=node, user_errors=errors)
+
+
+Payload = TypeVar("Payload", bound="_Payload")
+
+
+class _Payload(Protocol):
+    """What a mutation answers: the changed record's view (`of`), or the rule's refusal with the
+    node as it was (`refused`; None when there is none)."""
+
+    @classmethod
+    def of(cls, record: Any) -> Any: ...
+
+    @classmethod
+    def refused(cls, node: Any, errors: list[UserError]) -> Any: ...
 
 
 def _errors(exc: RuleViolation | ValidationErrors) -> list[UserError]:
@@ -120,37 +160,56 @@ async def _editable(info: Info, global_id: str, kind: type) -> Any:
     return node
 
 
+async def _edit_node(
+    info: Info,
+    global_id: str,
+    kind: type[Application | Partnership],
+    payload: type[Payload],
+    change: Callable[[Any, int], Awaitable[Any]],
+) -> Payload:
+    """Every mutation of one application or partnership: the node the caller may edit (else
+    NOT_FOUND), `change(record, actor)` by the service, and a rule's refusal as userErrors beside
+    the node unchanged."""
+    node = await _editable(info, global_id, kind)
+    if node is None:
+        return payload.refused(None, _not_found(kind.__name__.lower()))
+    try:
+        result = await change(node.record, info.context.principal().user_id)
+    except RuleViolation as exc:
+        return payload.refused(node, _errors(exc))
+    return payload.of(result)
+
+
+async def _edit_guild(
+    info: Info, guild_id: int, payload: type[Payload], change: Callable[[int], Awaitable[Any]]
+) -> Payload:
+    """Every mutation that names a guild rather than a node (settings, blacklist, a partner staff
+    add): partnerships.edit on it, `change(actor)` by the service, and a rule's refusal as userErrors."""
+    actor = info.context.require_edit(guild_id).user_id
+    try:
+        result = await change(actor)
+    except (RuleViolation, ValidationErrors) as exc:
+        return payload.refused(None, _errors(exc))
+    return payload.of(result)
+
+
 @strawberry.type
 class Mutation:
     @strawberry.mutation(description="partnerships.edit.")
     async def update_partnership_settings(
         self, info: Info, guild_id: Snowflake, input: PartnershipSettingsInput
     ) -> SettingsPayload:
-        actor = info.context.require_edit(guild_id).user_id
-        try:
-            settings = await info.context.container.guild_settings.update(guild_id, input.patch(), actor)
-        except (RuleViolation, ValidationErrors) as exc:
-            return SettingsPayload(settings=None, user_errors=_errors(exc))
-        return SettingsPayload(settings=PartnershipSettings.of(settings), user_errors=[])
+        settings = info.context.container.guild_settings
+        return await _edit_guild(
+            info, guild_id, SettingsPayload, lambda actor: settings.update(guild_id, input.patch(), actor)
+        )
 
     @strawberry.mutation(
         description="partnerships.edit. Moves a PENDING application to APPROVED and creates an ACTIVE partnership, "
         "atomically within the active cap."
     )
     async def approve_application(self, info: Info, id: strawberry.ID) -> DecisionPayload:
-        node = await _editable(info, id, Application)
-        if node is None:
-            return DecisionPayload(application=None, partnership=None, user_errors=_not_found("application"))
-        actor = info.context.principal().user_id
-        try:
-            decision = await info.context.container.applications.approve(node.record, actor)
-        except RuleViolation as exc:
-            return DecisionPayload(application=node, partnership=None, user_errors=_errors(exc))
-        return DecisionPayload(
-            application=Application.of(decision.application),
-            partnership=Partnership.of(decision.partnership) if decision.partnership else None,
-            user_errors=[],
-        )
+        return await _edit_node(info, id, Application, DecisionPayload, info.context.container.applications.approve)
 
     @strawberry.mutation(
         description="partnerships.edit. blacklist=true also blacklists the partner server, so re-applications are auto-denied."
@@ -158,23 +217,22 @@ class Mutation:
     async def deny_application(
         self, info: Info, id: strawberry.ID, reason: str | None = None, blacklist: bool | None = False
     ) -> DecisionPayload:
-        node = await _editable(info, id, Application)
-        if node is None:
-            return DecisionPayload(application=None, partnership=None, user_errors=_not_found("application"))
-        actor = info.context.principal().user_id
-        try:
-            decision = await info.context.container.applications.deny(node.record, actor, reason, bool(blacklist))
-        except RuleViolation as exc:
-            return DecisionPayload(application=node, partnership=None, user_errors=_errors(exc))
-        return DecisionPayload(application=Application.of(decision.application), partnership=None, user_errors=[])
+        applications = info.context.container.applications
+        return await _edit_node(
+            info,
+            id,
+            Application,
+            DecisionPayload,
+            lambda app, actor: applications.deny(app, actor, reason, bool(blacklist)),
+        )
 
     @strawberry.mutation(
         description="partnerships.edit. Manual mode: staff add a partner directly (ACTIVE, source MANUAL); "
         "same caps and blacklist apply."
     )
     async def create_partnership(self, info: Info, input: CreatePartnershipInput) -> PartnershipPayload:
-        info.context.require_edit(input.guild_id)
-        try:
+
+        async def create(actor: int) -> models.Partnership:
             manual = ManualPartner.parse(
                 guild_id=input.guild_id,
                 partner_guild_id=input.partner_guild_id,
@@ -184,21 +242,13 @@ class Mutation:
                 advertisement=input.advertisement,
                 member_count=input.member_count,
             )
-            record = await info.context.container.partnerships.create_manual(manual, info.context.principal().user_id)
-        except RuleViolation as exc:
-            return PartnershipPayload(partnership=None, user_errors=_errors(exc))
-        return PartnershipPayload(partnership=Partnership.of(record), user_errors=[])
+            return await info.context.container.partnerships.create_manual(manual, actor)
+
+        return await _edit_guild(info, input.guild_id, PartnershipPayload, create)
 
     @strawberry.mutation(description="partnerships.edit. Re-posts the ad; BUMP_TOO_SOON before nextBumpAt.")
     async def bump_partnership(self, info: Info, id: strawberry.ID) -> PartnershipPayload:
-        node = await _editable(info, id, Partnership)
-        if node is None:
-            return PartnershipPayload(partnership=None, user_errors=_not_found("partnership"))
-        try:
-            record = await info.context.container.partnerships.bump(node.record, info.context.principal().user_id)
-        except RuleViolation as exc:
-            return PartnershipPayload(partnership=node, user_errors=_errors(exc))
-        return PartnershipPayload(partnership=Partnership.of(record), user_errors=[])
+        return await _edit_node(info, id, Partnership, PartnershipPayload, info.context.container.partnerships.bump)
 
     @strawberry.mutation(
         description="partnerships.edit. Approves the partnership's proposedAdvertisement: it becomes the ad and the "
@@ -218,16 +268,10 @@ class Mutation:
 
     @strawberry.mutation(description="partnerships.edit.")
     async def end_partnership(self, info: Info, id: strawberry.ID, reason: str | None = None) -> PartnershipPayload:
-        node = await _editable(info, id, Partnership)
-        if node is None:
-            return PartnershipPayload(partnership=None, user_errors=_not_found("partnership"))
-        try:
-            record = await info.context.container.partnerships.end(
-                node.record, reason, info.context.principal().user_id
-            )
-        except RuleViolation as exc:
-            return PartnershipPayload(partnership=node, user_errors=_errors(exc))
-        return PartnershipPayload(partnership=Partnership.of(record), user_errors=[])
+        partnerships = info.context.container.partnerships
+        return await _edit_node(
+            info, id, Partnership, PartnershipPayload, lambda record, actor: partnerships.end(record, reason, actor)
+        )
 
     @strawberry.mutation(
         description="partnerships.edit. Changes an ACTIVE partnership in place: its showcase post is edited, not re-posted."
@@ -235,22 +279,17 @@ class Mutation:
     async def update_partnership(
         self, info: Info, id: strawberry.ID, input: UpdatePartnershipInput
     ) -> PartnershipPayload:
-        node = await _editable(info, id, Partnership)
-        if node is None:
-            return PartnershipPayload(partnership=None, user_errors=_not_found("partnership"))
-        try:
+
+        async def update(record: models.Partnership, actor: int) -> models.Partnership:
             edit = PartnershipEdit.parse(
                 advertisement=input.advertisement,
                 partner_name=input.partner_name,
                 invite_code=input.invite_code,
                 representative_id=input.representative_id,
             )
-            record = await info.context.container.partnerships.update(
-                node.record, edit, info.context.principal().user_id
-            )
-        except RuleViolation as exc:
-            return PartnershipPayload(partnership=node, user_errors=_errors(exc))
-        return PartnershipPayload(partnership=Partnership.of(record), user_errors=[])
+            return await info.context.container.partnerships.update(record, edit, actor)
+
+        return await _edit_node(info, id, Partnership, PartnershipPayload, update)
 
     @strawberry.mutation(
         description="partnerships.edit. CONFIRM flow: sends the representative the Continue / No thanks question "
@@ -258,14 +297,7 @@ class Mutation:
         "its offer has not expired. The deadline stays as it was."
     )
     async def resend_confirmation(self, info: Info, id: strawberry.ID) -> PartnershipPayload:
-        node = await _editable(info, id, Partnership)
-        if node is None:
-            return PartnershipPayload(partnership=None, user_errors=_not_found("partnership"))
-        try:
-            record = await info.context.container.confirmations.resend(node.record, info.context.principal().user_id)
-        except RuleViolation as exc:
-            return PartnershipPayload(partnership=node, user_errors=_errors(exc))
-        return PartnershipPayload(partnership=Partnership.of(record), user_errors=[])
+        return await _edit_node(info, id, Partnership, PartnershipPayload, info.context.container.confirmations.resend)
 
     decide_applications = strawberry.mutation(
         resolver=decide_applications,
@@ -278,46 +310,40 @@ class Mutation:
         "the bot has answered."
     )
     async def check_partnership_health(self, info: Info, id: strawberry.ID) -> PartnershipPayload:
-        node = await _editable(info, id, Partnership)
-        if node is None:
-            return PartnershipPayload(partnership=None, user_errors=_not_found("partnership"))
-        if node.record.status is not PartnershipStatus.ACTIVE:
-            error = RuleViolation(ErrorCode.INVALID_STATE, "Only an active partnership is checked.", ("id",))
-            return PartnershipPayload(partnership=node, user_errors=_errors(error))
-        await info.context.container.health.check_now(node.record)
-        return PartnershipPayload(partnership=node, user_errors=[])
+
+        async def check(record: models.Partnership, actor: int) -> models.Partnership:
+            if record.status is not PartnershipStatus.ACTIVE:
+                raise RuleViolation(ErrorCode.INVALID_STATE, "Only an active partnership is checked.", ("id",))
+            await info.context.container.health.check_now(record)
+            return record  # the result shows once the bot has answered
+
+        return await _edit_node(info, id, Partnership, PartnershipPayload, check)
 
     @strawberry.mutation(description="partnerships.edit.")
     async def blacklist_server(
         self, info: Info, guild_id: Snowflake, partner_guild_id: Snowflake, reason: str | None = None
     ) -> BlacklistPayload:
-        actor = info.context.require_edit(guild_id).user_id
-        try:
-            entry = await info.context.container.blacklist.add(guild_id, partner_guild_id, reason, actor)
-        except RuleViolation as exc:
-            return BlacklistPayload(entry=None, user_errors=_errors(exc))
-        return BlacklistPayload(entry=BlacklistEntry.of(entry) if entry else None, user_errors=[])
+        blacklist = info.context.container.blacklist
+        return await _edit_guild(
+            info, guild_id, BlacklistPayload, lambda actor: blacklist.add(guild_id, partner_guild_id, reason, actor)
+        )
 
     @strawberry.mutation(description="partnerships.edit.")
     async def unblacklist_server(
         self, info: Info, guild_id: Snowflake, partner_guild_id: Snowflake
     ) -> BlacklistPayload:
-        actor = info.context.require_edit(guild_id).user_id
-        try:
-            entry = await info.context.container.blacklist.remove(guild_id, partner_guild_id, actor)
-        except RuleViolation as exc:
-            return BlacklistPayload(entry=None, user_errors=_errors(exc))
-        return BlacklistPayload(entry=BlacklistEntry.of(entry) if entry else None, user_errors=[])
+        blacklist = info.context.container.blacklist
+        return await _edit_guild(
+            info, guild_id, BlacklistPayload, lambda actor: blacklist.remove(guild_id, partner_guild_id, actor)
+        )
 
 
 async def _decide_proposed_ad(info: Info, id: strawberry.ID, approve: bool, reason: str | None) -> PartnershipPayload:
-    node = await _editable(info, id, Partnership)
-    if node is None:
-        return PartnershipPayload(partnership=None, user_errors=_not_found("partnership"))
-    try:
-        record = await info.context.container.ad_proposals.decide(
-            node.record, approve, info.context.principal().user_id, reason
-        )
-    except RuleViolation as exc:
-        return PartnershipPayload(partnership=node, user_errors=_errors(exc))
-    return PartnershipPayload(partnership=Partnership.of(record), user_errors=[])
+    proposals = info.context.container.ad_proposals
+    return await _edit_node(
+        info,
+        id,
+        Partnership,
+        PartnershipPayload,
+        lambda record, actor: proposals.decide(record, approve, actor, reason),
+    )

@@ -7,6 +7,7 @@ import strawberry
 from .context import Info
 from .guild import Guild
 from .ids import from_global_id
+from .loaders import field_of
 from .scalars import Snowflake
 from .types import Application, Node, Partnership
 
@@ -22,13 +23,11 @@ class Viewer:
 
     @strawberry.field(description="From the Discord login; null for a token minted otherwise.")
     async def name(self, info: Info) -> str | None:
-        found = await info.context.loaders.person.load(self.user_id)
-        return None if found is None else found.name
+        return await field_of(info.context.loaders.person, self.user_id, "name")
 
     @strawberry.field
     async def avatar_url(self, info: Info) -> str | None:
-        found = await info.context.loaders.person.load(self.user_id)
-        return None if found is None else found.avatar_url
+        return await field_of(info.context.loaders.person, self.user_id, "avatar_url")
 
 
 async def visible_node(info: Info, global_id: str) -> Application | Partnership | None:

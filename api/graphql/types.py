@@ -15,7 +15,9 @@ from ..domain.errors import ErrorCode, RuleViolation
 from .context import Info
 from .ids import to_global_id
 from .join_series import DailyJoins, join_series
+from .loaders import field_of
 from .scalars import Snowflake
+from .views import view_of
 
 ApplicationMode = strawberry.enum(enums.ApplicationMode)
 ChannelMode = strawberry.enum(enums.ChannelMode)
@@ -96,7 +98,7 @@ class PartnerServer:
 
     @classmethod
     def of(cls, p: models.PartnerServer) -> PartnerServer:
-        return cls(id=p.id, name=p.name, icon_url=p.icon_url, member_count=p.member_count, invite_code=p.invite_code)
+        return view_of(cls, p)
 
 
 @strawberry.type
@@ -178,36 +180,7 @@ class PartnershipSettings:
 
     @classmethod
     def of(cls, s: models.GuildSettings) -> PartnershipSettings:
-        return cls(
-            application_mode=s.application_mode,
-            channel_mode=s.channel_mode,
-            showcase_channel_id=s.showcase_channel_id,
-            showcase_category_id=s.showcase_category_id,
-            showcase_forum_id=s.showcase_forum_id,
-            review_channel_id=s.review_channel_id,
-            review_ping_role_id=s.review_ping_role_id,
-            ticket_channel_id=s.ticket_channel_id,
-            manager_role_ids=list(s.manager_role_ids),
-            viewer_role_ids=list(s.viewer_role_ids),
-            partner_contact_role_id=s.partner_contact_role_id,
-            min_partner_member_count=s.min_partner_member_count,
-            application_cooldown_hours=s.application_cooldown_hours,
-            max_active=s.max_active,
-            bump_interval_days=s.bump_interval_days,
-            track_joins=s.track_joins,
-            advertisement=s.advertisement,
-            approval_flow=s.approval_flow,
-            review_style=s.review_style,
-            confirm_hours=s.confirm_hours,
-            log_channel_id=s.log_channel_id,
-            health_checks=s.health_checks,
-            health_grace_hours=s.health_grace_hours,
-            auto_end_unhealthy=s.auto_end_unhealthy,
-            stale_queue_hours=s.stale_queue_hours,
-            mutual_partnerships=s.mutual_partnerships,
-            fake_join_seconds=s.fake_join_seconds,
-            min_account_age_days=s.min_account_age_days,
-        )
+        return view_of(cls, s, manager_role_ids=list(s.manager_role_ids), viewer_role_ids=list(s.viewer_role_ids))
 
 
 @strawberry.type
@@ -222,8 +195,6 @@ class Limits:
 
 @strawberry.type
 class Application(Node):
-    # Plain attributes, filled once from the record: far cheaper per field than method resolvers
-    # when a page of applications is resolved.
     id: strawberry.ID
     guild_id: Snowflake
     partner: PartnerServer
@@ -241,39 +212,22 @@ class Application(Node):
 
     @classmethod
     def of(cls, r: models.Application) -> Application:
-        return cls(
-            id=strawberry.ID(to_global_id("Application", r.id)),
-            guild_id=r.guild_id,
-            partner=PartnerServer.of(r.partner),
-            representative_id=r.representative_id,
-            advertisement=r.advertisement,
-            source=r.source,
-            status=r.status,
-            submitted_at=r.submitted_at,
-            decided_at=r.decided_at,
-            decided_by=r.decided_by,
-            reason=r.reason,
-            record=r,
-        )
+        global_id = strawberry.ID(to_global_id("Application", r.id))
+        return view_of(cls, r, id=global_id, partner=PartnerServer.of(r.partner), record=r)
 
     @strawberry.field(
         description="The representative's Discord display name and avatar, as the bot saw them; null when unknown."
     )
     async def representative_name(self, info: Info) -> str | None:
-        found = await info.context.loaders.person.load(self.record.representative_id)
-        return None if found is None else found.name
+        return await field_of(info.context.loaders.person, self.record.representative_id, "name")
 
     @strawberry.field(description="The decider's display name as last seen (their dashboard login); null when unknown.")
     async def decided_by_name(self, info: Info) -> str | None:
-        if self.record.decided_by is None:
-            return None
-        found = await info.context.loaders.person.load(self.record.decided_by)
-        return None if found is None else found.name
+        return await field_of(info.context.loaders.person, self.record.decided_by, "name")
 
     @strawberry.field
     async def representative_avatar_url(self, info: Info) -> str | None:
-        found = await info.context.loaders.person.load(self.record.representative_id)
-        return None if found is None else found.avatar_url
+        return await field_of(info.context.loaders.person, self.record.representative_id, "avatar_url")
 
     @strawberry.field(description="Set once the application is approved.")
     async def partnership(self, info: Info) -> Partnership | None:
@@ -316,13 +270,7 @@ class PartnershipHealth:
 
     @classmethod
     def of(cls, h: models.Health, now: datetime) -> PartnershipHealth:
-        return cls(
-            status=h.status(now),
-            problems=[HealthProblem(issue=p.issue, message=p.message, since=p.since, grace_ends_at=p.grace_ends_at)
-                      for p in h.problems],
-            last_checked_at=h.last_checked_at,
-            next_check_at=h.next_check_at,
-        )  # fmt: skip
+        return view_of(cls, h, status=h.status(now), problems=[view_of(HealthProblem, p) for p in h.problems])
 
 
 @strawberry.type
@@ -348,24 +296,12 @@ class Partnership(Node):
 
     @classmethod
     def of(cls, r: models.Partnership) -> Partnership:
-        return cls(
-            id=strawberry.ID(to_global_id("Partnership", r.id)),
-            guild_id=r.guild_id,
-            partner=PartnerServer.of(r.partner),
-            representative_id=r.representative_id,
-            advertisement=r.advertisement,
-            status=r.status,
-            started_at=r.started_at,
-            ended_at=r.ended_at,
-            end_reason=r.end_reason,
-            last_bumped_at=r.last_bumped_at,
-            record=r,
-        )
+        global_id = strawberry.ID(to_global_id("Partnership", r.id))
+        return view_of(cls, r, id=global_id, partner=PartnerServer.of(r.partner), record=r)
 
     @strawberry.field(description="The representative's Discord display name as the bot saw it; null when unknown.")
     async def representative_name(self, info: Info) -> str | None:
-        found = await info.context.loaders.person.load(self.record.representative_id)
-        return None if found is None else found.name
+        return await field_of(info.context.loaders.person, self.record.representative_id, "name")
 
     @strawberry.field(description="When the partner may bump next.")
     async def next_bump_at(self, info: Info) -> datetime | None:
@@ -383,11 +319,7 @@ class Partnership(Node):
     @strawberry.field(description="Null until the cluster has posted the ad.")
     def showcase(self) -> ShowcasePlacement | None:
         s = self.record.showcase
-        if s is None:
-            return None
-        return ShowcasePlacement(
-            channel_id=s.channel_id, message_id=s.message_id, thread_id=s.thread_id, posted_at=s.posted_at
-        )
+        return None if s is None else view_of(ShowcasePlacement, s)
 
     @strawberry.field(
         description="A new advertisement the representative proposed (`/ppartner ad`), waiting for review: the "
@@ -397,7 +329,7 @@ class Partnership(Node):
         p = self.record.proposed_ad
         if p is None or self.record.status is not enums.PartnershipStatus.ACTIVE:
             return None
-        return ProposedAdvertisement(id=strawberry.ID(p.id), advertisement=p.advertisement, submitted_at=p.submitted_at)
+        return view_of(ProposedAdvertisement, p)
 
     @strawberry.field(description="Why the last showcase post failed, in plain words; null when it did not.")
     def showcase_error(self) -> str | None:
@@ -412,7 +344,7 @@ class Partnership(Node):
 
     @strawberry.field(description="Recent things the bot could not do for this partnership (newest last).")
     def problems(self) -> list[Problem]:
-        return [Problem(action=p.action, code=p.code, message=p.message, at=p.at) for p in self.record.problems]
+        return [view_of(Problem, p) for p in self.record.problems]
 
     @strawberry.field(
         description="The latest health check: the partner's invite, server, member count and our tracked invite."
@@ -457,16 +389,13 @@ class BlacklistEntry:
 
     @classmethod
     def of(cls, e: models.BlacklistEntry) -> BlacklistEntry:
-        return cls(partner_guild_id=e.partner_guild_id, reason=e.reason, added_by=e.added_by, added_at=e.added_at)
+        return view_of(cls, e)
 
     @strawberry.field(
         description="Who added it, by display name as last seen (their dashboard login); null when unknown."
     )
     async def added_by_name(self, info: Info) -> str | None:
-        if self.added_by is None:
-            return None
-        found = await info.context.loaders.person.load(int(self.added_by))
-        return None if found is None else found.name
+        return await field_of(info.context.loaders.person, self.added_by, "name")
 
 
 @strawberry.type(description="One staff action or automatic decision, with the state before and after.")
@@ -498,10 +427,7 @@ class AuditEntry:
 
     @strawberry.field(description="The actor's Discord display name as last seen (their login); null when unknown.")
     async def actor_name(self, info: Info) -> str | None:
-        if self.actor_id is None:
-            return None
-        found = await info.context.loaders.person.load(int(self.actor_id))
-        return None if found is None else found.name
+        return await field_of(info.context.loaders.person, self.actor_id, "name")
 
     @strawberry.field(description="The partner server the entry is about, when there is one.")
     async def partner_server(self, info: Info) -> PartnerServer | None:

@@ -14,7 +14,7 @@ from ..domain import ledger as rules
 from ..domain import text
 from ..domain.enums import ApplicationStatus, PartnershipStatus, QueueEventType, source_from_wire
 from ..domain.errors import ErrorCode, RuleViolation
-from ..domain.models import Application, PartnerServer, Partnership, Submission, partnership_from
+from ..domain.models import Application, PartnerServer, Partnership, Submission, application_from, partnership_from
 from ..domain.records import (
     ApplicationDecided,
     ApplicationRecorded,
@@ -93,19 +93,9 @@ class ApplicationService:
                 return Change(None)  # recorded by an earlier delivery of this event
             outcome = rules.submit(ledger, submission, app_id, now)
             denied = outcome.auto_denied
-            app = Application(
-                id=app_id,
-                guild_id=guild_id,
-                partner=submission.partner,
-                representative_id=representative,
-                advertisement=submission.advertisement,
-                source=submission.source,
-                status=ApplicationStatus.DENIED if denied else ApplicationStatus.PENDING,
-                submitted_at=now,
-                decided_at=now if denied else None,
-                reason="blacklisted" if denied else None,
-                ticket_thread_id=ticket,
-            )
+            status = ApplicationStatus.DENIED if denied else ApplicationStatus.PENDING
+            reason = "blacklisted" if denied else None
+            app = application_from(submission, app_id, now, status, reason=reason, ticket_thread_id=ticket)
             seq = outcome.ledger.version
             items = [
                 ApplicationRecorded(app),

@@ -16,9 +16,9 @@ from datetime import datetime
 from ..clock import utcnow
 from ..domain import ledger as rules
 from ..domain import mutual
-from ..domain.enums import ApplicationSource, ApplicationStatus, PartnershipStatus, QueueEventType, Reciprocity
+from ..domain.enums import ApplicationSource, PartnershipStatus, QueueEventType, Reciprocity
 from ..domain.errors import RuleViolation
-from ..domain.models import Application, Partnership, Submission
+from ..domain.models import Partnership, Submission, application_from
 from ..domain.records import (
     ApplicationRecorded,
     MutualLinkJoined,
@@ -207,23 +207,16 @@ class MutualService:
                 return Change(None)  # filed by an earlier delivery
             if guild_id in ledger.active_partner_ids() | ledger.pending_partner_ids():
                 return Change(None)  # it partners us already, or our request waits there: nothing to add
-            new = rules.submit_mutual(
-                ledger,
-                Submission(partner_id, request.partner, request.representative_id, request.advertisement,
-                           ApplicationSource.MUTUAL, now),
-                app_id,
+            submission = Submission(
+                partner_id,
+                request.partner,
+                request.representative_id,
+                request.advertisement,
+                ApplicationSource.MUTUAL,
                 now,
-            )  # fmt: skip
-            filed = Application(
-                id=app_id,
-                guild_id=partner_id,
-                partner=request.partner,
-                representative_id=request.representative_id,
-                advertisement=request.advertisement,
-                source=ApplicationSource.MUTUAL,
-                status=ApplicationStatus.PENDING,
-                submitted_at=now,
             )
+            new = rules.submit_mutual(ledger, submission, app_id, now)
+            filed = application_from(submission, app_id, now)
             items = [
                 ApplicationRecorded(filed),
                 journal.live(QueueEventType.APPLICATION_SUBMITTED, partner_id, new.version, now, application_id=app_id),

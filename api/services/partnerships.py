@@ -12,7 +12,14 @@ from ..domain import advertising, text
 from ..domain import ledger as rules
 from ..domain.enums import ApplicationSource, ApplicationStatus, PartnershipStatus, QueueEventType
 from ..domain.errors import ErrorCode, RuleViolation
-from ..domain.models import Application, PartnerServer, Partnership, ShowcasePlacement, partnership_from
+from ..domain.models import (
+    PartnerServer,
+    Partnership,
+    ShowcasePlacement,
+    Submission,
+    application_from,
+    partnership_from,
+)
 from ..domain.records import (
     ApplicationRecorded,
     MutualLinkJoined,
@@ -148,18 +155,11 @@ class PartnershipService:
 
         def decide(ledger: rules.Ledger, now) -> Change[None]:
             new = rules.create_manual(ledger, manual.partner.id, manual.representative_id, app_id, partnership_id, now)
-            app = Application(
-                id=app_id,
-                guild_id=guild_id,
-                partner=manual.partner,
-                representative_id=manual.representative_id,
-                advertisement=manual.advertisement,
-                source=ApplicationSource.MANUAL,
-                status=ApplicationStatus.APPROVED,
-                submitted_at=now,
-                decided_at=now,
-                decided_by=actor,
-                partnership_id=partnership_id,
+            submission = Submission(
+                guild_id, manual.partner, manual.representative_id, manual.advertisement, ApplicationSource.MANUAL, now
+            )
+            app = application_from(
+                submission, app_id, now, ApplicationStatus.APPROVED, decided_by=actor, partnership_id=partnership_id
             )
             partnership = partnership_from(app, partnership_id, now)
             items = [

@@ -11,8 +11,7 @@ from ..domain.models import Health, PartnerServer, Partnership, ReviewPost
 from .database import Database
 from .documents import health_to_doc, partner_facts_doc, partnership_from_doc
 from .event_counters import add_once
-from .paging import keyset_page
-from .search import with_search
+from .listing import GuildListing
 
 # How many recent join/leave event ids a partnership remembers to make its counters idempotent. A join
 # document records that it was counted, so a redelivery normally stops there; these ids only cover a
@@ -21,9 +20,9 @@ from .search import with_search
 RECENT_EVENTS_WINDOW = 500
 
 
-class PartnershipRepository:
+class PartnershipRepository(GuildListing[Partnership, PartnershipStatus]):
     def __init__(self, database: Database):
-        self._coll = database.partnerships
+        super().__init__(database.partnerships, "started_at", partnership_from_doc)
 
     async def get(self, partnership_id: str) -> Partnership | None:
         doc = await self._coll.find_one({"_id": partnership_id}, {"recent_events": 0})
@@ -34,27 +33,6 @@ class PartnershipRepository:
             d["_id"]: partnership_from_doc(d)
             async for d in self._coll.find({"_id": {"$in": ids}}, {"recent_events": 0})
         }
-
-    async def page(
-        self,
-        guild_id: int,
-        status: PartnershipStatus | None,
-        first: int,
-        after: tuple[datetime, str] | None,
-        newest_first: bool,
-        search: str | None = None,
-    ) -> tuple[list[Partnership], bool]:
-        query: dict = {"guild_id": str(guild_id)}
-        if status is not None:
-            query["status"] = status.value
-        docs, more = await keyset_page(self._coll, with_search(query, search), "started_at", first, after, newest_first)
-        return [partnership_from_doc(d) for d in docs], more
-
-    async def count(self, guild_id: int, status: PartnershipStatus | None, search: str | None = None) -> int:
-        query: dict = {"guild_id": str(guild_id)}
-        if status is not None:
-            query["status"] = status.value
-        return await self._coll.count_documents(with_search(query, search))
 
     async def by_invite_code(self, guild_id: int, code: str) -> Partnership | None:
         doc = await self._coll.find_one(

@@ -48,12 +48,31 @@ def work_id(kind: str, key: str) -> str:
     return f"{kind}:{key}"
 
 
-class ScheduledWork:
-    def __init__(self, database: Database):
-        self._coll = database.db["scheduled_work"]
+def claim_of(doc: dict[str, Any], token: str, lease_ends_at: datetime) -> Claim:
+    """The claim of a piece just leased with `token` (`doc` as it is now stored)."""
+    return Claim(
+        id=doc["_id"],
+        kind=doc["kind"],
+        key=doc["key"],
+        guild_id=None if doc.get("guild_id") is None else int(doc["guild_id"]),
+        due_at=_aware(doc["due_at"]),
+        payload=doc.get("payload") or {},
+        token=token,
+        attempts=doc.get("attempts", 1),
+        lease_ends_at=lease_ends_at,
+    )
 
-    async def ensure_indexes(self) -> None:
-        await self._coll.create_indexes(INDEXES)
+
+class DueTimes:
+    """How a due time is set, shared by the MongoDB store and its in-memory twin: they differ only in
+    how a piece is stored (`_insert_or_get`) and changed (`_set`)."""
+
+    async def _insert_or_get(self, doc: dict[str, Any]) -> dict[str, Any] | None:
+        """Stores `doc` when no piece has its id (None), else returns the stored piece."""
+        raise NotImplementedError
+
+    async def _set(self, work: str, fields: dict[str, Any]) -> None:
+        raise NotImplementedError
 
     async def schedule(
         self,
@@ -71,24 +90,35 @@ class ScheduledWork:
         fields = {"kind": kind, "key": key, "guild_id": None if guild_id is None else str(guild_id)}
         if payload is not None:
             fields["payload"] = payload
-        existing = await self._coll.find_one({"_id": _id}, {"due_at": 1, "lease": 1, "ready_at": 1})
-        if existing is None:
-            doc = {"_id": _id, **fields, "payload": payload or {}, "due_at": due_at, "ready_at": due_at}
-            doc.update(lease=None, attempts=0)
-            try:
-                await self._coll.insert_one(doc)
-                return
-            except DuplicateKeyError:  # a concurrent schedule() inserted it first: update it instead
-                pass
-            existing = await self._coll.find_one({"_id": _id}, {"due_at": 1, "lease": 1, "ready_at": 1})
-            if existing is None:
-                return
-        if keep_earlier and _aware(existing["due_at"]) <= due_at:
+        new = {"_id": _id, **fields, "payload": payload or {}, "due_at": due_at, "ready_at": due_at}
+        existing = await self._insert_or_get({**new, "lease": None, "attempts": 0})
+        if existing is None or (keep_earlier and _aware(existing["due_at"]) <= due_at):
             return
         update: dict[str, Any] = {**fields, "due_at": due_at}
         if existing.get("lease") is None:
             update["ready_at"] = due_at
-        await self._coll.update_one({"_id": _id}, {"$set": update})
+        await self._set(_id, update)
+
+
+class ScheduledWork(DueTimes):
+    def __init__(self, database: Database):
+        self._coll = database.db["scheduled_work"]
+
+    async def ensure_indexes(self) -> None:
+        await self._coll.create_indexes(INDEXES)
+
+    async def _insert_or_get(self, doc: dict[str, Any]) -> dict[str, Any] | None:
+        existing = await self._coll.find_one({"_id": doc["_id"]}, {"due_at": 1, "lease": 1})
+        if existing is not None:
+            return existing
+        try:
+            await self._coll.insert_one(doc)
+            return None
+        except DuplicateKeyError:  # a concurrent schedule() inserted it first: update it instead
+            return await self._coll.find_one({"_id": doc["_id"]}, {"due_at": 1, "lease": 1})
+
+    async def _set(self, work: str, fields: dict[str, Any]) -> None:
+        await self._coll.update_one({"_id": work}, {"$set": fields})
 
     async def cancel(self, kind: str, key: str) -> None:
         await self._coll.delete_one({"_id": work_id(kind, key)})
@@ -102,19 +132,7 @@ class ScheduledWork:
             sort=[("ready_at", ASCENDING)],
             return_document=ReturnDocument.AFTER,
         )
-        if doc is None:
-            return None
-        return Claim(
-            id=doc["_id"],
-            kind=doc["kind"],
-            key=doc["key"],
-            guild_id=None if doc.get("guild_id") is None else int(doc["guild_id"]),
-            due_at=_aware(doc["due_at"]),
-            payload=doc.get("payload") or {},
-            token=token,
-            attempts=doc.get("attempts", 1),
-            lease_ends_at=now + lease,
-        )
+        return None if doc is None else claim_of(doc, token, now + lease)
 
     async def done(self, claim: Claim) -> bool:
         """Removes finished one-off work. False when the lease was lost (someone else holds it now)."""

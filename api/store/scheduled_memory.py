@@ -15,10 +15,10 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from .scheduled import Claim, work_id
+from .scheduled import Claim, DueTimes, claim_of, work_id
 
 
-class MemoryScheduledWork:
+class MemoryScheduledWork(DueTimes):
     def __init__(self) -> None:
         self._docs: dict[str, dict[str, Any]] = {}
         self._heaps: dict[str, list[tuple[datetime, int, str]]] = {}
@@ -31,32 +31,17 @@ class MemoryScheduledWork:
         doc["_seq"] = seq = next(self._seq)
         heapq.heappush(self._heaps.setdefault(doc["kind"], []), (doc["ready_at"], seq, doc["_id"]))
 
-    async def schedule(
-        self,
-        kind: str,
-        key: str,
-        due_at: datetime,
-        *,
-        guild_id: int | None = None,
-        payload: dict[str, Any] | None = None,
-        keep_earlier: bool = False,
-    ) -> None:
-        _id = work_id(kind, key)
-        doc = self._docs.get(_id)
-        gid = None if guild_id is None else str(guild_id)
-        if doc is None:
-            doc = {"_id": _id, "kind": kind, "key": key, "guild_id": gid, "payload": payload or {}}
-            doc.update(due_at=due_at, ready_at=due_at, lease=None, attempts=0)
-            self._docs[_id] = doc
-            self._push(doc)
-            return
-        if keep_earlier and doc["due_at"] <= due_at:
-            return
-        doc.update(guild_id=gid, due_at=due_at)
-        if payload is not None:
-            doc["payload"] = payload
-        if doc["lease"] is None:
-            doc["ready_at"] = due_at
+    async def _insert_or_get(self, doc: dict[str, Any]) -> dict[str, Any] | None:
+        if (existing := self._docs.get(doc["_id"])) is not None:
+            return existing
+        self._docs[doc["_id"]] = doc
+        self._push(doc)
+        return None
+
+    async def _set(self, work: str, fields: dict[str, Any]) -> None:
+        doc = self._docs[work]
+        doc.update(fields)
+        if "ready_at" in fields:  # free: claimable at the new due time (the old heap entry goes stale)
             self._push(doc)
 
     async def cancel(self, kind: str, key: str) -> None:
@@ -76,17 +61,7 @@ class MemoryScheduledWork:
             token = uuid.uuid4().hex
             doc.update(ready_at=now + lease, lease=token, attempts=doc["attempts"] + 1)
             self._push(doc)  # a lease that runs out makes it claimable again
-            return Claim(
-                id=_id,
-                kind=kind,
-                key=doc["key"],
-                guild_id=None if doc["guild_id"] is None else int(doc["guild_id"]),
-                due_at=doc["due_at"],
-                payload=doc["payload"],
-                token=token,
-                attempts=doc["attempts"],
-                lease_ends_at=now + lease,
-            )
+            return claim_of(doc, token, now + lease)
         return None
 
     async def done(self, claim: Claim) -> bool:

@@ -116,13 +116,17 @@ class ShowcasePost(Command):
     replace: Placement | None = None
 
 
-@register("showcase.remove", kind=Kind.COMMAND)
-class ShowcaseRemove(Command):
-    """Take a partner's ad down: delete the message, or archive the partner's channel / thread."""
+class PlacedShowcaseCommand(Command):
+    """Base of the commands that act on a partner's showcase post where it was placed."""
 
     partnership_id: str
     channel_mode: ChannelMode
     placement: Placement
+
+
+@register("showcase.remove", kind=Kind.COMMAND)
+class ShowcaseRemove(PlacedShowcaseCommand):
+    """Take a partner's ad down: delete the message, or archive the partner's channel / thread."""
 
 
 @register("invite.create", kind=Kind.COMMAND)
@@ -135,23 +139,23 @@ class InviteCreate(Command):
     channel_id: Snowflake | None = None
 
 
+class RoleCommand(Command):
+    """Base of the commands that change one member's role, for a partnership when one is named."""
+
+    user_id: Snowflake
+    role_id: Snowflake
+    partnership_id: str | None = None
+
+
 @register("role.grant", kind=Kind.COMMAND)
-class RoleGrant(Command):
+class RoleGrant(RoleCommand):
     """Give a member a role (the partner contact role on approval, or when the representative joins
     later). UNKNOWN_MEMBER if they are not in the guild."""
 
-    user_id: Snowflake
-    role_id: Snowflake
-    partnership_id: str | None = None
-
 
 @register("role.revoke", kind=Kind.COMMAND)
-class RoleRevoke(Command):
+class RoleRevoke(RoleCommand):
     """Take a role away (the contact role when a partnership ends)."""
-
-    user_id: Snowflake
-    role_id: Snowflake
-    partnership_id: str | None = None
 
 
 @register("dm.send", kind=Kind.COMMAND)
@@ -231,15 +235,12 @@ class LogPost(Command):
 
 
 @register("showcase.edit", kind=Kind.COMMAND)
-class ShowcaseEdit(Command):
+class ShowcaseEdit(PlacedShowcaseCommand):
     """Edit a partner's showcase post in place after updatePartnership (never re-post): the message at
     placement (SINGLE_CHANNEL: in the channel; CHANNEL_PER_PARTNER: the ad in the partner's channel;
     FORUM_PER_PARTNER: the thread's starter message, and the thread's title becomes the partner's
     name). A post that is gone -> NOT_FOUND (nothing is posted instead). Result: {}."""
 
-    partnership_id: str
-    channel_mode: ChannelMode
-    placement: Placement
     partner: PartnerServer
     advertisement: str
 

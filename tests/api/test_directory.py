@@ -142,3 +142,35 @@ async def test_an_older_sighting_of_a_representative_does_not_replace_a_newer_on
     assert (await people.get_many([42]))[42].name == "New Name"
     await people.remember(Person(42, "Newest", "https://cdn.discordapp.com/a.png"), datetime(2026, 1, 3, tzinfo=UTC))
     assert (await people.get_many([42]))[42] == Person(42, "Newest", "https://cdn.discordapp.com/a.png")
+
+
+async def test_staff_are_named_where_they_decided_blacklisted_and_acted_and_unknown_ones_are_null(
+    api, worker, container
+):
+    from datetime import UTC, datetime
+
+    from api.store.people import Person
+
+    await container.people.remember(Person(4242, "Sam from staff", None), datetime(2026, 1, 1, tzinfo=UTC))
+    await container.blacklist.add(GUILD, 1000000000000000001, "spam", actor=7)  # 7: never logged in
+    await worker.handle(submitted(partner_id=1234567890123456789))
+    apps = "query($g: Snowflake!) { guild(id: $g) { applications { edges { node { id } } } } }"
+    app_id = (await api.data(apps, {"g": G}))["guild"]["applications"]["edges"][0]["node"]["id"]
+    deny = "mutation($id: ID!) { denyApplication(id: $id, blacklist: true) { application { decidedByName } } }"
+    denied = (await api.data(deny, {"id": app_id}))["denyApplication"]["application"]
+
+    names = """query($g: Snowflake!) { viewer { name } guild(id: $g) {
+      blacklist { edges { node { partnerGuildId addedByName } } }
+      auditLog { edges { node { action actorName } } } } }"""
+    data = await api.data(names, {"g": G}, token=api.token({GUILD: ["partnerships.edit"]}))
+
+    assert denied == {"decidedByName": "Sam from staff"}
+    assert data["viewer"] == {"name": "Sam from staff"}
+    assert {e["node"]["partnerGuildId"]: e["node"]["addedByName"] for e in data["guild"]["blacklist"]["edges"]} == {
+        "1000000000000000001": None,
+        "1234567890123456789": "Sam from staff",
+    }
+    assert [e["node"] for e in data["guild"]["auditLog"]["edges"]] == [
+        {"action": "application.deny", "actorName": "Sam from staff"},
+        {"action": "blacklist.add", "actorName": None},
+    ]

@@ -18,6 +18,9 @@ import discord
 class PersistentButton(discord.ui.DynamicItem[discord.ui.Button], template=r"(?!)"):  # the base matches nothing
     handler: ClassVar[tuple[str, str]]
 
+    def __init__(self, label: str, custom_id: str, style: discord.ButtonStyle = discord.ButtonStyle.secondary) -> None:
+        super().__init__(discord.ui.Button(label=label, style=style, custom_id=custom_id))
+
     @classmethod
     def from_match(cls, match: re.Match[str]) -> Self:
         raise NotImplementedError

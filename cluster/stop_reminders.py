@@ -31,13 +31,7 @@ class StopRemindersButton(PersistentButton, template=TEMPLATE):
     handler = ("DirectMessages", "stop_reminders")
 
     def __init__(self, guild_id: int, user_id: int) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label="Stop these reminders",
-                style=discord.ButtonStyle.secondary,
-                custom_id=button_id(guild_id, user_id),
-            )
-        )
+        super().__init__("Stop these reminders", button_id(guild_id, user_id))
         self.guild_id = guild_id
         self.user_id = user_id
 

@@ -48,11 +48,9 @@ class ConfirmButton(PersistentButton, template=TEMPLATE):
     def __init__(self, answer: str, guild_id: int, partnership_id: str, user_id: int) -> None:
         yes = answer == "yes"
         super().__init__(
-            discord.ui.Button(
-                label="Continue" if yes else "No thanks",
-                style=discord.ButtonStyle.success if yes else discord.ButtonStyle.secondary,
-                custom_id=button_id(answer, guild_id, partnership_id, user_id),
-            )
+            "Continue" if yes else "No thanks",
+            button_id(answer, guild_id, partnership_id, user_id),
+            discord.ButtonStyle.success if yes else discord.ButtonStyle.secondary,
         )
         self.answer = ANSWERS[answer]
         self.guild_id = guild_id

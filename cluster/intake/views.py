@@ -113,13 +113,7 @@ class TicketFormButton(PersistentButton, template=TICKET_BUTTON_TEMPLATE):
     """A ticket's button: opens the application form, for the applicant the ticket is for only."""
 
     def __init__(self, user_id: int) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=texts.TICKET_FORM_BUTTON,
-                style=discord.ButtonStyle.primary,
-                custom_id=f"partners:ticket:form:{user_id}",
-            )
-        )
+        super().__init__(texts.TICKET_FORM_BUTTON, f"partners:ticket:form:{user_id}", discord.ButtonStyle.primary)
         self.user_id = user_id
 
     @classmethod

@@ -44,9 +44,7 @@ class ReviewButton(PersistentButton, template=BUTTON_TEMPLATE):
     handler = ("Review", "review_clicked")
 
     def __init__(self, action: str, application_id: str) -> None:
-        super().__init__(
-            discord.ui.Button(label=LABELS[action], style=STYLES[action], custom_id=button_id(action, application_id))
-        )
+        super().__init__(LABELS[action], button_id(action, application_id), STYLES[action])
         self.action = action
         self.application_id = application_id
 

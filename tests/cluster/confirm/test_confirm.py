@@ -61,15 +61,6 @@ async def test_the_offer_names_the_server_and_its_buttons_work_after_a_restart(
     assert [e.data["answer"] for e in await eventually(lambda: bus.events("partnership.answer")[1:])] == ["DECLINE"]
 
 
-async def test_a_click_by_someone_else_is_refused_and_forwards_nothing(fake_discord: FakeDiscord, home: Home) -> None:
-    await home.ok("partnership.confirm.ask", ask(home))
-    (dm,) = home.world.dms_to(home.rep)
-    assert await home.refusal_to_a_stranger(dm, "Continue") == (
-        "Only the representative this offer was sent to can answer it; nothing was changed."
-    )
-    assert home.bus.events("partnership.answer") == []
-
-
 async def test_closed_dms_fail_with_forbidden_dm_in_plain_words(home: Home) -> None:
     home.world.users[home.rep].dms_open = False
     done = await home.command("partnership.confirm.ask", ask(home))

@@ -44,15 +44,6 @@ async def test_the_stop_button_works_after_a_restart_and_tells_the_api(
     assert event.data["user_id"] == str(home.rep) and event.data["reply"]["token"] == click.token
 
 
-async def test_a_click_by_someone_else_is_refused_and_publishes_nothing(fake_discord: FakeDiscord, home: Home) -> None:
-    await home.ok("dm.send", reminder(home))
-    (dm,) = home.world.dms_to(home.rep)
-    assert await home.refusal_to_a_stranger(dm, "Stop these reminders") == (
-        "These reminders are sent to the partnership's representative; only they can turn them off."
-    )
-    assert home.bus.events("representative.bump_reminders_off") == []
-
-
 class DownBus(LocalBus):
     """A broker that cannot take events."""
 

@@ -134,6 +134,44 @@ async def test_a_bump_moves_the_reminder_to_the_next_interval(
     assert len(await reminded(commands, 2)) == 2
 
 
+async def test_a_shorter_bump_interval_brings_the_dm_forward(
+    container: Container, worker: EventWorker, commands: Commands, clock: Clock, scheduler: Scheduler
+) -> None:
+    rep = next_user_id()
+    p = await showcased(container, worker, clock, rep)  # every 3 days
+    posted_at = clock.now
+    clock.advance(days=1)
+    await container.guild_settings.update(GUILD, {"bump_interval_days": 2})
+
+    clock.advance(days=1, minutes=-1)
+    await scheduler.run_due()
+    await settled()
+    assert reminders(commands) == []  # not possible yet
+    clock.advance(minutes=2)  # two days after the post, not three
+    await scheduler.run_due()
+    (dm,) = await reminded(commands)
+    assert dm.data["refs"]["partnership_id"] == p.id
+    assert clock.now - posted_at < INTERVAL
+
+
+async def test_a_longer_bump_interval_moves_the_dm_later(
+    container: Container, worker: EventWorker, commands: Commands, clock: Clock, scheduler: Scheduler
+) -> None:
+    p = await showcased(container, worker, clock, next_user_id())  # every 3 days
+    posted_at = clock.now
+    clock.advance(days=1)
+    await container.guild_settings.update(GUILD, {"bump_interval_days": 5})
+    assert (await container.scheduled.get(BUMP_READY, p.id))["due_at"] == posted_at + timedelta(days=5)
+
+    clock.advance(days=2, minutes=1)  # when the old interval ended
+    await scheduler.run_due()
+    await settled()
+    assert reminders(commands) == []
+    clock.advance(days=2)  # five days after the post
+    await scheduler.run_due()
+    assert len(await reminded(commands)) == 1
+
+
 async def test_no_dm_once_the_partnership_ended(
     container: Container, worker: EventWorker, commands: Commands, clock: Clock, scheduler: Scheduler
 ) -> None:

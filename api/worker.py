@@ -17,6 +17,7 @@ from bus.logs import message_context
 from .container import Container
 from .event_batches import handle_batch
 from .scheduled_jobs import run_scheduler
+from .services.bump_ready_backfill import run_backfill
 from .services.invite_deletions import InviteDeletions
 from .services.writer import GuildWriter
 from .store.ledgers import LedgerRepository
@@ -73,8 +74,8 @@ async def journal_relay(ledgers: LedgerRepository, writer: GuildWriter, every: f
 
 
 async def start_worker(container: Container) -> None:
-    """Consumes cluster events into the container's services and runs the journal relay and the
-    scheduled work (until `container.close()`)."""
+    """Consumes cluster events into the container's services and runs the journal relay, the
+    scheduled work and the bump reminder backfill (until `container.close()`)."""
     worker = EventWorker(container)
     await container.bus.consume_events(worker.handle, worker.handle_batch)
     container.expected_consumers += 1
@@ -82,6 +83,9 @@ async def start_worker(container: Container) -> None:
     container.background.append(asyncio.create_task(relay, name="journal-relay"))
     # Health checks, deadlines and reminders: every replica runs its share (leases keep them single).
     container.background.append(asyncio.create_task(run_scheduler(container), name="scheduler"))
+    # Once: the bump reminders owed by ads that were up before they shipped (resumes where it stopped).
+    backfill = run_backfill(container.database, container.ledgers, container.scheduled)
+    container.background.append(asyncio.create_task(backfill, name="bump-ready-backfill"))
 
 
 def main() -> None:

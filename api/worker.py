@@ -17,6 +17,7 @@ from bus.logs import message_context
 from .container import Container
 from .event_batches import handle_batch
 from .scheduled_jobs import run_scheduler
+from .services.bump_ready_backfill import run_backfill
 from .services.invite_deletions import InviteDeletions
 from .services.writer import GuildWriter
 from .store.ledgers import LedgerRepository
@@ -74,7 +75,8 @@ async def journal_relay(ledgers: LedgerRepository, writer: GuildWriter, every: f
 
 async def start_worker(container: Container) -> None:
     """Consumes cluster events into the container's services and runs the journal relay, the
-    scheduled work and, once per process, the backfill of member claims (until `container.close()`)."""
+    scheduled work and, once per process, the backfills of member claims and bump reminders (until
+    `container.close()`)."""
     worker = EventWorker(container)
     # Before consuming: joins handled while the backfill is under way claim their members' history first.
     container.background.append(container.join_claims.start())
@@ -84,6 +86,9 @@ async def start_worker(container: Container) -> None:
     container.background.append(asyncio.create_task(relay, name="journal-relay"))
     # Health checks, deadlines and reminders: every replica runs its share (leases keep them single).
     container.background.append(asyncio.create_task(run_scheduler(container), name="scheduler"))
+    # Once: the bump reminders owed by ads that were up before they shipped (resumes where it stopped).
+    backfill = run_backfill(container.database, container.ledgers, container.scheduled)
+    container.background.append(asyncio.create_task(backfill, name="bump-ready-backfill"))
 
 
 def main() -> None:

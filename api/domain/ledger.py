@@ -434,6 +434,22 @@ def remind_bump(ledger: Ledger, partnership_id: str, now: datetime) -> Ledger | 
     return _replace_active(ledger, partnership_id, bump_reminded_for=next_at)
 
 
+def bump_reminders_moved(old: Ledger, new: Ledger, now: datetime) -> dict[str, datetime]:
+    """When each ACTIVE partnership's bump reminder is now due, after a settings change moved its next
+    bump time (a new bump interval): partnership id -> the new next bump time. Left out: a reminder
+    already told for a bump that is still possible now (one DM when a bump becomes possible; a
+    longer interval that makes it impossible again owes one more when it becomes possible)."""
+    moved = {}
+    for pid, slot in new.active.items():
+        before, after = old.next_bump_at(pid), new.next_bump_at(pid)
+        if after is None or after == before:
+            continue
+        if before is not None and slot.bump_reminded_for == before and after <= now:
+            continue
+        moved[pid] = after
+    return moved
+
+
 def edit(ledger: Ledger, partnership_id: str, representative_id: int) -> Ledger:
     """updatePartnership: only an ACTIVE partnership changes (an offer awaiting the partner's answer was
     made to its representative as it stands); its slot follows the representative."""

@@ -2,9 +2,9 @@
 
 Scheduled work `bump.ready`, one piece per partnership: each showcase post that lands schedules it at
 the partnership's next bump time (`bump_ready_scheduled`, journaled with the placement), so a bump's
-post moves it to the next interval. When due, and the partnership is still ACTIVE with a bump
-possible and the representative has not turned the reminders off, one `dm.send` goes out with the
-button. The ledger remembers which next bump time was told (`rules.remind_bump`, committed with the
+post moves it to the next interval, and a new bump interval moves it with the settings change
+(`bump_ready_moved`). When due, and the partnership is still ACTIVE with a bump possible and the
+representative has not turned the reminders off, one `dm.send` goes out with the button. The ledger remembers which next bump time was told (`rules.remind_bump`, committed with the
 DM), so a piece run twice (a lease taken over, a crash before it was marked done) sends nothing twice.
 
 The click arrives as `representative.bump_reminders_off` (the cluster refuses anyone but the DM's
@@ -42,6 +42,13 @@ def bump_ready_scheduled(guild_id: int, partnership_id: str, ledger: rules.Ledge
     if next_at is None:
         return []
     return [WorkScheduled(BUMP_READY, partnership_id, next_at, guild_id=guild_id)]
+
+
+def bump_ready_moved(old: rules.Ledger, new: rules.Ledger, now: datetime) -> list[WorkScheduled]:
+    """What a settings change owes the reminders: each one moved to its partnership's new next bump time
+    (`rules.bump_reminders_moved`; a shorter interval makes it earlier, a longer one later)."""
+    moved = rules.bump_reminders_moved(old, new, now)
+    return [WorkScheduled(BUMP_READY, pid, at, guild_id=new.guild_id) for pid, at in sorted(moved.items())]
 
 
 class BumpReminders:

@@ -51,6 +51,7 @@ class CommandOutcomes:
             "showcase.post": self._showcase_posted,
             "invite.create": self._invite_created,
             "partner.check": self._partner_checked,
+            "partnership.confirm.ask": self._confirm_asked,
         }
 
     async def handle(self, envelope: Envelope) -> None:
@@ -117,6 +118,12 @@ class CommandOutcomes:
         # fact about the partner: the next check asks again.
         if data.ok and data.refs.partnership_id:
             await self._health.facts_arrived(data.refs.partnership_id, facts_from_result(data.result))
+
+    async def _confirm_asked(self, envelope: Envelope, data: CommandCompleted) -> None:
+        # The offer DM reached them (a resend once they opened their DMs): `/ppartner status` and the
+        # partnership's problems stop saying it could not.
+        if data.ok and data.refs.partnership_id:
+            await self._warnings.clear_partnership_action_problems(data.refs.partnership_id, data.command_type)
 
     async def _record_failure(self, guild_id: int, data: CommandCompleted) -> None:
         error = text.reported(data.error or "failed")

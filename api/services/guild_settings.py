@@ -10,6 +10,7 @@ from ..domain.enums import QueueEventType
 from ..domain.models import GuildSettings
 from ..domain.settings_rules import apply_settings_patch, settings_diff
 from . import audit, effects, journal
+from .bump_reminders import bump_ready_moved
 from .writer import Change, GuildWriter
 
 
@@ -32,6 +33,8 @@ class SettingsService:
                 audit.entry(guild_id, now, actor, "settings.update", None, before, after),
                 # The cluster keeps what it needs of the settings (modes, channels, roles) in memory.
                 effects.settings_sync(guild_id, settings),
+                # A new bump interval moves each representative's "a bump is possible" DM with it.
+                *bump_ready_moved(ledger, new, now),
             ]
             return Change(new, items, settings)
 

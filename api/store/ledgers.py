@@ -98,5 +98,12 @@ class LedgerRepository:
         `todo.id` index and stopped at `cap` so a scrape stays cheap however large the backlog."""
         return await self._guilds.count_documents({"todo.id": {"$exists": True}}, limit=cap)
 
+    async def guild_ids_after(self, after: int | None, limit: int) -> list[int]:
+        """A page of guild ids in stored order (`_id`, a string) after `after`: a walk over every guild
+        that can stop and resume at the last id it finished."""
+        query = {} if after is None else {"_id": {"$gt": str(after)}}
+        cursor = self._guilds.find(query, {"_id": 1}).sort("_id", 1).limit(limit)
+        return [int(d["_id"]) async for d in cursor]
+
     async def all_guild_ids(self) -> list[int]:
         return [int(d["_id"]) async for d in self._guilds.find({}, {"_id": 1})]

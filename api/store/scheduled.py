@@ -164,6 +164,11 @@ class ScheduledWork(DueTimes):
         """How many pieces of `kind` are due and not held (a metric); counted on the index, capped."""
         return await self._coll.count_documents({"kind": kind, "ready_at": {"$lte": now}}, limit=cap)
 
+    async def present(self, kind: str, keys: list[str]) -> set[str]:
+        """Which of `keys` have a piece of `kind` stored (due, held or later)."""
+        cursor = self._coll.find({"_id": {"$in": [work_id(kind, k) for k in keys]}}, {"key": 1})
+        return {d["key"] async for d in cursor}
+
     async def get(self, kind: str, key: str) -> dict[str, Any] | None:
         doc = await self._coll.find_one({"_id": work_id(kind, key)})
         if doc is not None:

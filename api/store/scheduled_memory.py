@@ -93,6 +93,9 @@ class MemoryScheduledWork(DueTimes):
                     break
         return count
 
+    async def present(self, kind: str, keys: list[str]) -> set[str]:
+        return {k for k in keys if work_id(kind, k) in self._docs}
+
     async def get(self, kind: str, key: str) -> dict[str, Any] | None:
         doc = self._docs.get(work_id(kind, key))
         return None if doc is None else {k: v for k, v in doc.items() if k != "_seq"}

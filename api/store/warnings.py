@@ -55,3 +55,8 @@ class WarningRepository:
     async def clear_partnership_problem(self, partnership_id: str, code: str) -> None:
         """The problem is solved (e.g. a new tracked invite is stored): it no longer shows."""
         await self._partnerships.update_one({"_id": partnership_id}, {"$pull": {"problems": {"code": code}}})
+
+    async def clear_partnership_action_problems(self, partnership_id: str, action: str) -> None:
+        """A later `action` succeeded (e.g. an offer DM resent once the DMs were opened): its earlier
+        failures no longer show."""
+        await self._partnerships.update_one({"_id": partnership_id}, {"$pull": {"problems": {"action": action}}})

@@ -1,6 +1,7 @@
 """The representative's one DM when a bump becomes possible: scheduled at each landed post's next bump
 time, sent once per interval with a "Stop these reminders" button, never to an ended partnership or to a
-representative who turned them off, moved by a bump, and still owed after an API restart."""
+representative who turned them off, moved by a bump or a new bump interval, still owed after an API restart,
+and owed to ads that were up before the reminders shipped (the backfill at worker start)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from api.container import Container
 from api.domain.models import Partnership
 from api.scheduled_jobs import build_scheduler
 from api.scheduler import Scheduler
+from api.services.bump_ready_backfill import MARKER, MIGRATIONS, backfill_bump_ready
 from api.services.bump_reminders import BUMP_READY
 from api.worker import EventWorker, start_worker
 from bus import Envelope
@@ -134,6 +136,44 @@ async def test_a_bump_moves_the_reminder_to_the_next_interval(
     assert len(await reminded(commands, 2)) == 2
 
 
+async def test_a_shorter_bump_interval_brings_the_dm_forward(
+    container: Container, worker: EventWorker, commands: Commands, clock: Clock, scheduler: Scheduler
+) -> None:
+    rep = next_user_id()
+    p = await showcased(container, worker, clock, rep)  # every 3 days
+    posted_at = clock.now
+    clock.advance(days=1)
+    await container.guild_settings.update(GUILD, {"bump_interval_days": 2})
+
+    clock.advance(days=1, minutes=-1)
+    await scheduler.run_due()
+    await settled()
+    assert reminders(commands) == []  # not possible yet
+    clock.advance(minutes=2)  # two days after the post, not three
+    await scheduler.run_due()
+    (dm,) = await reminded(commands)
+    assert dm.data["refs"]["partnership_id"] == p.id
+    assert clock.now - posted_at < INTERVAL
+
+
+async def test_a_longer_bump_interval_moves_the_dm_later(
+    container: Container, worker: EventWorker, commands: Commands, clock: Clock, scheduler: Scheduler
+) -> None:
+    p = await showcased(container, worker, clock, next_user_id())  # every 3 days
+    posted_at = clock.now
+    clock.advance(days=1)
+    await container.guild_settings.update(GUILD, {"bump_interval_days": 5})
+    assert (await container.scheduled.get(BUMP_READY, p.id))["due_at"] == posted_at + timedelta(days=5)
+
+    clock.advance(days=2, minutes=1)  # when the old interval ended
+    await scheduler.run_due()
+    await settled()
+    assert reminders(commands) == []
+    clock.advance(days=2)  # five days after the post
+    await scheduler.run_due()
+    assert len(await reminded(commands)) == 1
+
+
 async def test_no_dm_once_the_partnership_ended(
     container: Container, worker: EventWorker, commands: Commands, clock: Clock, scheduler: Scheduler
 ) -> None:
@@ -167,6 +207,60 @@ async def test_stop_these_reminders_turns_them_off_for_that_representative_only(
     assert dm.data["user_id"] == str(other) and "**Go Club**" in dm.data["content"]
     await settled()
     assert reminders(commands, rep) == []
+
+
+async def backfill(container: Container) -> int:
+    return await backfill_bump_ready(container.database, container.ledgers, container.scheduled)
+
+
+async def test_an_ad_up_before_the_reminders_shipped_gets_one_from_the_backfill_once(
+    container: Container, worker: EventWorker, commands: Commands, clock: Clock, scheduler: Scheduler
+) -> None:
+    rep = next_user_id()
+    before = await showcased(container, worker, clock, rep, "Chess Club")
+    await container.scheduled.cancel(BUMP_READY, before.id)  # posted before bump.ready existed: no work
+    clock.advance(hours=1)
+    since = await showcased(container, worker, clock, next_user_id(), "Go Club")
+    unposted = await manual_partner(container, next_user_id(), "Art Hub")
+
+    assert await backfill(container) == 1  # only the one lacking it
+    assert (await container.scheduled.get(BUMP_READY, before.id))["due_at"] == clock.now - timedelta(hours=1) + INTERVAL
+    assert (await container.scheduled.get(BUMP_READY, since.id))["due_at"] == clock.now + INTERVAL  # untouched
+    assert await container.scheduled.get(BUMP_READY, unposted.id) is None  # no ad up yet: its post schedules it
+
+    clock.advance(days=3, minutes=1)
+    await scheduler.run_due()
+    dms = await reminded(commands, 2)
+    assert sorted(dm.data["refs"]["partnership_id"] for dm in dms) == sorted([before.id, since.id])
+
+    assert await backfill(container) == 0  # the next start: done already
+    await container.database.db[MIGRATIONS].delete_one({"_id": MARKER})  # a crash before it was marked done
+    assert await backfill(container) == 2  # their work is finished: scheduled again...
+    await scheduler.run_due()
+    await settled()
+    assert len(reminders(commands)) == 2  # ...and told nothing twice
+
+
+async def test_the_backfill_resumes_after_the_last_guild_it_finished(
+    container: Container, worker: EventWorker, clock: Clock
+) -> None:
+    p = await showcased(container, worker, clock, next_user_id())
+    await container.scheduled.cancel(BUMP_READY, p.id)
+    await container.database.db[MIGRATIONS].insert_one({"_id": MARKER, "after": str(GUILD)})  # stopped after it
+    assert await backfill(container) == 0
+    assert await container.scheduled.get(BUMP_READY, p.id) is None
+
+
+async def test_the_worker_runs_the_backfill_when_it_starts(
+    container: Container, worker: EventWorker, clock: Clock
+) -> None:
+    p = await showcased(container, worker, clock, next_user_id())
+    await container.scheduled.cancel(BUMP_READY, p.id)
+    await start_worker(container)
+    async with asyncio.timeout(5):
+        while await container.scheduled.get(BUMP_READY, p.id) is None:
+            await asyncio.sleep(0.01)
+    assert (await container.scheduled.get(BUMP_READY, p.id))["due_at"] == clock.now + INTERVAL
 
 
 async def test_the_reminder_scheduled_before_a_restart_is_sent_by_the_next_api_process(

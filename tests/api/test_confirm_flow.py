@@ -226,6 +226,24 @@ async def test_status_lists_the_offer_awaiting_the_answer_with_what_happens_next
     )
 
 
+async def test_a_resend_that_reaches_them_clears_the_closed_dms_line(api, worker, commands, offer):
+    gid, rep = offer
+    pid = _raw_id(gid)
+    failed = completed(GUILD, "partnership.confirm.ask", ok=False, refs={"partnership_id": pid},
+                       error_code="FORBIDDEN_DM", error="the user does not accept direct messages")  # fmt: skip
+    await worker.handle(failed)
+    assert (await api.data(RESEND, {"id": gid}))["resendConfirmation"]["userErrors"] == []
+    await commands.wait_for("partnership.confirm.ask", 2)
+    await worker.handle(completed(GUILD, "partnership.confirm.ask", refs={"partnership_id": pid}))  # delivered
+
+    asked = request("status", rep)
+    await worker.handle(asked)
+    text = await answer_to(commands, asked)
+    assert "The DM could not reach you" not in text
+    assert "No DM? If your DMs are closed, open them and ask staff to send it again." in text
+    assert (await api.data(PARTNERSHIP, {"id": gid}))["node"]["problems"] == []  # solved, for staff too
+
+
 async def test_direct_stays_the_default(api, worker, commands):
     await worker.handle(submitted(name="Plain"))
     result = (await api.data(APPROVE, {"id": await _pending_id(api)}))["approveApplication"]

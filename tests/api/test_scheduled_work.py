@@ -63,6 +63,19 @@ async def test_scheduling_the_same_thing_again_moves_it_instead_of_doubling_it(w
     assert await work.claim("check", T0 + timedelta(hours=1), timedelta(minutes=5)) is None
 
 
+async def test_present_names_the_keys_with_work_of_that_kind_whether_due_held_or_later(work: ScheduledWork) -> None:
+    await work.schedule("check", "held", T0)
+    await work.schedule("check", "due", T0 + timedelta(minutes=1))
+    await work.schedule("check", "later", T0 + timedelta(days=1))
+    await work.schedule("other", "elsewhere", T0)
+    claim = await work.claim("check", T0, timedelta(minutes=5))
+    assert claim is not None and claim.key == "held"
+    present = await work.present("check", ["due", "later", "held", "elsewhere", "none"])
+    assert present == {"due", "later", "held"}
+    assert await work.done(claim)
+    assert await work.present("check", [claim.key]) == set()
+
+
 async def test_a_lease_that_runs_out_is_taken_over_and_the_old_holder_cannot_finish(work: ScheduledWork) -> None:
     await work.schedule("check", "p1", T0)
     dead = await work.claim("check", T0, timedelta(minutes=1))

@@ -191,3 +191,31 @@ def test_no_bump_reminder_without_a_possible_bump():
     assert rules.remind_bump(in_flight, "ps-1", T0 + WEEK + MINUTE) is None
     awaiting = make_ledger(SHOWCASED, active={"ps-1": replace(slot(last_posted_at=T0), awaiting_until=T0 + WEEK)})
     assert rules.remind_bump(awaiting, "ps-1", T0 + WEEK) is None
+
+
+def interval(ledger: Ledger, days: int) -> Ledger:
+    return rules.update_settings(ledger, replace(ledger.settings, bump_interval_days=days))
+
+
+def test_a_new_bump_interval_moves_each_reminder_not_yet_owed_to_the_new_next_bump_time():
+    ledger = make_ledger(
+        SHOWCASED,
+        active={
+            "ps-1": slot(last_posted_at=T0),
+            "ps-never-posted": slot(),
+            "ps-awaiting": replace(slot(last_posted_at=T0), awaiting_until=T0 + DAY),
+        },
+    )
+    assert rules.bump_reminders_moved(ledger, interval(ledger, 3), T0 + DAY) == {"ps-1": T0 + 3 * DAY}  # earlier
+    assert rules.bump_reminders_moved(ledger, interval(ledger, 10), T0 + DAY) == {"ps-1": T0 + 10 * DAY}  # later
+    assert rules.bump_reminders_moved(ledger, interval(ledger, 7), T0 + DAY) == {}  # unchanged
+
+
+def test_a_new_bump_interval_owes_no_second_reminder_for_a_bump_still_possible():
+    told = rules.remind_bump(active(last_posted_at=T0), "ps-1", T0 + WEEK)
+    now = T0 + WEEK + DAY
+    assert rules.bump_reminders_moved(told, interval(told, 3), now) == {}  # still possible: told already
+    # Longer: no bump until the new time, when it becomes possible again and is told once more.
+    longer = interval(told, 10)
+    assert rules.bump_reminders_moved(told, longer, now) == {"ps-1": T0 + 10 * DAY}
+    assert rules.remind_bump(longer, "ps-1", T0 + 10 * DAY) is not None

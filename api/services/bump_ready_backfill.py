@@ -4,8 +4,8 @@
 partnership whose ad was already up had none and would wait for its next post. Once, at worker start,
 in the background: every ACTIVE partnership with a posted ad (a next bump time in its ledger) and no
 `bump.ready` work gets it at its next bump time. Guilds are walked in batches in stored order; after
-each batch the last guild id is kept in the marker document `bump-ready-backfill` of the `migrations`
-collection, so a restart resumes there, and a finished walk is never started again.
+each batch the last guild id is kept in its migration marker `bump-ready-backfill`
+(`api/store/migrations.py`), so a restart resumes there, and a finished walk is never started again.
 
 Idempotent, and safe beside replicas doing the same and beside posts landing meanwhile: only
 partnerships without the work are scheduled, with `keep_earlier`; a piece that meanwhile moved later
@@ -21,13 +21,13 @@ from datetime import datetime
 from ..clock import utcnow
 from ..store.database import Database
 from ..store.ledgers import LedgerRepository
+from ..store.migrations import MigrationMarkers
 from ..store.scheduled import ScheduledWork
 from ..store.scheduled_memory import MemoryScheduledWork
 from .bump_reminders import BUMP_READY
 
 log = logging.getLogger(__name__)
 
-MIGRATIONS = "migrations"
 MARKER = "bump-ready-backfill"
 GUILDS_PER_BATCH = 200
 
@@ -39,8 +39,8 @@ async def backfill_bump_ready(
     batch: int = GUILDS_PER_BATCH,
 ) -> int:
     """Schedules the missing reminders; returns how many (0 once the walk has finished before)."""
-    markers = database.db[MIGRATIONS]
-    marker = await markers.find_one({"_id": MARKER}) or {}
+    markers = MigrationMarkers(database)
+    marker = await markers.get(MARKER)
     if marker.get("done_at") is not None:
         return 0
     after = None if marker.get("after") is None else int(marker["after"])
@@ -57,8 +57,8 @@ async def backfill_bump_ready(
             await scheduled.schedule(BUMP_READY, pid, next_at, guild_id=guild_id, keep_earlier=True)
             count += 1
         after = guild_ids[-1]
-        await markers.update_one({"_id": MARKER}, {"$set": {"after": str(after)}}, upsert=True)
-    await markers.update_one({"_id": MARKER}, {"$set": {"done_at": utcnow()}}, upsert=True)
+        await markers.advance(MARKER, after=str(after))
+    await markers.advance(MARKER, done_at=utcnow())
     if count:
         log.info("bump reminders scheduled for %d partnerships whose ad was up before they shipped", count)
     return count

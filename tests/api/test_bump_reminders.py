@@ -15,7 +15,7 @@ from api.container import Container
 from api.domain.models import Partnership
 from api.scheduled_jobs import build_scheduler
 from api.scheduler import Scheduler
-from api.services.bump_ready_backfill import MARKER, MIGRATIONS, backfill_bump_ready
+from api.services.bump_ready_backfill import MARKER, backfill_bump_ready
 from api.services.bump_reminders import BUMP_READY
 from api.worker import EventWorker, start_worker
 from bus import Envelope
@@ -234,7 +234,7 @@ async def test_an_ad_up_before_the_reminders_shipped_gets_one_from_the_backfill_
     assert sorted(dm.data["refs"]["partnership_id"] for dm in dms) == sorted([before.id, since.id])
 
     assert await backfill(container) == 0  # the next start: done already
-    await container.database.db[MIGRATIONS].delete_one({"_id": MARKER})  # a crash before it was marked done
+    await container.database.migrations.delete_one({"_id": MARKER})  # a crash before it was marked done
     assert await backfill(container) == 2  # their work is finished: scheduled again...
     await scheduler.run_due()
     await settled()
@@ -246,7 +246,7 @@ async def test_the_backfill_resumes_after_the_last_guild_it_finished(
 ) -> None:
     p = await showcased(container, worker, clock, next_user_id())
     await container.scheduled.cancel(BUMP_READY, p.id)
-    await container.database.db[MIGRATIONS].insert_one({"_id": MARKER, "after": str(GUILD)})  # stopped after it
+    await container.database.migrations.insert_one({"_id": MARKER, "after": str(GUILD)})  # stopped after it
     assert await backfill(container) == 0
     assert await container.scheduled.get(BUMP_READY, p.id) is None
 

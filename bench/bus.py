@@ -290,6 +290,7 @@ class Ceiling:
     body_bytes: int
     publish_rate: float
     consume_rate: float
+    latencies: list[float] = field(default_factory=list)  # the broker's round trip at phase (b)'s rate
 
     @property
     def rate(self) -> float:
@@ -297,6 +298,12 @@ class Ceiling:
         if not self.publish_rate or not self.consume_rate:
             return 0.0
         return 1 / (1 / self.publish_rate + 1 / self.consume_rate)
+
+
+async def raw_latency_at(url: str, rate: float, count: int) -> list[float]:
+    from bench.bus_raw import raw_latency
+
+    return await raw_latency(url, _joins(-2 * count - 1, count), rate, RAW_PREFETCH)
 
 
 async def ceiling(url: str, args: argparse.Namespace) -> Ceiling:
@@ -751,6 +758,9 @@ def pipeline_rows(raw: Ceiling, pipe: Pipeline, row: Row) -> None:
         _ms(percentile(lat, 0.5)))  # fmt: skip
     row("    end-to-end latency p99", _ms(percentile(lat, 0.99)))
     row("    end-to-end latency max", _ms(lat[-1]) if lat else "n/a")
+    if raw.latencies:
+        row("    raw broker round trip p50 / p99 at the same rate",
+            f"{_ms(percentile(raw.latencies, 0.5))} / {_ms(percentile(raw.latencies, 0.99))}")  # fmt: skip
     row("    notifications missing", f"{pipe.missing}", "0", pipe.missing == 0)
 
 
@@ -899,6 +909,9 @@ def main() -> None:
                   flush=True)  # fmt: skip
             pipe = _run(pipeline_phase(args, url, worker, profile))
             worker.stop()
+            # The broker's own round trip at the same rate, with nothing of ours in the path: what the
+            # pipeline's latency is read against on this machine.
+            raw.latencies = _run(raw_latency_at(url, pipe.rate_offered, pipe.latency_sent))
 
         if not args.skip_fanout:
             print("3. live fan-out (two API processes on SecantusDB)...", flush=True)

@@ -131,6 +131,44 @@ async def raw(url: str, envs: list[Envelope], window: int, prefetch: int) -> tup
         await publisher.close()
 
 
+async def raw_latency(url: str, envs: list[Envelope], rate: float, prefetch: int) -> list[float]:
+    """The broker's own round trip at a fixed offered rate, for the pipeline's latency to be read
+    against: each envelope published (confirmed, persistent, into the same quorum-queue path) at its
+    time, consumed and acked by a second connection; seconds from the publish call to the delivery,
+    sorted. The queue is the ceiling's, empty by then."""
+    publisher = await aio_pika.connect(url)
+    consumer = await aio_pika.connect(url)
+    try:
+        channel = await publisher.channel(publisher_confirms=True)
+        exchange = await channel.get_exchange(RAW_EXCHANGE)
+        cchannel = await consumer.channel()
+        await cchannel.set_qos(prefetch_count=prefetch)
+        queue = await cchannel.get_queue(RAW_QUEUE)
+        sent: dict[str, float] = {}
+        latencies: list[float] = []
+        done = asyncio.Event()
+
+        async def on_message(msg: aio_pika.abc.AbstractIncomingMessage) -> None:
+            latencies.append(time.perf_counter() - sent[msg.message_id])
+            await msg.ack()
+            if len(latencies) == len(envs):
+                done.set()
+
+        await queue.consume(on_message)
+        tasks = []
+        begin = time.perf_counter() + 0.05
+        for i, env in enumerate(envs):
+            await asyncio.sleep(max(0.0, begin + i / rate - time.perf_counter()))
+            sent[env.id] = time.perf_counter()
+            tasks.append(asyncio.create_task(exchange.publish(message(env, env.to_json()), env.type)))
+        await asyncio.gather(*tasks)
+        await asyncio.wait_for(done.wait(), 60)
+        return sorted(latencies)
+    finally:
+        await consumer.close()
+        await publisher.close()
+
+
 async def through_bus(url: str, envs: list[Envelope], window: int, prefetch: int) -> tuple[float, float]:
     n = len(envs)
     publisher = RabbitBus(url, name="bench-publish")

@@ -115,7 +115,8 @@ class HealthService:
         partnerships: PartnershipRepository,
         cadence: timedelta,
         clock: Callable[[], datetime] = utcnow,
-        mutual: MutualService | None = None,
+        *,
+        mutual: MutualService,
     ):
         self._writer = writer
         self._partnerships = partnerships
@@ -137,10 +138,9 @@ class HealthService:
         ledger = await self._writer.load(p.guild_id)
         if partnership_id not in ledger.active:
             return None
-        if self._mutual is not None:
-            # NOT_RECIPROCATED follows the partner's side even when a crash lost the follow-up of its
-            # start or end (`MutualService.follow`): opened or closed here if it disagrees.
-            await self._mutual.heal(p)
+        # NOT_RECIPROCATED follows the partner's side even when a crash lost the follow-up of its
+        # start or end (`MutualService.follow`): opened or closed here if it disagrees.
+        await self._mutual.heal(p)
         again = now + self.cadence
         if not ledger.settings.health_checks:
             return again
@@ -165,7 +165,7 @@ class HealthService:
 
         async def read() -> tuple[Partnership | None, Reciprocity | None]:
             p = await self._partnerships.get(partnership_id)
-            if p is None or self._mutual is None or open_since(p) is None:
+            if p is None or open_since(p) is None:
                 return p, None
             return p, await self._mutual.reciprocity(p.guild_id, p.partner.id)
 
@@ -183,7 +183,7 @@ class HealthService:
                 if x.issue is HealthIssue.NOT_RECIPROCATED and x.grace_ends_at <= at
             ]
             closing = []
-            if unreciprocated and reciprocity is not None and self._mutual is not None:
+            if unreciprocated and reciprocity is not None:
                 # Decided on the partner's side as it is now, not on the problem alone: a problem left
                 # open by a lost follow-up closes here instead of ending a reciprocated partnership.
                 closing = self._mutual.reconcile(ledger, p, reciprocity, at)
@@ -242,8 +242,7 @@ class HealthService:
 
     async def _follow(self, change: Change) -> None:
         """An auto-end tells the partner's side as every end does (`MutualService.follow`)."""
-        if self._mutual is not None:
-            await self._mutual.follow(change)
+        await self._mutual.follow(change)
 
     def _change(
         self,

@@ -109,5 +109,5 @@ class BumpReminders:
         log.info("guild %s: bump reminders turned off by a representative", guild_id)
 
     async def _guild_name(self, guild_id: int) -> str | None:
-        found = (await self._directory.get_many([guild_id])).get(guild_id)
+        found = await self._directory.get(guild_id)
         return found.name if found is not None else None

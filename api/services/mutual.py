@@ -54,17 +54,18 @@ async def reciprocities(
     and (indexed on guild_id, partner.id, status) which partners have an ACTIVE partnership with us."""
     if not pairs:
         return []
-    partners = list({p for _, p in pairs})
-    present = await bot_guilds.present(partners)
-    found = await ledgers.load_many(partners)
+    running = await running_the_bot(bot_guilds, ledgers, list({p for _, p in pairs}))
     showcasing = await partnerships.showcasing([(p, g) for g, p in pairs])
-    return [
-        mutual.reciprocity(
-            mutual.runs_bot(p in present, found[p].settings if found[p].version else None),  # version 0: no settings
-            (p, g) in showcasing,
-        )
-        for g, p in pairs
-    ]
+    return [mutual.reciprocity(p in running, (p, g) in showcasing) for g, p in pairs]
+
+
+async def running_the_bot(bot_guilds: BotGuildRepository, ledgers: LedgerRepository, guild_ids: list[int]) -> set[int]:
+    """Of these guilds, those that run the bot (`mutual.runs_bot`): two reads for them all, the bot's
+    presence and the guilds' settings."""
+    present = await bot_guilds.present(guild_ids)
+    found = await ledgers.load_many(guild_ids)
+    # A ledger at version 0 has never been written: the guild has no settings.
+    return {g for g in guild_ids if mutual.runs_bot(g in present, found[g].settings if found[g].version else None)}
 
 
 @dataclass(frozen=True, eq=False, slots=True)
@@ -79,9 +80,7 @@ class MutualService:
     _warnings: WarningRepository
 
     async def runs_bot(self, guild_id: int) -> bool:
-        ledger = await self._writer.load(guild_id)
-        present = guild_id in await self._bot_guilds.present([guild_id])
-        return mutual.runs_bot(present, ledger.settings if ledger.version else None)  # version 0: no settings
+        return guild_id in await running_the_bot(self._bot_guilds, self._ledgers, [guild_id])
 
     async def reciprocity(self, guild_id: int, partner_id: int) -> Reciprocity:
         """Whether the partner showcases us, as GraphQL shows it (the same look-ups)."""
@@ -187,7 +186,7 @@ class MutualService:
         app = await self._apps.get(partnership.application_id)
         if app is not None and app.source is ApplicationSource.MUTUAL:
             return  # this partnership is itself the answer to the partner's request
-        directory = (await self._directory.get_many([guild_id])).get(guild_id)
+        directory = await self._directory.get(guild_id)
         request = mutual.reverse_request(
             partnership,
             ours.settings,

@@ -60,6 +60,10 @@ class DirectoryRepository:
             return False  # the stored one is as new or newer: the upsert's insert collided with it
         return result.matched_count == 1 or result.upserted_id is not None
 
+    async def get(self, guild_id: int) -> GuildDirectory | None:
+        doc = await self._coll.find_one({"_id": str(guild_id)})
+        return None if doc is None else _from_doc(doc)
+
     async def get_many(self, guild_ids: list[int]) -> dict[int, GuildDirectory]:
         cursor = self._coll.find({"_id": {"$in": [str(g) for g in guild_ids]}})
         return {int(d["_id"]): _from_doc(d) async for d in cursor}

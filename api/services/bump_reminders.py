@@ -14,6 +14,7 @@ addressee); it stores the opt-out for that representative in that guild and answ
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 
 from bus import Envelope
@@ -51,18 +52,12 @@ def bump_ready_moved(old: rules.Ledger, new: rules.Ledger, now: datetime) -> lis
     return [WorkScheduled(BUMP_READY, pid, at, guild_id=new.guild_id) for pid, at in sorted(moved.items())]
 
 
+@dataclass(frozen=True, eq=False, slots=True)
 class BumpReminders:
-    def __init__(
-        self,
-        writer: GuildWriter,
-        partnerships: PartnershipRepository,
-        opt_outs: BumpReminderOptOuts,
-        directory: DirectoryRepository,
-    ):
-        self._writer = writer
-        self._partnerships = partnerships
-        self._opt_outs = opt_outs
-        self._directory = directory
+    _writer: GuildWriter
+    _partnerships: PartnershipRepository
+    _opt_outs: BumpReminderOptOuts
+    _directory: DirectoryRepository
 
     async def due(self, claim: Claim, now: datetime) -> datetime | None:
         """Sends the reminder when it is owed; returns when to look again (a bump interval made longer

@@ -10,8 +10,6 @@ before, so every answer is the one the scan gave (in the collection's order). An
 
 from __future__ import annotations
 
-from collections.abc import Hashable
-
 from mongomock import collection as _collection
 from mongomock.filtering import filter_applies
 
@@ -39,8 +37,8 @@ def _iter_documents(self, filter):
     if keys is None or len(self._store) == 0:
         return _scan(self, filter)
     found = {}
-    for key in keys:
-        if isinstance(key, Hashable) and key in self._store:
+    for key in keys:  # strings and integers only (`_keys`), so each can be looked up by key
+        if key in self._store:
             found[key] = self._store[key]
     if len(found) > 1:  # the scan's order: the order the documents were stored in
         order = {k: i for i, k in enumerate(self._store._documents) if k in found}

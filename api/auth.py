@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -33,12 +34,18 @@ class Principal:
         return sorted(g for g in self.perms if self.can_view(g))
 
 
+VERIFIED_TOKENS_KEPT = 4096
+
+
 class TokenService:
     def __init__(self, secret: str, lifetime_minutes: int):
         if not secret:
             raise ValueError("AUTH_SECRET is empty")
         self._secret = secret
         self._lifetime = timedelta(minutes=lifetime_minutes)
+        # Tokens verified before, by their exact text: a dashboard sends the same token with every
+        # request, and checking its signature and claims again each time is most of an easy request's cost.
+        self._verified: OrderedDict[str, Principal] = OrderedDict()
 
     @staticmethod
     def generate_secret() -> str:
@@ -55,6 +62,20 @@ class TokenService:
         return jwt.encode(claims, self._secret, algorithm="HS256")
 
     def decode(self, token: str) -> Principal:
+        known = self._verified.get(token)
+        if known is not None:
+            if known.expires_at <= datetime.now(UTC):
+                del self._verified[token]
+                raise AuthError("The token has expired.")
+            self._verified.move_to_end(token)
+            return known
+        principal = self._verify(token)
+        self._verified[token] = principal
+        if len(self._verified) > VERIFIED_TOKENS_KEPT:
+            self._verified.popitem(last=False)
+        return principal
+
+    def _verify(self, token: str) -> Principal:
         try:
             claims = jwt.decode(token, self._secret, algorithms=["HS256"], options={"require": ["sub", "exp"]})
         except jwt.ExpiredSignatureError:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import time
+from datetime import UTC, datetime, timedelta
+
 import jwt
 import pytest
 
-from api.auth import VIEW
+from api.auth import VIEW, AuthError, TokenService
 from tests.api.factories import GUILD, OTHER_GUILD
 
 GUILD_Q = 'query { guild(id: "%s") { id limits { pendingCount } } }'
@@ -51,3 +54,17 @@ async def test_view_permission_reads_but_cannot_write(api):
 async def test_introspection_needs_no_token(api):
     body = await api.post("{ __schema { queryType { name } } }", token=None)
     assert body["data"]["__schema"]["queryType"]["name"] == "Query"
+
+
+def test_a_token_verified_before_still_expires_on_time(tokens: TokenService):
+    """Tokens are verified once and remembered (a dashboard sends the same one with every request);
+    a remembered token is refused once it expires, with the same words as a fresh one."""
+    token = tokens.issue(4242, {GUILD: [VIEW]}, lifetime=timedelta(seconds=2))
+    principal = tokens.from_header(f"Bearer {token}")
+    assert principal.can_view(GUILD)
+    assert tokens.decode(token) is principal  # remembered
+    time.sleep((principal.expires_at - datetime.now(UTC)).total_seconds() + 0.05)
+    with pytest.raises(AuthError, match="The token has expired"):
+        tokens.decode(token)
+    with pytest.raises(AuthError, match="The token is not valid"):
+        tokens.decode(token[:-2] + ("AA" if not token.endswith("AA") else "BB"))  # a forged signature is checked

@@ -12,6 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from graphql import GraphQLError
+from starlette.requests import HTTPConnection
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.fastapi import GraphQLRouter
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
@@ -22,6 +23,7 @@ from .dashboard import mount_dashboard
 from .export import build_export_router
 from .graphiql import graphiql_page, mount_graphiql
 from .graphql.context import Context
+from .graphql.result_cache import READS, QueryResultCache
 from .graphql.schema import build_schema
 from .graphql.websocket_limits import LegacyWSHandler, SizeLimitedAdapter, SubscriptionQuota, TransportWSHandler
 from .lifecycle import OpenWebSockets, TrackWebSockets, check_readiness, start_live
@@ -89,10 +91,13 @@ def create_app(
             if owned:
                 await state["container"].close()
 
-    async def get_context() -> Context:
-        return Context(state["container"], tokens)
+    async def get_context(connection: HTTPConnection) -> Context:
+        return Context(state["container"], tokens, connection.scope.get(READS))
 
+    schema = build_schema(settings)
     app = FastAPI(title="Partnerships", lifespan=lifespan)
+    # Innermost: repeated dashboard queries answered from kept answers while their reads are unchanged.
+    app.add_middleware(QueryResultCache, schema=schema._schema, container=lambda: state["container"], tokens=tokens)
     app.add_middleware(RequestSizeLimit, max_bytes=settings.max_request_bytes)
     app.state.websockets = OpenWebSockets()  # closed with 1001 on shutdown (api/lifecycle.py)
     app.add_middleware(TrackWebSockets, registry=app.state.websockets)
@@ -101,7 +106,7 @@ def create_app(
         state["container"] = container
         app.state.container = container
     router = _Router(
-        build_schema(settings),
+        schema,
         context_getter=get_context,
         graphql_ide="graphiql" if settings.graphiql else None,
         subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL],

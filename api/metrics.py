@@ -5,6 +5,7 @@ One `ApiMetrics` (with its own registry: `bus.metrics.ProcessMetrics`) per conta
     partners_graphql_operations_total{operation_name, operation_type, outcome}   outcome = ok | error
     partners_graphql_operation_duration_seconds{operation_name, operation_type}  histogram (not subscriptions)
     partners_graphql_subscriptions_open                                          live subscriptions held here
+    partners_graphql_result_cache_total{outcome}      kept answers: hit | stored | stale (api/graphql/result_cache.py)
     partners_joins_attributed_total{join_type}        member.joined events handled, by the cluster's label
     partners_outbox_backlog_guilds                    guilds with journal items waiting (read at scrape time)
     partners_bus_*_total                              the bus counters (see bus/metrics.py)
@@ -54,6 +55,12 @@ class ApiMetrics(ProcessMetrics):
             "Time to answer a GraphQL query or mutation.",
             ["operation_name", "operation_type"],
             LATENCY_BUCKETS,
+        )
+        self.result_cache = self.counter(
+            "partners_graphql_result_cache",
+            "Repeated queries: answered from a kept answer (hit), answered and kept (stored), or answered "
+            "again because a read had changed (stale).",
+            ["outcome"],
         )
         self.subscriptions_open = self.gauge(
             "partners_graphql_subscriptions_open", "GraphQL subscriptions open on this process."

@@ -1,6 +1,11 @@
 """GraphQL throughput and latency: the pending-queue query, `approveApplication` and a bare
 `{ __typename }` on one uvicorn worker, with 50 concurrent clients.
 
+The queue query runs twice: as the dashboard sends it (repeated, so after the first answer the server
+answers from its kept answer while nothing it read has changed: api/graphql/result_cache.py), and
+with `Cache-Control: no-store`, which makes the server execute every request (a queue that changes
+between every two reads costs that).
+
     .venv/bin/python bench/graphql.py              # 1 s warm-up + 5 s per scenario
     .venv/bin/python bench/graphql.py --quick      # 1-second smoke run
     .venv/bin/python bench/graphql.py --profile queue   # py-spy on the server during the queue scenario
@@ -64,6 +69,7 @@ READY = "BENCH-READY "
 SEEDED = "BENCH-SEEDED "
 
 BARE_QUERY = "{ __typename }"
+NO_STORE_SCENARIO = "queue, executed (no-store)"
 QUEUE_QUERY = """query Queue($guild: Snowflake!) {
   guild(id: $guild) {
     applications(status: PENDING, first: 25) {
@@ -321,13 +327,12 @@ async def run_load(args: argparse.Namespace, server: Server) -> tuple[list[LoadR
     info = server.info
     approve_ids: list[str] = []  # filled just before the approve scenario
     approve_bodies = (_body(APPROVE_MUTATION, {"id": i}) for i in approve_ids)
+    queue_body = _body(QUEUE_QUERY, {"guild": info["queue_guild"]})
+    queue_check = graphql_check(_check_queue(info["queue_size"]))
     scenarios = [
         ("bare { __typename }", lambda b=_body(BARE_QUERY): b, graphql_check(_check_bare)),
-        (
-            "queue (25 pending + partner)",
-            lambda b=_body(QUEUE_QUERY, {"guild": info["queue_guild"]}): b,
-            graphql_check(_check_queue(info["queue_size"])),
-        ),
+        ("queue (25 pending + partner)", lambda: queue_body, queue_check),
+        (NO_STORE_SCENARIO, lambda: queue_body, queue_check),
         ("approveApplication", lambda: next(approve_bodies, None), graphql_check(_check_approve)),
     ]
     headers = [{"content-type": "application/json", "authorization": f"Bearer {t}"} for t in info["tokens"]]
@@ -342,6 +347,10 @@ async def run_load(args: argparse.Namespace, server: Server) -> tuple[list[LoadR
                 print(f"  seeded {len(approve_ids)} pending applications over {len(seeded['approve_ids'])} guild(s) "
                       f"for approvals in {seeded['seed_seconds']} s ({seeded['applications']} applications stored)",
                       flush=True)  # fmt: skip
+            for h in headers:  # the dicts the transport sends with each client's requests
+                h.pop("cache-control", None)
+                if name == NO_STORE_SCENARIO:
+                    h["cache-control"] = "no-store"
             warm = await closed_loop(transport, args.clients, args.warmup, next_body, check, LoadResult(name))
             warmup_failures[name] = warm.failures
             for reason, n in warm.failure_samples.items():
@@ -360,6 +369,19 @@ async def run_load(args: argparse.Namespace, server: Server) -> tuple[list[LoadR
     finally:
         await transport.aclose()
     return results, warmup_failures, profile_text
+
+
+def _result_cache_outcomes(server: Server) -> str:
+    """partners_graphql_result_cache_total by outcome, from the server's /metrics."""
+    import httpx
+
+    text = httpx.get(server.url.removesuffix("/graphql") + "/metrics", timeout=10).text
+    found = {}
+    for line in text.splitlines():
+        if line.startswith("partners_graphql_result_cache_total{"):
+            labels, _, value = line.rpartition(" ")
+            found[labels.split('outcome="')[1].split('"')[0]] = int(float(value))
+    return ", ".join(f"{k} {v:,}" for k, v in sorted(found.items())) or "none"
 
 
 def report(args: argparse.Namespace, server: Server, results: list[LoadResult], warmup_failures: dict[str, int],
@@ -406,6 +428,10 @@ def report(args: argparse.Namespace, server: Server, results: list[LoadResult], 
     print(f"  p99 < {TARGET_P99_MS:.0f} ms             {p99:6.1f} ms  {'PASS' if p99_ok else 'FAIL'}")
     print(f"  for reference, by server CPU per request: queue costs {1 / cpu_ratio:.1f}x the bare query "
           f"(a CPU-bound ratio of {cpu_ratio:.3f})")  # fmt: skip
+    executed = results[2]
+    print(f"  executed every time (Cache-Control: no-store): {executed.rps / bare.rps if bare.rps else 0:.3f} x bare, "
+          f"{executed.server_cpu_ms_per_request:.2f} ms of server CPU per request")  # fmt: skip
+    print(f"  the server's kept answers over the run: {_result_cache_outcomes(server)}")
     print(f"  closed loop: mean latency ~ {args.clients} clients / req/s, so p99 < {TARGET_P99_MS:.0f} ms needs "
           f"more than {1000 * args.clients / TARGET_P99_MS:,.0f} req/s")  # fmt: skip
     print()

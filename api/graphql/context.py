@@ -12,14 +12,17 @@ from ..auth import AuthError, Principal, TokenService
 from ..container import Container
 from .errors import forbidden, unauthenticated
 from .loaders import Loaders
+from .reads import ReadLog
 
 
 class Context(BaseContext):
-    def __init__(self, container: Container, tokens: TokenService):
+    def __init__(self, container: Container, tokens: TokenService, reads: ReadLog | None = None):
+        """`reads`: where the loaders record what they read, when the answer may be reused
+        (api/graphql/result_cache.py)."""
         super().__init__()
         self.container = container
         self.tokens = tokens
-        self.loaders = Loaders.create(container)
+        self.loaders = Loaders.create(container, reads)
 
     def _authorization(self) -> str | None:
         if self.connection_params is not None:  # websocket: from connection_init

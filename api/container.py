@@ -112,6 +112,7 @@ class Container:
             bus = make_bus(
                 settings.rabbitmq_url.get_secret_value(),
                 prefetch=settings.bus_prefetch,
+                batch_linger=settings.event_batch_linger_ms / 1000,
                 publish_timeout=settings.publish_timeout_seconds,
                 connect_timeout=settings.rabbitmq_connect_timeout_seconds,
                 shard_count=settings.shard_count,

@@ -93,6 +93,12 @@ class ApiSettings(BaseSettings):
     )
     journal_relay_seconds: float = Field(2.0, gt=0, le=3600, description="How often unfinished journals are retried.")
     bus_prefetch: int = Field(200, ge=1, le=10_000, description="Unacknowledged events one API process holds.")
+    event_batch_linger_ms: float = Field(
+        5.0,
+        ge=0,
+        le=100,
+        description="While events stream in, wait this long to handle them in bigger batches; 0 = never.",
+    )
     publish_timeout_seconds: float = Field(
         30.0, gt=0, le=3600, description="How long a publish waits out a broker outage before failing loudly."
     )

@@ -31,6 +31,7 @@ class RabbitBus(BusLifetime):
     connect_timeout: how long start() waits for an unreachable broker before BrokerUnavailable.
     shard_count: if given, start() declares the command queues of every shard at once.
     name: shows in the broker's connection list and as app_id of published messages.
+    batch_linger: seconds a batch of events waits for more while the stream is busy (bus/batch_linger.py).
     """
 
     def __init__(
@@ -47,6 +48,7 @@ class RabbitBus(BusLifetime):
         close_timeout: float = 10.0,
         shard_count: int | None = None,
         name: str | None = None,
+        batch_linger: float = 0.0,
     ) -> None:
         self.stats = BusStats()
         name = name or f"partners-{socket.gethostname()}-{os.getpid()}"
@@ -54,7 +56,9 @@ class RabbitBus(BusLifetime):
         self._close_timeout = close_timeout
         link = BrokerLink(url, self.stats, delivery_limit, reconnect_interval, connect_timeout, name)
         self._publisher = RabbitPublisher(link, publish_timeout=publish_timeout)
-        self._consumer = RabbitConsumer(link, prefetch=prefetch, retry_delay=retry_delay, dedup_size=dedup_size)
+        self._consumer = RabbitConsumer(
+            link, prefetch=prefetch, retry_delay=retry_delay, dedup_size=dedup_size, batch_linger=batch_linger
+        )
         self._state = "new"
         self._lock = asyncio.Lock()
 

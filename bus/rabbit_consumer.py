@@ -18,8 +18,9 @@ the join pipeline cheap: one handler call, a few database writes and one ack for
 
 - Deliveries are decoded at once (malformed ones rejected as above) and appended to one pending list;
   a single drain job (on the serial runner, so shutdown waits for it) takes everything pending, up
-  to max_batch, whenever the previous batch is done. No timer: at low load a batch is the one event
-  that came, so latency stays that of a single event; under load batches grow by themselves.
+  to max_batch, whenever the previous batch is done. While the stream is busy it first waits
+  `batch_linger` (a few ms) for more (bus/batch_linger.py); after a quiet spell a batch is the one
+  event that came, so latency stays that of a single event; under load batches grow by themselves.
 - The batch handler gets the batch in delivery order and keeps each guild's order itself; it answers
   one outcome per event (None = stored, an exception = retry that one).
 - Batches run one after another on a channel of their own, so when one is settled every delivery on
@@ -41,6 +42,7 @@ from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractQueue
 from aiormq.exceptions import AMQPError
 
 from bus.base import BatchHandler, Handler
+from bus.batch_linger import linger_before_batch
 from bus.contracts.registry import Kind
 from bus.dedup import RecentIds
 from bus.delivery import backoff, decode, hand_live
@@ -67,7 +69,9 @@ _SETTLE_TIMEOUT = 5.0
 
 
 class RabbitConsumer:
-    def __init__(self, link: BrokerLink, *, prefetch: int, retry_delay: float, dedup_size: int) -> None:
+    def __init__(
+        self, link: BrokerLink, *, prefetch: int, retry_delay: float, dedup_size: int, batch_linger: float = 0.0
+    ) -> None:
         self._link = link
         self._stats = link.stats
         self._prefetch = prefetch
@@ -87,6 +91,9 @@ class RabbitConsumer:
         self._drain_scheduled = False
         self._failing = 0  # failed deliveries waiting for their nack: no multiple acks meanwhile
         self.max_batch = max(1, prefetch)
+        self.batch_linger = batch_linger
+        self._last_delivery = float("-inf")
+        self._last_gap = float("inf")  # seconds between the last two batched deliveries
         self._retries: set[asyncio.Task[None]] = set()
 
     async def _channel(self, live: bool) -> AbstractChannel:
@@ -273,11 +280,16 @@ class RabbitConsumer:
             await self._dead_letter_malformed(message, queue, exc)
             return
         self._pending.append((message, env))
+        now = asyncio.get_running_loop().time()
+        self._last_gap, self._last_delivery = now - self._last_delivery, now
         if not self._drain_scheduled:  # one drain job at a time; it takes whatever has come meanwhile
             self._drain_scheduled = True
             self._runner.submit(f"batches:{queue}", partial(self._drain, handler, queue))
 
     async def _drain(self, handler: BatchHandler, queue: str) -> None:
+        wait = linger_before_batch(len(self._pending), self.max_batch, self._last_gap, self.batch_linger)
+        if wait:  # deliveries meanwhile join the pending list; this job is still the one drain scheduled
+            await asyncio.sleep(wait)
         self._drain_scheduled = False
         batch, self._pending = self._pending[: self.max_batch], self._pending[self.max_batch :]
         if self._pending:  # more than one batch waiting: the next drain runs right after this one

@@ -106,3 +106,33 @@ async def test_no_batched_event_is_lost_when_connections_are_killed_mid_stream(r
     await publish_across_a_connection_loss(cluster, handled, broker_url)
     # Batches whose multiple ack was lost come back; the consumer's dedup skips them.
     assert max(handled.values()) == 1
+
+
+async def test_a_busy_stream_waits_a_little_for_bigger_batches_and_a_lone_event_does_not(rabbit) -> None:
+    """With a linger, events streaming in are handled in fewer, bigger batches (each batch's fixed
+    cost is shared); an event after a quiet spell is handled alone, as soon as it comes."""
+    api = await rabbit(prefetch=200, batch_linger=0.2)
+    cluster = await rabbit()
+    sizes: list[int] = []
+
+    async def one(env: Envelope) -> None:
+        raise AssertionError("the batch handler takes every event")
+
+    async def batch(envs: list[Envelope]) -> list[BaseException | None]:
+        sizes.append(len(envs))  # fast: without the linger, events 20 ms apart would not pile up
+        return [None] * len(envs)
+
+    await api.consume_events(one, batch)
+    guild = guild_on_shard(0, 1, 0)
+    for n in range(60):  # one at a time, 20 ms apart: a steady stream, not a burst
+        await cluster.publish_event(joined(guild, seq=n))
+        await asyncio.sleep(0.02)
+    await eventually(lambda: sum(sizes) >= 60, within=30, what="every streamed event handled")
+    streamed = list(sizes)
+    assert sum(streamed) == 60 and len(streamed) <= 10, streamed  # without the linger: about 60 batches of one
+
+    await asyncio.sleep(0.6)  # a quiet spell, three times the linger
+    await cluster.publish_event(joined(guild, seq=1000))
+    await eventually(lambda: sum(sizes) == 61, within=30, what="the lone event handled")
+    assert sizes[len(streamed) :] == [1]
+    assert await _queue_depth(api) == 0

@@ -12,6 +12,7 @@ from bus.logs import configure_logging
 
 from .app import create_app
 from .auth import EDIT, VIEW, TokenService
+from .gc_pauses import freeze_after_full_collections
 from .lifecycle import GracefulServer, start_live
 from .settings import load_settings_or_exit
 from .startup import open_container_or_exit, parser
@@ -43,6 +44,8 @@ async def _serve(settings, demo: bool, demo_every: float = 5.0) -> None:
     made_up = not secret
     tokens = TokenService(secret or TokenService.generate_secret(), settings.auth_token_minutes)
     container = await open_container_or_exit(settings)
+    if container.database.in_memory:  # the embedded default: the database lives in this heap
+        freeze_after_full_collections(asyncio.get_running_loop())
     await start_live(container)
     if settings.run_worker:
         await start_worker(container)

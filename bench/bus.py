@@ -18,8 +18,11 @@ Everything runs in a fresh RabbitMQ vhost (127.0.0.1:5672, guest/guest), deleted
    (a) throughput: N published as fast as confirms allow (a window of in-flight publishes), timed
        from the first publish to the N-th notification; shown as a ratio of the ceiling.
    (b) latency at a fixed offered rate (default half of (a)): each envelope's publish call to the
-       arrival of its notification (matched on user_id); p50 / p99 / max.
-   The worker's stored joinCount is checked against the number published.
+       arrival of its notification (matched on user_id); p50 / p99 / max. This process stamps both
+       ends, so its own garbage collector is paused during (b) (it collects before and after).
+       `--stages` splits it into legs: publish -> the worker's batch, the batch, -> arrival here.
+   The worker's stored joinCount is checked against the number published. The worker runs as
+   `python -m api` does on the embedded default (api/gc_pauses.py); its GC pauses are printed.
 3. Live fan-out: a SecantusDB wire server shared by two uvicorn processes (`bench/bus.py --serve`,
    each `create_app(settings)` with its own Container, RUN_WORKER false); S websocket subscribers
    (graphql-transport-ws, `partnershipQueue`) split evenly over both; `createPartnership` on
@@ -35,6 +38,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import itertools
 import json
 import logging
@@ -60,7 +64,16 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from api.worker import start_worker  # noqa: E402  (after the path fix: `bus` must be the package)
-from bench.common import free_port, machine_load, percentile, proc_cpu_seconds, read_json_line, stop_child, table  # noqa: E402
+from bench.common import (  # noqa: E402
+    GcPauses,
+    free_port,
+    machine_load,
+    percentile,
+    proc_cpu_seconds,
+    read_json_line,
+    stop_child,
+    table,
+)
 
 GUILD = 1100000000000000000
 SECRET = "bench-bus-secret-0123456789abcdef0123456789"
@@ -109,6 +122,7 @@ async def _stdin_closed() -> None:
 
 async def worker_main(args: argparse.Namespace) -> None:
     from api.container import Container
+    from api.gc_pauses import freeze_after_full_collections
     from api.services.partnerships import ManualPartner
     from api.settings import ApiSettings
 
@@ -118,6 +132,7 @@ async def worker_main(args: argparse.Namespace) -> None:
         log_level="WARNING",
     )  # fmt: skip
     container = await Container.open(settings)
+    freeze_after_full_collections(asyncio.get_running_loop())  # as `python -m api` does on the embedded default
     try:
         partnership = await container.partnerships.create_manual(
             ManualPartner.parse(guild_id=GUILD, partner_guild_id=str(PARTNER_BASE - 1), partner_name="Chess",
@@ -126,7 +141,26 @@ async def worker_main(args: argparse.Namespace) -> None:
             actor=1,
         )  # fmt: skip
         await container.partnerships.tracked_invite_created(partnership.id, TRACKED_CODE)
+        # --stages: when each join's batch started and ended in the worker, for the latency's legs
+        stages: dict[int, tuple[float, float]] = {}
+        if args.stages:
+            from api.worker import EventWorker
+
+            untimed = EventWorker.handle_batch
+
+            async def timed(self: Any, envelopes: list[Any]) -> list[BaseException | None]:
+                started = time.perf_counter()  # CLOCK_MONOTONIC: the same clock in every process here
+                try:
+                    return await untimed(self, envelopes)
+                finally:
+                    ended = time.perf_counter()
+                    for env in envelopes:
+                        if "user_id" in env.data:
+                            stages[int(env.data["user_id"])] = (started, ended)
+
+            EventWorker.handle_batch = timed  # type: ignore[method-assign]
         await start_worker(container)
+        pauses = GcPauses()
         print(READY + json.dumps({"partnership_id": partnership.id, "database": container.database.__class__.__name__,
                                   "in_memory": container.database.in_memory}), flush=True)  # fmt: skip
         # One command a line on stdin: "stats" -> the stored counters; EOF -> stop.
@@ -134,7 +168,11 @@ async def worker_main(args: argparse.Namespace) -> None:
             if line.strip() == "stats":
                 stored = await container.partnership_repo.get(partnership.id)
                 joins = await container.database.joins.count_documents({"partnership_id": partnership.id})
-                stats = {"join_count": stored.join_count, "join_docs": joins, **container.bus.stats.snapshot()}
+                stats = {"join_count": stored.join_count, "join_docs": joins, **container.bus.stats.snapshot(),
+                         "gc": pauses.summary()}  # fmt: skip
+                if args.stages:
+                    stats["stages_file"] = str(Path(tempfile.mkdtemp(prefix="bench-bus-")) / "stages.json")
+                    await asyncio.to_thread(Path(stats["stages_file"]).write_text, json.dumps(stages))
                 print(STATS + json.dumps(stats), flush=True)
     finally:
         await container.close()
@@ -328,6 +366,10 @@ class Pipeline:
     generator_lag: float = 0.0  # how late the fixed-rate publisher got behind its schedule, at most
     duplicates: int = 0  # notifications for a user id seen twice
     stats_after: dict[str, Any] = field(default_factory=dict)
+    cpu_b: dict[str, float] = field(default_factory=dict)  # the same, during (b)
+    waited_b: dict[str, float] = field(default_factory=dict)
+    seconds_b: float = 0.0
+    stages: dict[str, list[float]] = field(default_factory=dict)  # --stages: (b)'s latency in legs
     loadgen_stats: dict[str, Any] = field(default_factory=dict)  # this process's bus counters
     first_fifth: float = 0.0  # notifications/s over the first fifth of (a)
     last_fifth: float = 0.0  # and over the last fifth
@@ -442,8 +484,14 @@ async def pipeline_phase(args: argparse.Namespace, url: str, worker: Child, prof
         result.rate_offered, result.latency_sent = rate, count
         envelopes = _joins(args.n, count)
         sent: dict[int, float] = {}
-        tasks = []
+        in_flight: set[asyncio.Task] = set()
         await asyncio.sleep(0.5)
+        # This process stamps both ends of every latency: a pause of its own collector (its heap holds
+        # every envelope and stamp) would show as the pipeline's latency. It collects before and after.
+        gc.collect()
+        gc.freeze()
+        gc.disable()
+        cpu_b = CpuWatch({"worker": worker.pid, BROKER: broker_pid()})
         begin = time.perf_counter() + 0.05
         for i, env in enumerate(envelopes):
             due = begin + i / rate
@@ -454,11 +502,17 @@ async def pipeline_phase(args: argparse.Namespace, url: str, worker: Child, prof
             result.generator_lag = max(result.generator_lag, now - due)
             sent[USER_BASE + args.n + i] = now
             await slots.acquire()
-            tasks.append(asyncio.create_task(publish(env)))
-        await asyncio.gather(*tasks)
+            task = asyncio.create_task(publish(env))
+            in_flight.add(task)  # only those in flight: gathering every task at the end held this loop
+            task.add_done_callback(in_flight.discard)
+        while in_flight:
+            await asyncio.wait(set(in_flight))
         if failures:
             raise RuntimeError(f"{len(failures)} publishes failed, first: {failures[0]!r}")
         await live.wait_count(args.n + count, stall=30)
+        result.cpu_b, result.waited_b, result.seconds_b = cpu_b.stop(), cpu_b.waited, time.perf_counter() - begin
+        gc.enable()
+        gc.unfreeze()
         result.latencies = sorted(live.arrived[u] - t for u, t in sent.items() if u in live.arrived)
         result.missing = sum(1 for u in sent if u not in live.arrived)
         result.duplicates = live.duplicates
@@ -470,7 +524,24 @@ async def pipeline_phase(args: argparse.Namespace, url: str, worker: Child, prof
     await asyncio.sleep(0.5)  # let the worker settle its last acks
     worker.send("stats")
     result.stats_after = await asyncio.to_thread(worker.wait_for, STATS, 30)
+    if "stages_file" in result.stats_after:
+        stages = await asyncio.to_thread(Path(result.stats_after.pop("stages_file")).read_text)
+        result.stages = _legs(sent, live.arrived, json.loads(stages))
     return result
+
+
+def _legs(sent: dict[int, float], arrived: dict[int, float], stages: dict[str, list[float]]) -> dict[str, list[float]]:
+    """(b)'s latency in three legs, sorted: publish -> the worker starts the join's batch, the batch,
+    the batch's end -> the notification's arrival here."""
+    legs: dict[str, list[float]] = {"publish -> worker": [], "worker batch": [], "worker -> arrival": []}
+    for user, at in sent.items():
+        stage = stages.get(str(user))
+        if stage is None or user not in arrived:
+            continue
+        legs["publish -> worker"].append(stage[0] - at)
+        legs["worker batch"].append(stage[1] - stage[0])
+        legs["worker -> arrival"].append(arrived[user] - stage[1])
+    return {name: sorted(values) for name, values in legs.items()}
 
 
 # --- 3: live fan-out ---------------------------------------------------------------------------
@@ -707,6 +778,14 @@ def _ms(seconds: float) -> str:
     return f"{1000 * seconds:,.1f} ms"
 
 
+def _gc_line(summary: dict[str, dict[str, float]] | None) -> str:
+    if not summary:
+        return "n/a"
+    return "; ".join(
+        f"{gen} {v['count']} (longest {v['max_ms']} ms, {v['total_ms']} ms in all)" for gen, v in summary.items()
+    )
+
+
 def _cpu(usage: dict[str, float], waited: dict[str, float], seconds: float) -> str:
     return ", ".join(
         f"{name} {100 * sec / seconds:.0f}% (+{100 * waited.get(name, 0.0) / seconds:.0f}% waiting for a CPU)"
@@ -794,10 +873,17 @@ def pipeline_details(args: argparse.Namespace, raw: Ceiling, pipe: Pipeline) -> 
     print(
         f"  pipeline (a) CPU over {pipe.seconds:.1f} s (100% = one core): {_cpu(pipe.cpu, pipe.waited, pipe.seconds)}"
     )
+    print(f"  pipeline (b) CPU over {pipe.seconds_b:.1f} s: {_cpu(pipe.cpu_b, pipe.waited_b, pipe.seconds_b)}")
     print(f"  pipeline (b): latency from the publish call to the notification's arrival here; the publisher fell "
           f"behind its schedule by {_ms(pipe.generator_lag)} at most; duplicate notifications: {pipe.duplicates}")  # fmt: skip
-    stats = {k: v for k, v in pipe.stats_after.items() if k not in ("join_count", "join_docs")}
+    stats = {k: v for k, v in pipe.stats_after.items() if k not in ("join_count", "join_docs", "gc")}
     print(f"  worker bus counters: {stats}")
+    print(f"  worker GC pauses over (a) and (b): {_gc_line(pipe.stats_after.get('gc'))}")
+    for leg, values in pipe.stages.items():
+        print(
+            f"  (b) {leg}: p50 {_ms(percentile(values, 0.5))}, p99 {_ms(percentile(values, 0.99))}, "
+            f"max {_ms(values[-1] if values else 0.0)}"
+        )
     lost = stats.get("reconnects", 0) + pipe.loadgen_stats.get("reconnects", 0)
     if lost or stats.get("publish_retries") or pipe.loadgen_stats.get("publish_retries"):
         print(f"  NOTE: broker connections were lost and re-established {lost} time(s) during the pipeline phase "
@@ -853,6 +939,8 @@ def main() -> None:
     parser.add_argument("--skip-pipeline", action="store_true", help="phase 3 only")
     parser.add_argument("--profile", action="append", default=[], choices=["worker", "api-a", "api-b"],
                         help="py-spy this child during its measured phase (repeatable)")  # fmt: skip
+    parser.add_argument("--stages", action="store_true",
+                        help="(b)'s latency in legs: publish -> worker, the worker's batch, worker -> arrival")  # fmt: skip
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
@@ -902,7 +990,7 @@ def main() -> None:
                   f"{raw.rate:,.0f} msg/s publish+consume", flush=True)  # fmt: skip
 
             print("2. join pipeline (worker process)...", flush=True)
-            worker = Child("worker", ["--worker", "--url", url], log_dir)
+            worker = Child("worker", ["--worker", "--url", url, *(["--stages"] if args.stages else [])], log_dir)
             cleanup.add("stop the worker", worker.stop)
             info = worker.wait_for(READY, 120)
             print(f"  worker pid {worker.pid} ready (database {info['database']}, in memory: {info['in_memory']})",

@@ -320,3 +320,37 @@ def round_robin(groups: list[list[Any]]) -> Iterator[Any]:
         for group in groups:
             if i < len(group):
                 yield group[i]
+
+
+class GcPauses:
+    """The garbage collector's pauses in this process, by generation (gc.callbacks): a full collection
+    walks every live object, so a process whose heap grows (the embedded database's documents) pauses
+    longer each time, and every message waiting meanwhile waits that long."""
+
+    def __init__(self) -> None:
+        import gc
+
+        self._gc = gc
+        self._started = 0.0
+        self.pauses: dict[int, list[float]] = {0: [], 1: [], 2: []}
+        gc.callbacks.append(self._callback)
+
+    def _callback(self, phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.pauses[info["generation"]].append(time.perf_counter() - self._started)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            f"gen{g}": {
+                "count": len(p),
+                "total_ms": round(1000 * sum(p), 1),
+                "max_ms": round(1000 * max(p, default=0), 1),
+            }
+            for g, p in self.pauses.items()
+        }
+
+    def reset(self) -> None:
+        for p in self.pauses.values():
+            p.clear()

@@ -96,6 +96,11 @@ class ReverseRequest:
     advertisement: str
 
 
+# The name B's staff see when the bot has no directory for A yet (A's shard never reported it): words,
+# never A's raw id. The request carries A's tracked invite, which shows the server itself.
+NAME_NOT_SEEN = "A server using this bot (its name was not reported yet)"
+
+
 def reverse_request(
     ours: Partnership,
     our_settings: GuildSettings,

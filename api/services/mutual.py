@@ -190,7 +190,7 @@ class MutualService:
         request = mutual.reverse_request(
             partnership,
             ours.settings,
-            our_name=directory.name if directory else str(guild_id),
+            our_name=directory.name if directory else mutual.NAME_NOT_SEEN,
             our_icon_url=directory.icon_url if directory else None,
             our_member_count=directory.member_count if directory else None,
             tracked_invite_code=tracked_invite_code,

@@ -319,3 +319,14 @@ async def test_a_refused_request_is_told_in_a_log_channel(api, container, worker
     await commands.wait_for("staff.notify", 1)
     (notice,) = notices_in(commands, LOG_A)
     assert "Beta Den" in notice and "does not take partnership requests from yours" in notice
+
+
+async def test_without_our_directory_the_partner_sees_words_not_our_raw_id(api, container, worker):
+    """A's shard never reported A's name: B's staff still read a name in words, with A's invite."""
+    await both_run_the_bot(container)
+    await container.database.db["guild_directory"].delete_many({})  # the bot never reported A
+    await a_approves_b(api, container, worker)
+
+    (request,) = [e["node"] for e in (await queue(api, B))["applications"]["edges"]]
+    assert request["partner"]["name"] == "A server using this bot (its name was not reported yet)"
+    assert str(A) not in request["partner"]["name"] and request["partner"]["inviteCode"] == "trkAlpha"

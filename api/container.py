@@ -156,7 +156,7 @@ class Container:
         every = timedelta(hours=settings.health_check_hours)
         mutual = MutualService(
             writer, ledgers, bot_guilds, DirectoryRepository(database), apps, partnerships,
-            MutualLinkRepository(database), warnings,
+            MutualLinkRepository(database),
         )  # fmt: skip
         application_service = ApplicationService(writer, apps, partnerships, processed, mutual, check_every=every)
         health = HealthService(writer, partnerships, every, mutual=mutual)

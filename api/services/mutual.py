@@ -13,7 +13,6 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from ..clock import utcnow
 from ..domain import ledger as rules
 from ..domain import mutual
 from ..domain.enums import ApplicationSource, PartnershipStatus, QueueEventType, Reciprocity
@@ -33,7 +32,6 @@ from ..store.directory import DirectoryRepository
 from ..store.ledgers import LedgerRepository
 from ..store.mutual_links import MutualLinkRepository
 from ..store.partnerships import PartnershipRepository
-from ..store.warnings import WarningRepository
 from . import audit, effects, journal, notices
 from .health import DEADLINE
 from .ids import id_for_event
@@ -77,7 +75,6 @@ class MutualService:
     _apps: ApplicationRepository
     _partnerships: PartnershipRepository
     _links: MutualLinkRepository
-    _warnings: WarningRepository
 
     async def runs_bot(self, guild_id: int) -> bool:
         return guild_id in await running_the_bot(self._bot_guilds, self._ledgers, [guild_id])
@@ -162,17 +159,6 @@ class MutualService:
             ]
         return []
 
-    async def _tell(self, partnership: Partnership, text: str) -> None:
-        """One notice in our log channel, journaled through our writer like the health notices."""
-
-        def decide(ledger: rules.Ledger, now) -> Change[None]:
-            if partnership.id not in ledger.active:
-                return Change(None)
-            items = effects.staff_notice(partnership.guild_id, ledger.settings, text, partnership_id=partnership.id)
-            return Change(ledger.next_version(), items) if items else Change(None)
-
-        await self._writer.run(partnership.guild_id, decide)
-
     async def offer(self, partnership: Partnership, tracked_invite_code: str) -> None:
         """Our tracked invite for this partnership exists: when the partner runs the bot and has no
         partnership with us yet, the reverse request (source MUTUAL) is filed in its queue. A refusal by
@@ -231,16 +217,19 @@ class MutualService:
             log.info("guild %s: mutual request to %s refused: %s", guild_id, partner_id, violation.code)
             await self._refused(partnership, violation.message)
             return
-        await self._warnings.clear_partnership_problem(partnership.id, mutual.MUTUAL_REQUEST_REFUSED)
-        await self._warnings.clear_guild_warning(
-            partnership.guild_id, f"{mutual.MUTUAL_REQUEST_REFUSED}:{partnership.id}"
-        )
 
     async def _refused(self, partnership: Partnership, reason: str) -> None:
-        now = utcnow()
-        problem = mutual.request_refused(partnership.partner.name, reason, now)
-        await self._warnings.add_partnership_problem(partnership.id, problem)
-        await self._warnings.set_guild_warning(
-            partnership.guild_id, f"{mutual.MUTUAL_REQUEST_REFUSED}:{partnership.id}", problem.message, now
-        )
-        await self._tell(partnership, problem.message)
+        """Shown on our partnership and among our warnings, and told to our staff, in one journaled
+        change (a crash after it still shows and tells it). It stays while the partnership lasts:
+        nothing offers the request again."""
+
+        def decide(ledger: rules.Ledger, now: datetime) -> Change[None]:
+            if partnership.id not in ledger.active:
+                return Change(None)
+            problem = mutual.request_refused(partnership.partner.name, reason, now)
+            told = effects.staff_notice(
+                partnership.guild_id, ledger.settings, problem.message, partnership_id=partnership.id
+            )
+            return Change(ledger.next_version(), [ProblemRaised(partnership.guild_id, partnership.id, problem), *told])
+
+        await self._writer.run(partnership.guild_id, decide)

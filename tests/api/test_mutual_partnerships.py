@@ -330,3 +330,32 @@ async def test_without_our_directory_the_partner_sees_words_not_our_raw_id(api, 
     (request,) = [e["node"] for e in (await queue(api, B))["applications"]["edges"]]
     assert request["partner"]["name"] == "A server using this bot (its name was not reported yet)"
     assert str(A) not in request["partner"]["name"] and request["partner"]["inviteCode"] == "trkAlpha"
+
+
+async def test_a_refusal_lost_to_a_crash_after_its_commit_is_still_shown_and_told(api, container, worker, commands):
+    """The refusal is one journaled change on our side: the problem, the warning and the notice to our
+    staff are all owed by its commit, so the journal relay finishes them after a crash."""
+    await both_run_the_bot(container)
+    await container.guild_settings.update(A, {"log_channel_id": LOG_A})
+    await container.blacklist.add(B, A, "spam", None)
+    writer, finish = container.writer, container.writer._finish
+
+    async def dies_after_committing_a_refusal(guild_id, items):
+        if any(i.get("change") == "ProblemRaised" for i in items):
+            raise RuntimeError("the process died right after the commit")
+        return await finish(guild_id, items)
+
+    writer._finish = dies_after_committing_a_refusal
+    try:
+        await a_approves_b(api, container, worker)
+    except RuntimeError:
+        pass
+    finally:
+        writer._finish = finish
+    (a_side,) = await partnerships(api, A)
+    assert [p for p in a_side["problems"] if p["code"] == MUTUAL_REQUEST_REFUSED] == []  # nothing written yet
+
+    await writer.finish_guild(A)  # what the journal relay does
+    await assert_refused(api, container, "does not take partnership requests from yours")
+    await commands.wait_for("staff.notify", 1)
+    assert any("Beta Den" in n for n in notices_in(commands, LOG_A))

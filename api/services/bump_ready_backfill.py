@@ -18,7 +18,6 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from ..clock import utcnow
 from ..store.database import Database
 from ..store.ledgers import LedgerRepository
 from ..store.migrations import MigrationMarkers
@@ -41,7 +40,7 @@ async def backfill_bump_ready(
     """Schedules the missing reminders; returns how many (0 once the walk has finished before)."""
     markers = MigrationMarkers(database)
     marker = await markers.get(MARKER)
-    if marker.get("done_at") is not None:
+    if markers.finished(marker):
         return 0
     after = None if marker.get("after") is None else int(marker["after"])
     count = 0
@@ -58,7 +57,7 @@ async def backfill_bump_ready(
             count += 1
         after = guild_ids[-1]
         await markers.advance(MARKER, after=str(after))
-    await markers.advance(MARKER, done_at=utcnow())
+    await markers.finish(MARKER)
     if count:
         log.info("bump reminders scheduled for %d partnerships whose ad was up before they shipped", count)
     return count

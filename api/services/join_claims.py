@@ -54,7 +54,7 @@ class JoinClaimBackfill:
     async def run(self) -> None:
         """Claims every stored join's pair from where the marker says the last run stopped."""
         marker = await self._markers.get(NAME)
-        if marker.get("done"):
+        if self._markers.finished(marker):
             self.under_way = False
             return
         last_id = marker.get("last_id")
@@ -71,9 +71,8 @@ class JoinClaimBackfill:
                 added += await self._joins.claim_first_joins(await self._joins.of_members(page))
                 last_id, read = page[-1]["_id"], read + len(page)
             finished = len(page) < self._batch
-            # `done` is only ever set: another replica's slower pass must not unset it.
-            progress = {"last_id": last_id, "read": read, "claimed": added} | ({"done": True} if finished else {})
-            await self._markers.advance(NAME, **progress)
+            progress = {"last_id": last_id, "read": read, "claimed": added}
+            await (self._markers.finish if finished else self._markers.advance)(NAME, **progress)
             log.info(
                 "join claims backfill: %d joins read, %d claims added%s", read, added, " (done)" if finished else ""
             )

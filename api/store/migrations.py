@@ -1,11 +1,13 @@
 """Markers of one-off data migrations (the `migrations` collection): one document per migration,
 named by its _id, with how far it got, so a restarted process continues where the last one stopped
-and a finished migration costs one read."""
+and a finished migration costs one read. A finished one has `done_at` (set once, never unset: a
+slower replica's pass must not undo it)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from ..clock import utcnow
 from .database import Database
 
 
@@ -19,3 +21,11 @@ class MigrationMarkers:
 
     async def advance(self, name: str, **fields: Any) -> None:
         await self._coll.update_one({"_id": name}, {"$set": fields}, upsert=True)
+
+    async def finish(self, name: str, **fields: Any) -> None:
+        await self.advance(name, done_at=utcnow(), **fields)
+
+    @staticmethod
+    def finished(marker: dict[str, Any]) -> bool:
+        # `done: true`: how the member-claims backfill marked it in the release that introduced it.
+        return marker.get("done_at") is not None or marker.get("done") is True

@@ -67,7 +67,7 @@ async def test_a_restart_mid_backfill_continues_where_it_stopped_and_finishes(co
     except ConnectionError:
         pass
     marker = await MigrationMarkers(container.database).get(NAME)
-    assert marker["read"] == 2 and not marker.get("done") and len(await claims(container)) == 2
+    assert marker["read"] == 2 and not MigrationMarkers.finished(marker) and len(await claims(container)) == 2
 
     restarted = JoinRepository(container.database)
     real_page, pages = restarted.page_after, []
@@ -79,7 +79,7 @@ async def test_a_restart_mid_backfill_continues_where_it_stopped_and_finishes(co
     restarted.page_after = page_after
     await backfill_of(container, batch=2, repo=restarted).run()
     assert pages[0] == marker["last_id"]  # continued after the last batch done, not from the start
-    assert (await MigrationMarkers(container.database).get(NAME))["done"] is True
+    assert MigrationMarkers.finished(await MigrationMarkers(container.database).get(NAME))
     assert await claims(container) == {str(u): e for u, e in first.items()}
 
 
@@ -144,3 +144,15 @@ async def test_running_the_backfill_again_changes_nothing_and_costs_one_read(api
     await container.database.migrations.delete_many({})  # even a whole second pass
     await backfill_of(container).run()
     assert (await claims(container), await partner_node(api)) == after_one
+
+
+async def test_a_backfill_marked_finished_by_the_release_that_introduced_it_does_not_run_again(container):
+    """That release marked a finished backfill `done: true`; later ones write `done_at`."""
+    await MigrationMarkers(container.database).advance(NAME, last_id="x", read=5, claimed=5, done=True)
+    repo = JoinRepository(container.database)
+
+    async def never(*args):
+        raise AssertionError("a finished backfill reads nothing")
+
+    repo.page_after = never
+    await backfill_of(container, batch=2, repo=repo).run()

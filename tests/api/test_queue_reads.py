@@ -91,3 +91,35 @@ async def test_reads_during_changes_by_another_replica_never_go_back(two_replica
     _, seen = await asyncio.gather(submit_all(), read_all())
     assert seen == sorted(seen)
     assert await _queue(api) == ([f"Server {i:02d}" for i in range(12)], 12, 12)
+
+
+NAMED = """
+query Named($guild: Snowflake!) {
+  guild(id: $guild) { applications(status: PENDING, first: 10) { edges { node { representativeName } } } }
+}"""
+
+
+async def test_a_kept_answer_is_not_reused_once_another_replica_changed_what_it_read(two_replicas):
+    """Replica A keeps its answers (api/graphql/result_cache.py); a change made by replica B, to the
+    ledger or to a representative's name, shows in A's next answer all the same."""
+    from api.store.people import Person
+    from tests.api.test_result_cache import outcomes
+
+    api, other = two_replicas
+    rep = 1300000000000000077
+    await other.applications.submit(submitted(name="Server 0", representative_id=rep))
+    await other.people.remember(Person(rep, "Ann", None))
+
+    async def names() -> list[str]:
+        data = await api.data(NAMED, {"guild": str(GUILD)})
+        return [e["node"]["representativeName"] for e in data["guild"]["applications"]["edges"]]
+
+    assert await names() == ["Ann"]
+    assert await names() == ["Ann"]
+    assert outcomes(api.container)["hit"] == 1  # answered from the kept answer
+
+    await other.people.remember(Person(rep, "Ann B.", None))  # no ledger change: a name only
+    assert await names() == ["Ann B."]
+    await other.applications.submit(submitted(name="Server 1"))
+    assert await names() == ["Ann B.", None]
+    assert outcomes(api.container)["stale"] == 2

@@ -7,7 +7,7 @@ to; `still_current` reads the same keys again, through the same batch functions,
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Hashable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,7 +20,7 @@ class Source:
     """One loader's batch read, and what of a value decides "the same" (the value itself unless told)."""
 
     read: BatchRead
-    fingerprint: Callable[[Any], Hashable | Any] = lambda value: value
+    fingerprint: Callable[[Any], Any] = lambda value: value
 
 
 @dataclass

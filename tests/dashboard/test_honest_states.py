@@ -91,6 +91,9 @@ async def test_without_discord_login_the_token_is_the_way_in(page):
     async with site_without_discord_login() as (base, tokens):
         await page.goto(base + "/dashboard/")
 
+        # The text is in the page's HTML from the start, hidden: wait until the page has shown it, which
+        # it does in the same step as opening the token form and hiding the Discord link.
+        await page.locator("#login-off").wait_for(state="visible")
         await expect_text(page.locator("#login-off"), "Discord login is not set up on this server")
         assert await page.get_by_role("link", name="Sign in with Discord").count() == 0
         token_input = page.get_by_label("Bearer token")

@@ -184,6 +184,15 @@ async def api(container: Container, settings: ApiSettings, tokens: TokenService)
         await client.http.aclose()
 
 
+def result_cache_outcomes(container: Container) -> dict[str, float]:
+    """partners_graphql_result_cache_total by outcome (api/graphql/result_cache.py), on this container."""
+    registry = container.metrics.registry
+    return {
+        o: registry.get_sample_value("partners_graphql_result_cache_total", {"outcome": o}) or 0.0
+        for o in ("hit", "stored", "stale")
+    }
+
+
 @pytest.fixture
 def expired_token(tokens: TokenService) -> str:
     return tokens.issue(4242, {GUILD: [VIEW, EDIT]}, lifetime=timedelta(seconds=-5))

@@ -12,7 +12,9 @@ import pytest
 from api.app import create_app
 from api.auth import TokenService
 from api.container import Container
+from api.store.people import Person
 from tests.api.conftest import Api, make_settings, serve
+from tests.api.conftest import result_cache_outcomes as outcomes
 from tests.api.factories import GUILD, submitted
 
 QUEUE = """
@@ -102,9 +104,6 @@ query Named($guild: Snowflake!) {
 async def test_a_kept_answer_is_not_reused_once_another_replica_changed_what_it_read(two_replicas):
     """Replica A keeps its answers (api/graphql/result_cache.py); a change made by replica B, to the
     ledger or to a representative's name, shows in A's next answer all the same."""
-    from api.store.people import Person
-    from tests.api.test_result_cache import outcomes
-
     api, other = two_replicas
     rep = 1300000000000000077
     await other.applications.submit(submitted(name="Server 0", representative_id=rep))

@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 
 from api.auth import VIEW
-from api.container import Container
 from api.graphql.ids import to_global_id
 from api.store.people import Person
 from tests.api.conftest import Api
+from tests.api.conftest import result_cache_outcomes as outcomes
 from tests.api.factories import GUILD, OTHER_GUILD, submitted
 
 # The dashboard's own queue query (api/dashboard/static/js/api.js), fields and all.
@@ -33,14 +33,6 @@ query Queue($guildId: Snowflake!, $first: Int!, $after: String, $order: SortOrde
   }
 }"""
 VARIABLES = {"guildId": str(GUILD), "first": 25, "search": None}
-
-
-def outcomes(container: Container) -> dict[str, float]:
-    registry = container.metrics.registry
-    return {
-        o: registry.get_sample_value("partners_graphql_result_cache_total", {"outcome": o}) or 0.0
-        for o in ("hit", "stored", "stale")
-    }
 
 
 async def post(api: Api, token: str | None, variables: dict[str, Any] = VARIABLES, query: str = QUEUE, **headers):

@@ -9,12 +9,16 @@ then answered with those bytes once:
 1. the caller's token gives view permission on every guild the query names (as `guild(id:)` checks);
 2. every loader read, made again (one batch read per loader, on the shared database, so a change by
    any replica counts), finds the same values.
-Otherwise the request runs as usual, and its answer replaces the kept one. Answers with errors are
-never kept; entries are bounded (least recently used first out). A request with `Cache-Control:
-no-store` or `no-cache` is executed and answered as if this were not here (nothing kept, nothing reused)."""
+Otherwise the request runs as usual, and its answer replaces the kept one. Identical requests that
+come while it runs (every dashboard refetching after the same change) wait for it, then are answered
+from it under the same two conditions, checked after it finished, so none gets an answer older than
+its own arrival. Answers with errors are never kept; entries are bounded (least recently used first
+out). A request with `Cache-Control: no-store` or `no-cache` is executed and answered as if this were
+not here (nothing kept, nothing reused)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections import OrderedDict
@@ -90,6 +94,7 @@ class QueryResultCache:
         self._path = path
         self._answers: _Bounded = _Bounded(max_answers, KEPT_BYTES, lambda body, a: len(body) + len(a.body))
         self._plans: _Bounded = _Bounded(max_answers * 2)  # body -> Plan, or False: not reusable
+        self._running: dict[bytes, asyncio.Future[_Answer | None]] = {}  # body -> its answer, once kept
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if not self._applies(scope):
@@ -102,14 +107,39 @@ class QueryResultCache:
         started = time.perf_counter()
         kept: _Answer | None = self._answers.get_fresh(body)
         if kept is not None and await self._still_right(kept, scope):
-            await send(kept.start)
-            await send({"type": "http.response.body", "body": kept.body})
-            self._observe(kept.plan, "hit", time.perf_counter() - started)
-            return
+            return await self._answer(kept, send, started)
+        if body in self._running:  # the same request is running (the kept answer, if any, is stale)
+            fresh = await asyncio.shield(self._running[body])
+            if fresh is not None and await self._still_right(fresh, scope):
+                return await self._answer(fresh, send, started)
+            kept = kept or fresh
         plan = self._plan(body)
         if plan is None:
             await self.app(scope, _replay(messages, receive), send)
             return
+        running = None if body in self._running else asyncio.get_running_loop().create_future()
+        if running is not None:  # identical requests that come now wait for this one's answer
+            self._running[body] = running
+        answer = None
+        try:
+            answer = await self._run_and_keep(plan, scope, messages, receive, send)
+            if answer is not None:
+                self._answers.put(body, answer)
+                self._observe(plan, "stale" if kept is not None else "stored", None)
+        finally:
+            if running is not None:
+                del self._running[body]
+                running.set_result(answer)  # None: nothing kept, and the waiters run it themselves
+
+    async def _answer(self, kept: _Answer, send: Send, started: float) -> None:
+        await send(kept.start)
+        await send({"type": "http.response.body", "body": kept.body})
+        self._observe(kept.plan, "hit", time.perf_counter() - started)
+
+    async def _run_and_keep(
+        self, plan: Plan, scope: Scope, messages: list[Message], receive: Receive, send: Send
+    ) -> _Answer | None:
+        """Runs the request as usual, recording its reads; the answer to keep, or None."""
         reads = ReadLog()
         scope[READS] = reads
         start, chunks = None, []
@@ -125,8 +155,8 @@ class QueryResultCache:
         await self.app(scope, _replay(messages, receive), keep_and_send)
         answer = b"".join(chunks)
         if start is not None and start["status"] == 200 and len(answer) <= MAX_ANSWER_BYTES and _clean(answer):
-            self._answers.put(body, _Answer(plan, reads, start, answer))
-            self._observe(plan, "stale" if kept is not None else "stored", None)
+            return _Answer(plan, reads, start, answer)
+        return None
 
     def _applies(self, scope: Scope) -> bool:
         if scope["type"] != "http" or scope["method"] != "POST" or scope["path"].rstrip("/") != self._path:

@@ -6,6 +6,8 @@ changed, is answered without executing it again (counted in partners_graphql_res
 
 from __future__ import annotations
 
+import asyncio
+import json
 from typing import Any
 
 import pytest
@@ -167,3 +169,23 @@ async def test_a_client_that_sends_no_json_is_answered_as_before(api: Api, conta
     )
     assert response.status_code == 400
     assert outcomes(container) == {"hit": 0, "stored": 0, "stale": 0}
+
+
+async def test_identical_requests_at_once_are_executed_once_and_each_sees_every_change(api: Api, container, token):
+    """Every open dashboard refetches the queue after the same change: one executes it, the others
+    wait for that answer and get it once they checked it against what is stored now."""
+    await container.applications.submit(submitted(name="Server 0"))
+
+    async def wave() -> set[bytes]:
+        responses = await asyncio.gather(*(post(api, token) for _ in range(20)))
+        assert all(r.status_code == 200 for r in responses)
+        return {r.content for r in responses}
+
+    (first,) = await wave()
+    assert names(json.loads(first)["data"]["guild"]) == ["Server 0"]
+    assert outcomes(container) == {"hit": 19, "stored": 1, "stale": 0}
+
+    await container.applications.submit(submitted(name="Server 1"))
+    (second,) = await wave()
+    assert names(json.loads(second)["data"]["guild"]) == ["Server 0", "Server 1"]
+    assert outcomes(container) == {"hit": 38, "stored": 1, "stale": 1}

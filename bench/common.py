@@ -330,7 +330,6 @@ class GcPauses:
     def __init__(self) -> None:
         import gc
 
-        self._gc = gc
         self._started = 0.0
         self.pauses: dict[int, list[float]] = {0: [], 1: [], 2: []}
         gc.callbacks.append(self._callback)
@@ -350,7 +349,3 @@ class GcPauses:
             }
             for g, p in self.pauses.items()
         }
-
-    def reset(self) -> None:
-        for p in self.pauses.values():
-            p.clear()

@@ -375,13 +375,14 @@ def _result_cache_outcomes(server: Server) -> str:
     """partners_graphql_result_cache_total by outcome, from the server's /metrics."""
     import httpx
 
+    from tests.support.metrics import sample_values
+
     text = httpx.get(server.url.removesuffix("/graphql") + "/metrics", timeout=10).text
-    found = {}
-    for line in text.splitlines():
-        if line.startswith("partners_graphql_result_cache_total{"):
-            labels, _, value = line.rpartition(" ")
-            found[labels.split('outcome="')[1].split('"')[0]] = int(float(value))
-    return ", ".join(f"{k} {v:,}" for k, v in sorted(found.items())) or "none"
+    found = {
+        dict(labels)["outcome"]: value
+        for labels, value in sample_values(text, "partners_graphql_result_cache_total").items()
+    }
+    return ", ".join(f"{k} {v:,.0f}" for k, v in sorted(found.items())) or "none"
 
 
 def report(args: argparse.Namespace, server: Server, results: list[LoadResult], warmup_failures: dict[str, int],

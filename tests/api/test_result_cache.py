@@ -189,3 +189,38 @@ async def test_identical_requests_at_once_are_executed_once_and_each_sees_every_
     (second,) = await wave()
     assert names(json.loads(second)["data"]["guild"]) == ["Server 0", "Server 1"]
     assert outcomes(container) == {"hit": 38, "stored": 1, "stale": 1}
+
+
+# Fields with a resolver of their own that were read and found to read nothing but the request's
+# loaders (and the caller's permission): the only resolvers a kept answer may be computed with.
+LOADER_ONLY_RESOLVERS = {
+    ("Query", "guild"),  # require_view, then Guild(id=...)
+    ("Guild", "botPresent"),
+    ("Guild", "name"),
+    ("Guild", "iconUrl"),
+    ("Guild", "settings"),
+    ("Guild", "limits"),
+    ("Guild", "applications"),  # only for PENDING without a search: cacheable._pending_queue
+    ("ApplicationConnection", "totalCount"),
+    ("Application", "representativeName"),
+    ("Application", "decidedByName"),
+    ("Application", "representativeAvatarUrl"),
+}
+
+
+def test_every_field_a_kept_answer_may_hold_is_a_plain_value_or_a_reviewed_loader_read():
+    """A field added to a type in api/graphql/cacheable.py's list, with a resolver that reads a store
+    or the clock, would make kept answers stale: such a field must be reviewed here first."""
+    from api.graphql.cacheable import ALL_FIELDS, CACHEABLE_FIELDS
+    from api.graphql.schema import schema
+
+    names = schema.config.name_converter
+    resolved = set()
+    for type_name in set(CACHEABLE_FIELDS) | ALL_FIELDS:
+        definition = schema.get_type_by_name(type_name)
+        for field in definition.fields:
+            graphql_name = names.get_graphql_name(field)
+            allowed = type_name in ALL_FIELDS or graphql_name in CACHEABLE_FIELDS[type_name]
+            if allowed and field.base_resolver is not None:
+                resolved.add((type_name, graphql_name))
+    assert resolved == LOADER_ONLY_RESOLVERS

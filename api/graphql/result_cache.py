@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from graphql import GraphQLSchema
+from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..auth import AuthError, TokenService
@@ -160,10 +161,10 @@ class QueryResultCache:
     def _applies(self, scope: Scope) -> bool:
         if scope["type"] != "http" or scope["method"] != "POST" or scope["path"].rstrip("/") != self._path:
             return False
-        headers = dict(scope["headers"])
-        if any(d in headers.get(b"cache-control", b"").lower() for d in (b"no-store", b"no-cache")):
+        headers = Headers(scope=scope)
+        if any(d in headers.get("cache-control", "").lower() for d in ("no-store", "no-cache")):
             return False
-        return headers.get(b"content-type", b"").split(b";")[0].strip().lower() == b"application/json"
+        return headers.get("content-type", "").split(";")[0].strip().lower() == "application/json"
 
     def _plan(self, body: bytes) -> Plan | None:
         plan = self._plans.get_fresh(body)
@@ -179,7 +180,7 @@ class QueryResultCache:
     async def _still_right(self, kept: _Answer, scope: Scope) -> bool:
         """The caller may see every guild the query names, and every read finds the same again."""
         try:
-            principal = self._tokens.from_header(_header(scope, b"authorization"))
+            principal = self._tokens.from_header(Headers(scope=scope).get("authorization"))
         except AuthError:
             return False  # the usual path answers UNAUTHENTICATED, in its words
         if not all(principal.can_view(g) for g in kept.plan.guild_ids):  # (an expired token does not decode)
@@ -219,13 +220,6 @@ def _replay(messages: list[Message], receive: Receive) -> Receive:
         return await receive()
 
     return replayed
-
-
-def _header(scope: Scope, name: bytes) -> str | None:
-    for key, value in scope["headers"]:
-        if key.lower() == name:
-            return value.decode("latin-1")
-    return None
 
 
 def _clean(answer: bytes) -> bool:
